@@ -1,0 +1,99 @@
+"""Settings: one frozen object built at the edge (environment + CLI options) and passed down.
+
+This is the only module that reads `os.environ`. Units are in the names (`_s` seconds,
+`_bytes` bytes). Nothing here connects to anything.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from factcheck.errors import ConfigError
+
+DEFAULT_DATABASE_URL = "sqlite:///factcheck.db"
+DEFAULT_USER_AGENT = "factcheck/0.1 (+https://example.org/factcheck; contact: factcheck@example.org)"
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, with documented defaults."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    # fetching
+    user_agent: str = DEFAULT_USER_AGENT
+    allow_loopback: bool = False  # tests and the demo only: lets the SSRF guard pass 127.0.0.0/8, ::1
+    allow_file_urls: bool = False  # file:// sources are refused unless enabled
+    workers: int = 16  # global fetch pool width
+    per_host_concurrency: int = 2  # at most this many requests in flight to one host
+    per_host_delay_s: float = 1.0  # minimum gap between two requests to one host (or Crawl-delay)
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 30.0
+    source_deadline_s: float = 120.0  # whole fetch of one source, retries included
+    retries: int = 3  # on connection errors and 429/500/502/503/504, GET/HEAD only
+    backoff_factor_s: float = 0.5
+    retry_after_cap_s: float = 120.0  # a hostile Retry-After cannot park a worker for longer
+    max_html_bytes: int = 5 * MIB  # counted after decompression
+    max_data_bytes: int = 20 * MIB  # JSON / CSV / text, counted after decompression
+    obey_robots: bool = True
+    # judging
+    stale_after_days: int = 7  # a verdict whose freshest good evidence is older is stale
+    # scheduling
+    schedule_cron: str = "0 2 * * *"  # minute hour day month weekday
+    schedule_timezone: str = "UTC"
+    misfire_grace_s: int = 6 * 3600
+    lock_lease_s: int = 60  # SQLite lease: a holder that stops heartbeating loses it after this
+    webhook_url: str | None = None
+    # publishing
+    organisation_name: str = "factcheck"
+    organisation_url: str = "https://example.org/factcheck"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        """A copy with the given fields replaced; `None` values are ignored."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+_ENV_PREFIX = "FACTCHECK_"
+
+
+def _coerce(name: str, raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        lowered = raw.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off", ""}:
+            return False
+        raise ConfigError(f"{_ENV_PREFIX}{name.upper()}: expected true/false, got {raw!r}")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"{_ENV_PREFIX}{name.upper()}: expected an integer, got {raw!r}") from None
+    if isinstance(default, float):
+        try:
+            return float(raw)
+        except ValueError:
+            raise ConfigError(f"{_ENV_PREFIX}{name.upper()}: expected a number, got {raw!r}") from None
+    return raw
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build Settings from `FACTCHECK_*` variables, then apply explicit overrides (CLI options)."""
+    env = os.environ if environ is None else environ
+    defaults = Settings()
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        if f.name == "extra":
+            continue
+        raw = env.get(_ENV_PREFIX + f.name.upper())
+        if raw is not None:
+            values[f.name] = _coerce(f.name, raw, getattr(defaults, f.name))
+    return replace(defaults, **values).with_overrides(**overrides)

@@ -1,0 +1,239 @@
+"""Enums and frozen values shared by every layer: the vocabulary of factcheck.
+
+Figures are `Decimal`, never float. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+
+class ClaimKind(StrEnum):
+    QUANTITY = "quantity"
+    QUANTITY_SET = "quantity_set"
+    RATIO = "ratio"
+    TEXT = "text"
+    DATE = "date"
+    PREDICTION = "prediction"
+
+
+class ClaimStatus(StrEnum):
+    ACTIVE = "active"
+    RETIRED = "retired"
+
+
+class Label(StrEnum):
+    SUPPORTED = "supported"
+    REFUTED = "refuted"
+    MIXED = "mixed"
+    NOT_ENOUGH_INFO = "not_enough_info"
+    PENDING = "pending"
+
+
+class SourceFormat(StrEnum):
+    HTML = "html"
+    JSON = "json"
+    CSV = "csv"
+    TEXT = "text"  # plain text or Markdown
+
+
+class RuleKind(StrEnum):
+    CSS = "css"
+    JSON_PATH = "json_path"
+    REGEX = "regex"
+    CONTAINS = "contains"
+    NOT_CONTAINS = "not_contains"
+    TABLE = "table"
+
+
+class Role(StrEnum):
+    """What a link's evidence stands for in the judgement of its claim."""
+
+    VALUE = "value"  # the claimed value itself (quantity, set, text, date)
+    NUMERATOR = "numerator"  # ratio: the thing claimed cheaper/larger ...
+    DENOMINATOR = "denominator"  # ratio: ... than this
+    CONTRADICTS = "contradicts"  # text: a phrase that, when present, refutes
+
+
+class Stance(StrEnum):
+    SUPPORTS = "supports"
+    REFUTES = "refutes"
+    NEUTRAL = "neutral"  # found, but cannot decide alone (e.g. self-published, other unit)
+    NONE = "none"  # nothing usable (an error, or no match)
+
+
+class ErrorCode(StrEnum):
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+    HTTP_STATUS = "http_status"
+    TOO_LARGE = "too_large"
+    TRUNCATED = "truncated"
+    REDIRECT_LOOP = "redirect_loop"
+    ROBOTS_BLOCKED = "robots_blocked"
+    BLOCKED_ADDRESS = "blocked_address"
+    BLOCKED_SCHEME = "blocked_scheme"
+    DECODE_ERROR = "decode_error"
+    PARSE_ERROR = "parse_error"
+    RULE_NO_MATCH = "rule_no_match"
+    NO_QUANTITY = "no_quantity"
+
+
+class Trigger(StrEnum):
+    MANUAL = "manual"
+    SCHEDULE = "schedule"
+    CATCH_UP = "catch_up"
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+
+class SetBy(StrEnum):
+    SYSTEM = "system"
+    EDITOR = "editor"
+
+
+class Bound(StrEnum):
+    """How a parsed amount relates to the true figure."""
+
+    EXACT = "exact"
+    APPROXIMATE = "approximate"  # 约, about, roughly, ~
+    AT_LEAST = "at_least"  # 超过, over, more than
+    AT_MOST = "at_most"  # 不到, under, less than
+    RANGE = "range"  # 数亿: lower..upper
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number found in text: `amount` scaled to units (405B -> 405000000000).
+
+    `unit` is a canonical unit name ("parameters", "USD", "USD/token", "%", "users/month") or
+    None for a bare number. `lower`/`upper` bound the true figure when `bound` is not EXACT.
+    `span` is the (start, end) of the matched text in the input.
+    """
+
+    amount: Decimal
+    unit: str | None = None
+    bound: Bound = Bound.EXACT
+    lower: Decimal | None = None
+    upper: Decimal | None = None
+    span: tuple[int, int] = (0, 0)
+    text: str = ""
+
+    @property
+    def approximate(self) -> bool:
+        return self.bound is not Bound.EXACT
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A declared extraction rule: kind, expression and kind-specific options.
+
+    Options by kind (all optional):
+      css        attr: read an attribute instead of the text; all: bool (every match)
+      json_path  weights: {field: weight} to blend fields of each selected record;
+                 key_field: the field (or "$key") that names each record
+      regex      group: named group holding the value (default "value")
+      contains   case_sensitive: bool
+      table      column: header text; row: row label (first cell); where: {header: value}
+    """
+
+    kind: RuleKind
+    expression: str
+    options: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One thing a rule found: the raw text, an excerpt around it, and where it was."""
+
+    raw: str
+    excerpt: str
+    location: str  # e.g. "css:table tr:nth-child(3) td", "json:$.gpt-4o", "line 82"
+    key: str | None = None  # names the record when a rule selects several (e.g. a provider)
+    value: Decimal | None = None  # set when the rule computed a figure itself (json weights)
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """The result of fetching a source: the body bytes and what the server said about them."""
+
+    url: str
+    final_url: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    sha256: str
+    fetched_at: datetime
+    encoding: str | None = None  # the charset the text decodes with (header, document, detection)
+    not_modified: bool = False  # a 304: body is empty, reuse the previous extraction
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str | None = None
+
+    def text(self) -> str:
+        """The body decoded with the chosen charset (gb18030 for GBK/GB2312)."""
+        return self.body.decode(self.encoding or "utf-8", errors="replace")
+
+
+@dataclass(frozen=True)
+class ExpectedValue:
+    """What would prove a claim: one of the shapes below, by claim kind."""
+
+    amount: Decimal | None = None  # quantity, ratio (the claimed ratio, e.g. 0.5)
+    amounts: tuple[Decimal, ...] = ()  # quantity_set
+    unit: str | None = None
+    pattern: str | None = None  # text: the phrase the source must contain
+    when: date | None = None  # date
+    precision: str | None = None  # date: "day" | "month" | "year"
+    comparison: str = "approx"  # ratio: "approx" (within tolerance) | "lt" | "gt"
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """One source's contribution to judging one claim (good evidence or an error)."""
+
+    source_key: str
+    source_title: str
+    role: Role
+    fetched_at: datetime
+    hits: tuple[Hit, ...] = ()
+    quantities: tuple[Quantity | None, ...] = ()  # one per hit, when normalised
+    error_code: ErrorCode | None = None
+    error_message: str | None = None
+    self_published: bool = False  # published by the claimant about itself
+    authoritative: bool = False  # a primary record for what it defines (model card, licence)
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """A verdict before it is stored: label, confidence in [0, 1], a reason with the figures."""
+
+    label: Label
+    confidence: Decimal
+    reason: str
+    figures: dict[str, str] = field(default_factory=dict)
+    stances: tuple[Stance, ...] = ()  # one per EvidenceItem given to the judge, same order
+
+
+@dataclass(frozen=True)
+class ClaimSpec:
+    """A claim as the judge sees it: what was said and what would prove it."""
+
+    key: str
+    kind: ClaimKind
+    expected: ExpectedValue
+    subject: str = ""
+    property: str = ""
+    tolerance: Decimal | None = None  # relative, e.g. 0.1 = within 10% of the expected figure
+    due: date | None = None  # predictions: judged as `inner_kind` from this date on
+    inner_kind: ClaimKind | None = None  # predictions only
+    statement: str = ""
+    statement_en: str = ""
