@@ -1,0 +1,72 @@
+"""Alembic environment: the URL comes from factcheck's settings, never from alembic.ini.
+
+In-process callers (`factcheck.db.upgrade`) hand over a connection in `config.attributes`;
+the `alembic` command line builds an engine from `FACTCHECK_DATABASE_URL` like the CLI does.
+APScheduler's job table lives in the same database but is not ours: it is left out of
+autogenerate and `alembic check`.
+"""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy.engine import Connection
+
+from factcheck.config import load_settings
+from factcheck.db import make_engine
+from factcheck.models import metadata
+
+config = context.config
+target_metadata = metadata
+
+FOREIGN_TABLES = {"apscheduler_jobs"}
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    if type_ == "table" and name in FOREIGN_TABLES:
+        return False
+    table = getattr(obj, "table", None)
+    return not (table is not None and getattr(table, "name", None) in FOREIGN_TABLES)
+
+
+def _configure(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        compare_type=True,
+        include_object=include_object,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url=load_settings().database_url,
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        compare_type=True,
+        include_object=include_object,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _configure(connection)
+        return
+    engine = make_engine(load_settings().database_url, must_exist=False)
+    with engine.begin() as conn:
+        _configure(conn)
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()
