@@ -1,0 +1,325 @@
+"""`factcheck claim ...`: add, list, show, edit, retire, link and unlink claims."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+from rich.table import Column, Table
+
+from factcheck import store
+from factcheck.cli.common import JSON_OPTION, is_terminal, out, print_json, say, transaction
+from factcheck.domain import SourceFormat
+from factcheck.errors import ValidationError
+from factcheck.records import claim_entry, claim_record, link_record, verdict_record
+from factcheck.sources import validate_claim, validate_link
+
+claim_app = typer.Typer(
+    help="Claims: what was said, and what would prove it.", no_args_is_help=True
+)
+
+# One option per field; None means "not given" so that `edit` changes only what is given.
+KEY_ARG = typer.Argument(..., help="The claim's key (slug).")
+STATEMENT = typer.Option(None, "--statement", help="The statement as said, in its own language.")
+LANGUAGE = typer.Option(None, "--language", help="Language of the statement (BCP 47, e.g. zh).")
+STATEMENT_EN = typer.Option(None, "--statement-en", help="English rendering of the statement.")
+SPEAKER = typer.Option(None, "--speaker", help="Who said it.")
+SAID_ON = typer.Option(None, "--said-on", help="When it was said (YYYY-MM-DD).")
+SAID_WHERE = typer.Option(None, "--said-where", help="Where it was said (URL).")
+SUBJECT = typer.Option(None, "--subject", help='What it is about, e.g. "Llama 3.1 405B".')
+PROPERTY = typer.Option(None, "--property", help='Which property, e.g. "parameter count".')
+KIND = typer.Option(None, "--kind", help="quantity, quantity_set, ratio, text, date or prediction.")
+INNER_KIND = typer.Option(
+    None, "--inner-kind", help="For predictions: the kind judged at the due date."
+)
+EXPECTED = typer.Option(
+    None,
+    "--expected",
+    help="Expected value: an amount, a date, a phrase; repeat for a quantity set.",
+)
+UNIT = typer.Option(
+    None, "--unit", help='Unit of the expected amount, e.g. "parameters", "USD/token".'
+)
+TOLERANCE = typer.Option(
+    None, "--tolerance", help="Tolerance (see README: relative for quantities)."
+)
+COMPARISON = typer.Option(None, "--comparison", help="Ratios: approx (default), lt or gt.")
+DUE = typer.Option(None, "--due", help="Predictions: the due date (YYYY-MM-DD).")
+TAGS = typer.Option(None, "--tag", help="A tag; repeat for several (replaces the tags on edit).")
+
+
+def _given(**fields: Any) -> dict[str, Any]:
+    values = {k: v for k, v in fields.items() if v is not None and v != []}
+    expected = values.get("expected")
+    if isinstance(expected, list):
+        kind = values.get("inner_kind") or values.get("kind")
+        values["expected"] = (
+            expected if kind == "quantity_set" else expected[0] if len(expected) == 1 else expected
+        )
+    return values
+
+
+@claim_app.command("add")
+def add(
+    ctx: typer.Context,
+    key: str | None = typer.Option(None, "--key", help="A stable unique key (slug)."),
+    statement: str | None = STATEMENT,
+    language: str | None = LANGUAGE,
+    statement_en: str | None = STATEMENT_EN,
+    speaker: str | None = SPEAKER,
+    said_on: str | None = SAID_ON,
+    said_where: str | None = SAID_WHERE,
+    subject: str | None = SUBJECT,
+    property: str | None = PROPERTY,
+    kind: str | None = KIND,
+    inner_kind: str | None = INNER_KIND,
+    expected: list[str] | None = EXPECTED,
+    unit: str | None = UNIT,
+    tolerance: str | None = TOLERANCE,
+    comparison: str | None = COMPARISON,
+    due: str | None = DUE,
+    tag: list[str] | None = TAGS,
+) -> None:
+    """Add a claim. Missing required fields are asked for only on a terminal."""
+    if is_terminal():
+        key = key or typer.prompt("key")
+        statement = statement or typer.prompt("statement")
+        kind = kind or typer.prompt("kind (quantity, quantity_set, ratio, text, date, prediction)")
+    fields = _given(
+        key=key,
+        statement=statement,
+        language=language,
+        statement_en=statement_en,
+        speaker=speaker,
+        said_on=said_on,
+        said_where=said_where,
+        subject=subject,
+        property=property,
+        kind=kind,
+        inner_kind=inner_kind,
+        expected=expected,
+        unit=unit,
+        tolerance=tolerance,
+        comparison=comparison,
+        due=due,
+        tags=tag,
+    )
+    for required in ("key", "statement", "kind"):
+        if required not in fields:
+            raise ValidationError(f"missing option --{required}")
+    spec = validate_claim(fields)
+    with transaction(ctx) as session:
+        store.add_claim(session=session, spec=spec)
+    say(f"added claim {spec.key}")
+
+
+@claim_app.command("edit")
+def edit(
+    ctx: typer.Context,
+    key: str = KEY_ARG,
+    statement: str | None = STATEMENT,
+    language: str | None = LANGUAGE,
+    statement_en: str | None = STATEMENT_EN,
+    speaker: str | None = SPEAKER,
+    said_on: str | None = SAID_ON,
+    said_where: str | None = SAID_WHERE,
+    subject: str | None = SUBJECT,
+    property: str | None = PROPERTY,
+    kind: str | None = KIND,
+    inner_kind: str | None = INNER_KIND,
+    expected: list[str] | None = EXPECTED,
+    unit: str | None = UNIT,
+    tolerance: str | None = TOLERANCE,
+    comparison: str | None = COMPARISON,
+    due: str | None = DUE,
+    tag: list[str] | None = TAGS,
+) -> None:
+    """Change the given fields of a claim; the rest stay as they are."""
+    changes = _given(
+        statement=statement,
+        language=language,
+        statement_en=statement_en,
+        speaker=speaker,
+        said_on=said_on,
+        said_where=said_where,
+        subject=subject,
+        property=property,
+        kind=kind,
+        inner_kind=inner_kind,
+        expected=expected,
+        unit=unit,
+        tolerance=tolerance,
+        comparison=comparison,
+        due=due,
+        tags=tag,
+    )
+    if not changes:
+        raise ValidationError("nothing to change: give at least one option")
+    with transaction(ctx) as session:
+        claim = store.get_claim(session=session, key=key)
+        tags = store.claim_tags(session=session, claim_ids=[claim.id or 0])[claim.id or 0]
+        spec = validate_claim({**claim_entry(claim, tags), **changes})
+        changed = store.update_claim(session=session, claim=claim, spec=spec)
+    say(f"updated claim {key}" if changed else f"claim {key} unchanged")
+
+
+@claim_app.command("retire")
+def retire(ctx: typer.Context, key: str = KEY_ARG) -> None:
+    """Retire a claim: it stays in the store with its history but is no longer verified."""
+    with transaction(ctx) as session:
+        changed = store.retire_claim(
+            session=session, claim=store.get_claim(session=session, key=key)
+        )
+    say(f"retired claim {key}" if changed else f"claim {key} was already retired")
+
+
+@claim_app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: str | None = typer.Option(None, "--status", help="active or retired."),
+    tag: str | None = typer.Option(None, "--tag", help="Only claims with this tag."),
+    kind: str | None = typer.Option(None, "--kind", help="Only claims of this kind."),
+    label: str | None = typer.Option(
+        None, "--label", help="Only claims whose latest verdict has this label (none: no verdict)."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List claims with their latest verdict."""
+    with transaction(ctx) as session:
+        rows = store.list_claims(session=session, status=status, tag=tag, kind=kind, label=label)
+    if as_json:
+        print_json([claim_record(r.claim, r.tags, r.latest) for r in rows])
+        return
+    table = Table(Column("key", no_wrap=True), "kind", "status", "subject", "verdict", "tags")
+    for r in rows:
+        table.add_row(
+            r.claim.key,
+            r.claim.kind,
+            r.claim.status,
+            r.claim.subject,
+            r.latest.label if r.latest else "-",
+            ", ".join(r.tags),
+        )
+    out.print(table)
+    say(f"{len(rows)} claim(s)")
+
+
+@claim_app.command("show")
+def show(ctx: typer.Context, key: str = KEY_ARG, as_json: bool = JSON_OPTION) -> None:
+    """Show a claim, its sources and rules, its latest verdict and the verdict history."""
+    with transaction(ctx) as session:
+        claim = store.get_claim(session=session, key=key)
+        cid = claim.id or 0
+        tags = store.claim_tags(session=session, claim_ids=[cid])[cid]
+        links = store.claim_links(session=session, claim_id=cid)
+        history = store.verdict_history(session=session, claim_id=cid)
+    latest = history[-1] if history else None
+    record = claim_record(claim, tags, latest)
+    record["sources"] = [link_record(link, source) for link, source in links]
+    record["verdict_history"] = [verdict_record(v) for v in history]
+    if as_json:
+        print_json(record)
+        return
+    out.print(f"[bold]{claim.key}[/bold]  {claim.kind}  ({claim.status})")
+    for name in (
+        "statement",
+        "statement_en",
+        "speaker",
+        "said_on",
+        "said_where",
+        "subject",
+        "property",
+    ):
+        if record.get(name):
+            out.print(f"  {name}: {record[name]}", markup=False)
+    out.print(
+        f"  expected: {json.dumps(claim_entry(claim, tags).get('expected'), default=str)}"
+        f" {claim.expected_unit or ''}  tolerance: {claim.tolerance or '-'}",
+        markup=False,
+    )
+    table = Table("source", "role", "rule", "url")
+    for link, source in links:
+        table.add_row(source.key, link.role, f"{link.rule_kind}: {link.rule}", source.url)
+    out.print(table)
+    if latest is None:
+        out.print("  no verdict yet")
+    for verdict in history:
+        out.print(
+            f"  {verdict.created_at:%Y-%m-%d %H:%M} {verdict.label} ({verdict.set_by}): {verdict.reason}",
+            markup=False,
+        )
+
+
+@claim_app.command("link")
+def link(
+    ctx: typer.Context,
+    claim_key: str = typer.Argument(..., help="The claim's key."),
+    source_key: str = typer.Argument(..., help="The source's key."),
+    rule_kind: str = typer.Option(
+        ..., "--rule-kind", help="css, json_path, regex, contains, not_contains or table."
+    ),
+    rule: str = typer.Option(
+        "", "--rule", help="The rule's expression (a selector, a path, a pattern, a phrase)."
+    ),
+    option: list[str] | None = typer.Option(
+        None, "--option", help="A rule option NAME=VALUE (VALUE may be JSON)."
+    ),
+    role: str = typer.Option(
+        "value", "--role", help="value, numerator, denominator or contradicts."
+    ),
+    self_published: bool = typer.Option(
+        False, "--self-published", help="The source is the claimant's own."
+    ),
+    authoritative: bool = typer.Option(
+        False, "--authoritative", help="A primary record for what it defines."
+    ),
+    note: str = typer.Option("", "--note", help="Why this source, in a sentence."),
+) -> None:
+    """Link a claim to a source with the rule that extracts its evidence there."""
+    options: dict[str, Any] = {}
+    for item in option or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ValidationError(f"--option {item!r}: expected NAME=VALUE")
+        try:
+            options[name] = json.loads(value)
+        except json.JSONDecodeError:
+            options[name] = value
+    with transaction(ctx) as session:
+        claim = store.get_claim(session=session, key=claim_key)
+        source = store.get_source(session=session, key=source_key)
+        spec = validate_link(
+            {
+                "source": source_key,
+                "rule_kind": rule_kind,
+                "rule": rule,
+                "options": options,
+                "role": role,
+                "self_published": self_published,
+                "authoritative": authoritative,
+                "note": note,
+            },
+            fmt=SourceFormat(source.format),
+        )
+        store.link_claim(session=session, claim=claim, source=source, link=spec)
+    say(f"linked {claim_key} -> {source_key} ({role}, {rule_kind})")
+
+
+@claim_app.command("unlink")
+def unlink(
+    ctx: typer.Context,
+    claim_key: str = typer.Argument(..., help="The claim's key."),
+    source_key: str = typer.Argument(..., help="The source's key."),
+    role: str | None = typer.Option(None, "--role", help="Only the link with this role."),
+) -> None:
+    """Remove a claim's link to a source (its evidence history stays)."""
+    with transaction(ctx) as session:
+        claim = store.get_claim(session=session, key=claim_key)
+        source = store.get_source(session=session, key=source_key)
+        count = store.unlink_claim(session=session, claim=claim, source=source, role=role)
+    say(f"removed {count} link(s) {claim_key} -> {source_key}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(claim_app, name="claim")
