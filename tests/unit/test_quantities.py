@@ -1,0 +1,319 @@
+"""quantities: the golden table of real strings, the documented choices, and properties."""
+
+from __future__ import annotations
+
+import doctest
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from factcheck import quantities, units
+from factcheck.domain import Bound, Quantity
+from factcheck.quantities import describe, parse_quantities, parse_quantity, same_unit, to_json
+
+GOLDEN = Path(__file__).with_name("quantities_golden.tsv")
+
+
+class Case(NamedTuple):
+    group: str
+    text: str
+    amount: Decimal | None
+    unit: str | None
+    bound: Bound
+    lower: Decimal | None
+    upper: Decimal | None
+
+
+def _load_golden() -> list[Case]:
+    cases, group = [], ""
+    for line in GOLDEN.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            group = line[3:]
+            continue
+        if line.startswith("#") or not line:
+            continue
+        text, amount, unit, bound, *limits = line.split("\t")
+        lower, upper = (Decimal(limits[0]), Decimal(limits[1])) if limits else (None, None)
+        cases.append(
+            Case(
+                group,
+                text.replace("\\n", "\n"),
+                Decimal(amount) if amount else None,
+                unit or None,
+                Bound(bound),
+                lower,
+                upper,
+            )
+        )
+    return cases
+
+
+CASES = _load_golden()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.group}-{c.text[:40]!r}" for c in CASES])
+def test_golden(case: Case) -> None:
+    q = parse_quantity(case.text)
+    if case.amount is None:
+        assert q is None
+        return
+    assert q is not None
+    assert (q.amount, q.unit, q.bound) == (case.amount, case.unit, case.bound)
+    assert type(q.amount) is Decimal
+    if case.lower is not None:
+        assert (q.lower, q.upper) == (case.lower, case.upper)
+
+
+def test_golden_table_covers_every_source() -> None:
+    groups = {c.group for c in CASES}
+    assert len(CASES) >= 200
+    assert groups == {"model_card", "price_list", "news_en", "interview_zh", "edge"}
+    assert sum(c.amount is None for c in CASES) >= 20  # "None rather than guess" is tested too
+
+
+def test_doctests() -> None:
+    for module in (quantities, units):
+        assert doctest.testmod(module).failed == 0
+
+
+# The figures the issue names, spelled out exactly.
+
+
+def test_sixteen_point_four_yi_is_exact() -> None:
+    q = parse_quantity("16.4亿")
+    assert q is not None
+    assert q.amount == Decimal("1640000000")
+    assert str(q.amount) == "1640000000"
+
+
+def test_price_per_million_tokens_is_per_token() -> None:
+    text = "$3.50 per million tokens"
+    assert parse_quantity(text) == Quantity(
+        Decimal("0.0000035"), "USD/token", span=(0, 24), text=text
+    )
+
+
+def test_every_quantity_in_order_with_spans() -> None:
+    text = "$2B ARR in 2023, $6B in 2024, and $20B+ in 2025."
+    found = parse_quantities(text)
+    assert [q.text for q in found] == ["$2B", "2023", "$6B", "2024", "$20B+", "2025"]
+    assert [q.unit for q in found] == ["USD", None, "USD", None, "USD", None]
+    assert found[4].bound is Bound.AT_LEAST
+    assert all(text[q.span[0] : q.span[1]] == q.text for q in found)
+
+
+def test_model_sizes_in_a_list() -> None:
+    found = parse_quantities("in 8B, 70B and 405B sizes")
+    assert [q.amount for q in found] == [Decimal("8E9"), Decimal("70E9"), Decimal("405E9")]
+    assert {q.unit for q in found} == {"parameters"}
+
+
+def test_unit_named_once_for_two_figures() -> None:
+    found = parse_quantities("我们还发布了处于领先地位的 700 亿和\n80 亿个参数的模型")
+    assert [(q.amount, q.unit) for q in found] == [
+        (Decimal("70000000000"), "parameters"),
+        (Decimal("8000000000"), "parameters"),
+    ]
+    assert found[0].text == "700 亿"  # the span stays on the figure itself
+
+
+def test_a_bare_number_does_not_borrow_a_unit() -> None:
+    found = parse_quantities("10 年或 15 亿人")
+    assert [q.unit for q in found] == [None, "people"]
+
+
+def test_span_of_a_wrapped_chinese_figure() -> None:
+    text = "在我们平台上有超过 2\n亿人认为自己是创作者"
+    q = parse_quantity(text)
+    assert q is not None
+    assert q.text == "超过 2\n亿人"
+    assert text[q.span[0] : q.span[1]] == q.text
+
+
+def test_full_width_spans_index_the_original() -> None:
+    text = "约５０％的用户"
+    q = parse_quantity(text)
+    assert q is not None
+    assert (q.amount, q.unit, q.text) == (Decimal(50), "%", "约５０％")
+
+
+def test_versions_are_not_quantities_but_sizes_after_them_are() -> None:
+    assert parse_quantities("Llama 3.1 and GPT-4o and GPT 4.0") == []
+    assert [q.text for q in parse_quantities("Llama 3.1 405B")] == ["405B"]
+
+
+def test_dates_pieces_stay_bare_and_iso_dates_are_skipped() -> None:
+    assert [q.amount for q in parse_quantities("June 29, 2007")] == [Decimal(29), Decimal(2007)]
+    assert parse_quantities("2024-07-27 16:19") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "bound", "lower", "upper"),
+    [
+        ("数亿", Bound.RANGE, "200000000", "900000000"),
+        ("超过2亿", Bound.AT_LEAST, "200000000", None),
+        ("nearly 700 million", Bound.AT_MOST, None, "700000000"),
+        ("almost 1 billion", Bound.AT_MOST, None, "1000000000"),
+        ("约50%", Bound.APPROXIMATE, None, None),
+        ("405B", Bound.EXACT, None, None),
+    ],
+)
+def test_bounds_carry_lower_and_upper(
+    text: str, bound: Bound, lower: str | None, upper: str | None
+) -> None:
+    q = parse_quantity(text)
+    assert q is not None
+    assert q.bound is bound
+    assert q.lower == (Decimal(lower) if lower else None)
+    assert q.upper == (Decimal(upper) if upper else None)
+    assert q.approximate is (bound is not Bound.EXACT)
+
+
+# describe, to_json, same_unit
+
+
+@pytest.mark.parametrize(
+    ("text", "described"),
+    [
+        ("405B", "405 billion parameters"),
+        ("约50%", "about 50%"),
+        ("$5 per 1M tokens", "$5.00 per million tokens"),
+        ("$0.125 per 1M tokens", "$0.125 per million tokens"),
+        ("超过2亿人", "at least 200 million people"),
+        ("nearly 1 billion monthly actives", "at most 1 billion monthly active users"),
+        ("200 million weekly active users", "200 million weekly active users"),
+        ("数亿", "between 200 million and 900 million"),
+        ("16.4亿", "1.64 billion"),
+        ("1,234.5", "1234.5"),
+        ("$3.50", "$3.50"),
+        ("€1.2 billion", "€1.2 billion"),
+        ("5亿元", "¥500 million"),
+        ("roughly 19 billion tokens per minute", "about 19 billion tokens per minute"),
+        ("2007", "2007"),
+        ("12345", "12,345"),
+    ],
+)
+def test_describe(text: str, described: str) -> None:
+    q = parse_quantity(text)
+    assert q is not None
+    assert describe(q) == described
+
+
+def test_to_json_uses_plain_decimal_strings() -> None:
+    q = parse_quantity("超过 405B parameters")
+    assert q is not None
+    assert to_json(q) == {
+        "amount": "405000000000",
+        "unit": "parameters",
+        "bound": "at_least",
+        "lower": "405000000000",
+        "upper": None,
+        "approximate": True,
+        "span": [0, 18],
+        "text": "超过 405B parameters",
+    }
+    tiny = parse_quantity("5.33e-08")
+    assert tiny is not None
+    assert to_json(tiny)["amount"] == "0.0000000533"
+
+
+def test_same_unit() -> None:
+    def q(text: str) -> Quantity:
+        found = parse_quantity(text)
+        assert found is not None
+        return found
+
+    assert same_unit(q("405B"), q("4050亿个参数"))
+    assert same_unit(q("5亿月活跃用户"), q("500 million monthly active users"))
+    assert same_unit(q("2007"), q("3.5万"))
+    assert not same_unit(q("500 million monthly active users"), q("500 million weekly users"))
+    assert not same_unit(q("5亿人"), q("5亿用户"))
+    assert not same_unit(q("$5"), q("€5"))
+    assert not same_unit(q("$5"), q("5"))
+    assert not same_unit(q("50%"), q("50"))
+    # Equal figures in incompatible units are never equal quantities.
+    assert q("5亿人").amount == q("500 million users").amount
+    assert q("5亿人") != q("500 million users")
+
+
+# Properties
+
+
+def _chinese(n: int) -> str:
+    """Test-side writer of composed Chinese numerals (1 <= n < 10**16)."""
+    digits = "零一二三四五六七八九"
+
+    def section(k: int) -> str:  # 0 < k < 10000
+        out, gap = "", False
+        for power, unit in ((3, "千"), (2, "百"), (1, "十"), (0, "")):
+            d = k // 10**power % 10
+            if d == 0:
+                gap = bool(out)
+                continue
+            out += ("零" if gap else "") + digits[d] + unit
+            gap = False
+        return out
+
+    yi, wan, rest = n // 10**8, n // 10**4 % 10**4, n % 10**4
+    out = _chinese(yi) + "亿" if yi else ""
+    for part, unit in ((wan, "万"), (rest, "")):
+        if part:
+            out += ("零" if out and part < 1000 else "") + section(part) + unit
+    return out
+
+
+@settings(max_examples=150)
+@given(st.decimals(min_value=0, max_value=10**15, places=3, allow_nan=False))
+def test_thousands_separated_decimal_parses_back(d: Decimal) -> None:
+    text = format(d, ",f")
+    q = parse_quantity(text)
+    assert q is not None
+    assert q.amount == d
+    assert q.text == text
+
+
+@settings(max_examples=100)
+@given(st.integers(min_value=1, max_value=10**8), st.sampled_from(["万", "亿", "万亿", "千万"]))
+def test_integer_with_chinese_scale_round_trips(n: int, scale: str) -> None:
+    power = sum(units.ZH_UNITS[ch] for ch in scale)
+    q = parse_quantity(f"共{n}{scale}")
+    assert q is not None
+    assert q.amount == Decimal(n) * 10**power
+
+
+@settings(max_examples=150)
+@given(st.integers(min_value=11, max_value=10**16 - 1))
+def test_composed_chinese_numeral_round_trips(n: int) -> None:
+    q = parse_quantity(f"约{_chinese(n)}")
+    assert q is not None
+    assert q.amount == n
+
+
+_INTERESTING = [
+    *"0123456789.,%$€¥ -~+/亿万千百十一二两三数几约超过不到多上BbkKMT",
+    *(" billion", " million", "per ", "tokens", "个参数", "月活", "about ", "over ", "Llama "),
+    *("e-0", "\n"),
+]
+
+
+@settings(max_examples=200)
+@given(st.one_of(st.text(), st.lists(st.sampled_from(_INTERESTING), max_size=25).map("".join)))
+def test_any_text_parses_to_well_formed_quantities(text: str) -> None:
+    found = parse_quantities(text)
+    ends = 0
+    for q in found:
+        start, end = q.span
+        assert ends <= start < end <= len(text)
+        assert text[start:end] == q.text
+        ends = end
+        for d in (q.amount, q.lower, q.upper):
+            assert d is None or type(d) is Decimal
+        assert "E" not in str(to_json(q)["amount"])
+        json.dumps(to_json(q))
+        describe(q)
+    assert parse_quantity(text) == (found[0] if found else None)
