@@ -1,0 +1,173 @@
+"""Being a polite crawler: robots.txt per origin (RFC 9309) and per-host pacing.
+
+Nothing here touches the network: `RobotsCache` is handed a `download` callable by the fetcher,
+so the same SSRF guard, User-Agent, timeouts and caps apply to robots.txt as to any page.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from protego import Protego
+
+from factcheck.domain import ErrorCode
+from factcheck.errors import FetchError
+
+logger = logging.getLogger(__name__)
+
+ROBOTS_MAX_BYTES = 500 * 1024  # RFC 9309 2.5: parse at least the first 500 KiB, ignore the rest
+CRAWL_DELAY_CAP_S = 60.0  # a hostile Crawl-delay cannot stall a host's queue for longer
+
+# (status, body) of the final response for a robots.txt URL; raises FetchError when unreachable.
+Download = Callable[[str], tuple[int, bytes]]
+
+# Failures that mean "robots.txt unreachable" (RFC 9309 2.3.1.4: assume complete disallow).
+_UNREACHABLE = frozenset({ErrorCode.TIMEOUT, ErrorCode.CONNECTION, ErrorCode.TRUNCATED})
+
+
+@dataclass(frozen=True)
+class RobotsPolicy:
+    """What one origin's robots.txt says, or the blanket rule RFC 9309 gives when it has none."""
+
+    robots_url: str
+    parser: Protego | None = None
+    allow_all: bool = False
+    reason: str = ""  # why a blanket rule applies ("HTTP 503", "timed out ...")
+
+    def allows(self, url: str, user_agent: str) -> bool:
+        if self.parser is None:
+            return self.allow_all
+        return bool(self.parser.can_fetch(url, user_agent))
+
+    def crawl_delay_s(self, user_agent: str) -> float:
+        if self.parser is None:
+            return 0.0
+        delay = self.parser.crawl_delay(user_agent)
+        return min(float(delay or 0.0), CRAWL_DELAY_CAP_S)
+
+
+def robots_url_for(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/robots.txt"
+
+
+def policy_from_response(robots_url: str, status: int, body: bytes) -> RobotsPolicy:
+    """RFC 9309 2.3.1: 2xx parse; 4xx allow everything; 5xx disallow everything.
+
+    >>> policy_from_response("http://h/robots.txt", 404, b"").allows("http://h/x", "bot")
+    True
+    >>> policy_from_response("http://h/robots.txt", 503, b"").allows("http://h/x", "bot")
+    False
+    """
+    if 200 <= status < 300:
+        text = body[:ROBOTS_MAX_BYTES].decode("utf-8", errors="replace")
+        return RobotsPolicy(robots_url, parser=Protego.parse(text))
+    if 400 <= status < 500:
+        return RobotsPolicy(robots_url, allow_all=True, reason=f"HTTP {status}")
+    return RobotsPolicy(robots_url, allow_all=False, reason=f"HTTP {status}")
+
+
+class RobotsCache:
+    """robots.txt fetched at most once per origin for the cache's life; thread-safe."""
+
+    def __init__(self, *, user_agent: str) -> None:
+        self._user_agent = user_agent
+        self._policies: dict[str, RobotsPolicy] = {}
+        self._origin_locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def policy(self, url: str, *, download: Download) -> RobotsPolicy:
+        robots_url = robots_url_for(url)
+        with self._lock:
+            cached = self._policies.get(robots_url)
+            if cached is not None:
+                return cached
+            origin_lock = self._origin_locks.setdefault(robots_url, threading.Lock())
+        with origin_lock:  # one download per origin even when many threads ask at once
+            with self._lock:
+                cached = self._policies.get(robots_url)
+            if cached is not None:
+                return cached
+            policy = self._load(robots_url, download)
+            with self._lock:
+                self._policies[robots_url] = policy
+            return policy
+
+    def check(self, url: str, *, download: Download) -> RobotsPolicy:
+        """Raise FetchError(robots_blocked) unless robots.txt lets our User-Agent fetch `url`."""
+        policy = self.policy(url, download=download)
+        if policy.allows(url, self._user_agent):
+            return policy
+        if policy.parser is None:
+            message = (
+                f"robots.txt at {policy.robots_url} is unavailable ({policy.reason}), so "
+                f"{url} is treated as disallowed (RFC 9309)"
+            )
+        else:
+            message = f"robots.txt at {policy.robots_url} disallows {url} for {self._user_agent}"
+        raise FetchError(ErrorCode.ROBOTS_BLOCKED, message)
+
+    def _load(self, robots_url: str, download: Download) -> RobotsPolicy:
+        try:
+            status, body = download(robots_url)
+        except FetchError as exc:
+            if exc.code == ErrorCode.REDIRECT_LOOP:  # RFC 9309 2.3.1.2: MAY treat as 4xx
+                return RobotsPolicy(robots_url, allow_all=True, reason=str(exc))
+            if exc.code not in _UNREACHABLE:
+                raise  # a blocked address or scheme is the page's verdict too
+            logger.info("robots.txt unreachable at %s: %s", robots_url, exc)
+            return RobotsPolicy(robots_url, allow_all=False, reason=str(exc))
+        return policy_from_response(robots_url, status, body)
+
+
+@dataclass
+class _HostGate:
+    semaphore: threading.BoundedSemaphore
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    next_start: float = 0.0  # monotonic time before which no new request may start
+
+
+class HostPacer:
+    """Per host: at most `concurrency` requests in flight, starts at least `delay_s` apart."""
+
+    def __init__(
+        self,
+        *,
+        concurrency: int,
+        delay_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._concurrency = max(1, concurrency)
+        self._delay_s = max(0.0, delay_s)
+        self._clock = clock
+        self._sleep = sleep
+        self._gates: dict[str, _HostGate] = {}
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def slot(self, host: str, *, delay_s: float = 0.0) -> Iterator[float]:
+        """Hold one of `host`'s slots; yields how long we waited for it (seconds).
+
+        `delay_s` (a robots Crawl-delay) raises the gap when it is larger than the default.
+        """
+        with self._lock:
+            gate = self._gates.get(host)
+            if gate is None:
+                gate = _HostGate(threading.BoundedSemaphore(self._concurrency))
+                self._gates[host] = gate
+        asked = self._clock()
+        with gate.semaphore:
+            with gate.lock:
+                start = max(self._clock(), gate.next_start)
+                gate.next_start = start + max(self._delay_s, delay_s)
+            pause = start - self._clock()
+            if pause > 0:
+                self._sleep(pause)
+            yield self._clock() - asked
