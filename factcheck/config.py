@@ -14,7 +14,9 @@ from typing import Any
 from factcheck.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite:///factcheck.db"
-DEFAULT_USER_AGENT = "factcheck/0.1 (+https://example.org/factcheck; contact: factcheck@example.org)"
+DEFAULT_USER_AGENT = (
+    "factcheck/0.1 (+https://example.org/factcheck; contact: factcheck@example.org)"
+)
 MIB = 1024 * 1024
 
 
@@ -25,7 +27,9 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     # fetching
     user_agent: str = DEFAULT_USER_AGENT
-    allow_loopback: bool = False  # tests and the demo only: lets the SSRF guard pass 127.0.0.0/8, ::1
+    allow_loopback: bool = (
+        False  # tests and the demo only: lets the SSRF guard pass 127.0.0.0/8, ::1
+    )
     allow_file_urls: bool = False  # file:// sources are refused unless enabled
     workers: int = 16  # global fetch pool width
     per_host_concurrency: int = 2  # at most this many requests in flight to one host
@@ -76,12 +80,16 @@ def _coerce(name: str, raw: str, default: Any) -> Any:
         try:
             return int(raw)
         except ValueError:
-            raise ConfigError(f"{_ENV_PREFIX}{name.upper()}: expected an integer, got {raw!r}") from None
+            raise ConfigError(
+                f"{_ENV_PREFIX}{name.upper()}: expected an integer, got {raw!r}"
+            ) from None
     if isinstance(default, float):
         try:
             return float(raw)
         except ValueError:
-            raise ConfigError(f"{_ENV_PREFIX}{name.upper()}: expected a number, got {raw!r}") from None
+            raise ConfigError(
+                f"{_ENV_PREFIX}{name.upper()}: expected a number, got {raw!r}"
+            ) from None
     return raw
 
 

@@ -33,14 +33,20 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 def migrations_dir() -> Path:
     if not MIGRATIONS_DIR.is_dir():
-        raise ConfigError(f"migrations not found at {MIGRATIONS_DIR}: install with `pip install -e .`")
+        raise ConfigError(
+            f"migrations not found at {MIGRATIONS_DIR}: install with `pip install -e .`"
+        )
     return MIGRATIONS_DIR
 
 
 def sqlite_path(url: str) -> Path | None:
     """The file behind a SQLite URL, or None for other backends and in-memory databases."""
     parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+    if (
+        parsed.get_backend_name() != "sqlite"
+        or not parsed.database
+        or parsed.database == ":memory:"
+    ):
         return None
     return Path(parsed.database)
 
@@ -74,9 +80,7 @@ def make_engine(url: str, *, must_exist: bool = True) -> Engine:
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return sa.create_engine(
-            parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5}
-        )
+        return sa.create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5})
     raise ConfigError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
 
 

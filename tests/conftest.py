@@ -10,36 +10,25 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 
 from factcheck import db
-
-PG_ADMIN_DSN = os.environ.get("FACTCHECK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-BACKENDS = [b for b in os.environ.get("FACTCHECK_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+from tests.support import BACKENDS, IN_CI, PG_ADMIN_DSN, DatabaseUnderTest, Result, run_cli
 
 for _proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
     os.environ.pop(_proxy, None)
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost,::1"
 
 
-@dataclass(frozen=True)
-class TestDatabase:
-    backend: str
-    url: str
-    engine: Engine
-
-
-def _pg_available() -> str | None:
+@pytest.fixture(scope="session")
+def pg_status() -> str | None:
+    """None when PostgreSQL answers, else why not."""
+    if "postgresql" not in BACKENDS:
+        return "not selected"
     try:
         with psycopg.connect(PG_ADMIN_DSN, connect_timeout=3):
             return None
@@ -47,20 +36,15 @@ def _pg_available() -> str | None:
         return str(exc).strip().splitlines()[0]
 
 
-@pytest.fixture(scope="session")
-def pg_status() -> str | None:
-    return _pg_available() if "postgresql" in BACKENDS else "not selected"
-
-
-def _sqlite_db(tmp_path: Path) -> Iterator[TestDatabase]:
+def _sqlite_db(tmp_path: Path) -> Iterator[DatabaseUnderTest]:
     url = f"sqlite:///{tmp_path / 'factcheck.db'}"
     engine = db.make_engine(url, must_exist=False)
     db.upgrade(engine)
-    yield TestDatabase("sqlite", url, engine)
+    yield DatabaseUnderTest("sqlite", url, engine)
     engine.dispose()
 
 
-def _pg_db(pg_status: str | None) -> Iterator[TestDatabase]:
+def _pg_db(pg_status: str | None) -> Iterator[DatabaseUnderTest]:
     if pg_status is not None:
         if IN_CI:
             pytest.fail(f"PostgreSQL is required in CI and unreachable: {pg_status}")
@@ -72,7 +56,7 @@ def _pg_db(pg_status: str | None) -> Iterator[TestDatabase]:
     engine = db.make_engine(url)
     db.upgrade(engine)
     try:
-        yield TestDatabase("postgresql", url, engine)
+        yield DatabaseUnderTest("postgresql", url, engine)
     finally:
         engine.dispose()
         with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
@@ -80,7 +64,7 @@ def _pg_db(pg_status: str | None) -> Iterator[TestDatabase]:
 
 
 @pytest.fixture(params=BACKENDS)
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TestDatabase]:
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DatabaseUnderTest]:
     """A fresh, migrated database on each backend."""
     if request.param == "sqlite":
         yield from _sqlite_db(tmp_path)
@@ -88,14 +72,12 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TestDat
         yield from _pg_db(request.getfixturevalue("pg_status"))
 
 
-def dump(engine: Engine) -> list[tuple[str, list[tuple[object, ...]]]]:
-    """Every row of every table, in a stable order: 'the database did not change' made exact."""
-    inspector = sa.inspect(engine)
-    tables = sorted(inspector.get_table_names())
-    result = []
-    with engine.connect() as conn:
-        for name in tables:
-            table = sa.Table(name, sa.MetaData(), autoload_with=conn)
-            rows = conn.execute(sa.select(table).order_by(*table.columns)).all()
-            result.append((name, [tuple(r) for r in rows]))
-    return result
+@pytest.fixture
+def cli(database: DatabaseUnderTest, tmp_path: Path) -> Callable[..., Result]:
+    """`cli("claim", "list")` runs the installed CLI against this test's database."""
+
+    def call(*args: str, **kwargs: object) -> Result:
+        kwargs.setdefault("cwd", tmp_path)
+        return run_cli(*args, db_url=database.url, **kwargs)  # type: ignore[arg-type]
+
+    return call

@@ -246,7 +246,8 @@ def show(ctx: typer.Context, key: str = KEY_ARG, as_json: bool = JSON_OPTION) ->
         out.print("  no verdict yet")
     for verdict in history:
         out.print(
-            f"  {verdict.created_at:%Y-%m-%d %H:%M} {verdict.label} ({verdict.set_by}): {verdict.reason}",
+            f"  {verdict.created_at:%Y-%m-%d %H:%M} {verdict.label} ({verdict.set_by}): "
+            f"{verdict.reason}",
             markup=False,
         )
 

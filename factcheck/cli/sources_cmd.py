@@ -127,7 +127,8 @@ def import_(
     else:
         verb = "would import" if dry_run else "imported"
         say(
-            f"{verb} {files} file(s): {len(report.created)} created, {len(report.updated)} updated, "
+            f"{verb} {files} file(s): {len(report.created)} created, "
+            f"{len(report.updated)} updated, "
             f"{len(report.unchanged)} unchanged"
         )
 

@@ -1,0 +1,374 @@
+"""The admin CLI through the installed entry point, on every database backend."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.support import REPO, DatabaseUnderTest, Result, database_state, run_cli, seed
+
+SEED_KEYS = {
+    "iphone-released-2007",
+    "llama-3.1-405b-half-price-of-gpt-4o",
+    "llama-3.1-450b-headline",
+    "llama-3.1-license-allows-distillation",
+    "llama-3.1-released-sizes",
+    "llama-multimodal-outside-eu-within-months",
+    "meta-200-million-creators",
+    "meta-ai-most-used-assistant-2024",
+}
+
+
+def ok(result: Result) -> Result:
+    assert result.code == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return result
+
+
+def test_import_seed_sources_then_list(cli, tmp_path: Path) -> None:
+    first = ok(cli("import", str(REPO / "sources")))
+    assert "16 created" in first.stderr
+    claims = ok(cli("claim", "list", "--json")).json()
+    assert {c["key"] for c in claims} == SEED_KEYS
+    sizes = next(c for c in claims if c["key"] == "llama-3.1-released-sizes")
+    assert sizes["expected_amounts"] == ["8000000000", "70000000000", "405000000000"]
+    assert sizes["language"] == "zh" and "4050" in sizes["statement"]
+    assert sizes["latest_verdict"] is None
+    again = ok(cli("import", str(REPO / "sources")))
+    assert "no changes" in again.stderr and "created" not in again.stderr
+
+
+def test_changed_entry_is_updated(cli, tmp_path: Path) -> None:
+    folder = tmp_path / "decl"
+    shutil.copytree(REPO / "sources", folder)
+    ok(cli("import", str(folder)))
+    path = folder / "history.toml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("recheck_hours = 720", "recheck_hours = 48"),
+        encoding="utf-8",
+    )
+    result = ok(cli("import", str(folder)))
+    assert "updated source wikipedia-iphone-1st-generation" in result.stderr
+    assert "1 updated" in result.stderr
+    shown = ok(cli("source", "show", "wikipedia-iphone-1st-generation", "--json")).json()
+    assert shown["recheck_hours"] == 48
+    assert shown["claims"][0]["claim"] == "iphone-released-2007"
+
+
+def test_claim_lifecycle(cli) -> None:
+    ok(
+        cli(
+            "source",
+            "add",
+            "--key",
+            "card",
+            "--url",
+            "https://example.org/card.md",
+            "--format",
+            "text",
+        )
+    )
+    ok(
+        cli(
+            "claim",
+            "add",
+            "--key",
+            "size-405b",
+            "--statement",
+            "这是我们首次发布 4050 亿个参数的模型",
+            "--language",
+            "zh",
+            "--statement-en",
+            "our first 405B model",
+            "--kind",
+            "quantity",
+            "--expected",
+            "405e9",
+            "--unit",
+            "parameters",
+            "--said-on",
+            "2024-07-23",
+            "--tag",
+            "llama",
+        )
+    )
+    ok(
+        cli(
+            "claim",
+            "link",
+            "size-405b",
+            "card",
+            "--rule-kind",
+            "regex",
+            "--rule",
+            r"(?P<value>\d+B) sizes",
+            "--option",
+            "unit=parameters",
+            "--authoritative",
+        )
+    )
+    shown = ok(cli("claim", "show", "size-405b", "--json")).json()
+    assert shown["expected_amount"] == "405000000000"
+    assert shown["sources"][0]["source_key"] == "card"
+    assert shown["sources"][0]["rule_options"] == {"unit": "parameters"}
+    assert shown["sources"][0]["authoritative"] is True
+    ok(
+        cli(
+            "claim",
+            "edit",
+            "size-405b",
+            "--subject",
+            "Llama 3.1 405B",
+            "--tag",
+            "llama",
+            "--tag",
+            "size",
+        )
+    )
+    edited = ok(cli("claim", "show", "size-405b", "--json")).json()
+    assert edited["subject"] == "Llama 3.1 405B" and edited["tags"] == ["llama", "size"]
+    assert edited["statement"] == "这是我们首次发布 4050 亿个参数的模型"
+    assert [c["key"] for c in ok(cli("claim", "list", "--tag", "size", "--json")).json()] == [
+        "size-405b"
+    ]
+    assert ok(cli("claim", "list", "--kind", "date", "--json")).json() == []
+    assert len(ok(cli("claim", "list", "--label", "none", "--json")).json()) == 1
+    ok(cli("claim", "retire", "size-405b"))
+    assert ok(cli("claim", "list", "--status", "active", "--json")).json() == []
+    assert (
+        ok(cli("claim", "list", "--status", "retired", "--json")).json()[0]["status"] == "retired"
+    )
+    ok(cli("claim", "unlink", "size-405b", "card"))
+    assert ok(cli("claim", "show", "size-405b", "--json")).json()["sources"] == []
+    human = ok(cli("claim", "show", "size-405b"))
+    assert "size-405b" in human.stdout and "no verdict yet" in human.stdout
+
+
+def test_json_output_is_only_json(cli) -> None:
+    ok(cli("import", str(REPO / "sources")))
+    for args in (
+        ("claim", "list", "--json"),
+        ("source", "list", "--json"),
+        ("claim", "show", "iphone-released-2007", "--json"),
+        ("db", "current", "--json"),
+    ):
+        result = ok(cli(*args))
+        result.json()  # raises if anything but JSON reached stdout
+    assert "claim(s)" in ok(cli("claim", "list")).stderr
+
+
+def _write(path: Path, text: str) -> str:
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+BAD_TOML_CASES = {
+    "unreadable": ("[[source]\nkey = 'x'\n", 2, "not valid TOML"),
+    "wrong type": (
+        "[[claim]]\nkey = 'c'\nstatement = 's'\nkind = 'date'\nexpected = '2007'\nsaid_on = 5\n",
+        2,
+        "claim 'c': field 'said_on': expected a date",
+    ),
+    "bad url": (
+        "[[source]]\nkey = 's'\nurl = 'htp:/nope'\nformat = 'html'\n",
+        2,
+        "source 's': field 'url'",
+    ),
+    "unknown rule kind": (
+        "[[source]]\nkey = 's'\nurl = 'https://example.org/'\n"
+        "[[claim]]\nkey = 'c'\nstatement = 's'\n"
+        "kind = 'text'\n[[claim.evidence]]\nsource = 's'\nrule_kind = 'xpath'\nrule = '//p'\n",
+        2,
+        "evidence[0]: field 'rule_kind': 'xpath' is not one of",
+    ),
+    "duplicate key": (
+        "[[source]]\nkey = 's'\nurl = 'https://example.org/a'\n"
+        "[[source]]\nkey = 's'\nurl = 'https://example.org/b'\n",
+        2,
+        "duplicate key",
+    ),
+    "impossible date": (
+        "[[claim]]\nkey = 'c'\nstatement = 's'\nkind = 'date'\nexpected = '2024-02-30'\n",
+        2,
+        "field 'expected'",
+    ),
+    "non-numeric amount": (
+        "[[claim]]\nkey = 'c'\nstatement = 's'\nkind = 'quantity'\nexpected = 'lots'\n",
+        2,
+        "'lots' is not a number",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_TOML_CASES))
+def test_bad_toml_changes_nothing(
+    cli, database: DatabaseUnderTest, tmp_path: Path, case: str
+) -> None:
+    seed(database)
+    text, code, message = BAD_TOML_CASES[case]
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    # a good file first: the bad one must stop the import before the good one is written
+    _write(folder / "a-good.toml", "[[source]]\nkey = 'good'\nurl = 'https://example.org/good'\n")
+    bad = _write(folder / "b-bad.toml", text)
+    before = database_state(database)
+    result = cli("import", str(folder))
+    assert result.code == code
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert bad in lines[0] and message in lines[0], lines[0]
+    assert database_state(database) == before
+
+
+BAD_CLI_CASES = {
+    "malformed url": (["source", "add", "--key", "x", "--url", "not a url"], 2, "field 'url'"),
+    "unknown key": (["claim", "show", "no-such-claim"], 4, "no claim with key 'no-such-claim'"),
+    "unknown source": (
+        ["claim", "link", "iphone-released-2007", "nope", "--rule-kind", "css", "--rule", "p"],
+        4,
+        "no source with key 'nope'",
+    ),
+    "non-numeric amount": (
+        [
+            "claim",
+            "add",
+            "--key",
+            "n",
+            "--statement",
+            "s",
+            "--kind",
+            "quantity",
+            "--expected",
+            "many",
+        ],
+        2,
+        "'many' is not a number",
+    ),
+    "impossible date": (
+        [
+            "claim",
+            "add",
+            "--key",
+            "d",
+            "--statement",
+            "s",
+            "--kind",
+            "date",
+            "--expected",
+            "2007",
+            "--said-on",
+            "2024-02-30",
+        ],
+        2,
+        "'2024-02-30' is not a date",
+    ),
+    "duplicate key": (
+        [
+            "claim",
+            "add",
+            "--key",
+            "iphone-released-2007",
+            "--statement",
+            "s",
+            "--kind",
+            "date",
+            "--expected",
+            "2007",
+        ],
+        2,
+        "already exists",
+    ),
+    "duplicate url": (
+        [
+            "source",
+            "add",
+            "--key",
+            "again",
+            "--url",
+            "https://en.wikipedia.org/api/rest_v1/page/summary/IPhone_(1st_generation)",
+        ],
+        2,
+        "already has the URL",
+    ),
+    "unknown rule kind": (
+        [
+            "claim",
+            "link",
+            "iphone-released-2007",
+            "llama-3.1-license",
+            "--rule-kind",
+            "xpath",
+            "--rule",
+            "//p",
+        ],
+        2,
+        "'xpath' is not one of",
+    ),
+    "bad regex": (
+        [
+            "claim",
+            "link",
+            "iphone-released-2007",
+            "llama-3.1-license",
+            "--rule-kind",
+            "regex",
+            "--rule",
+            "(?P<value>[unclosed",
+        ],
+        2,
+        "field 'rule'",
+    ),
+    "missing file": (["import", "no-such-dir/"], 2, "no such file or folder"),
+    "edit nothing": (["claim", "edit", "iphone-released-2007"], 2, "nothing to change"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CLI_CASES))
+def test_bad_cli_input_changes_nothing(cli, database: DatabaseUnderTest, case: str) -> None:
+    seed(database)
+    args, code, message = BAD_CLI_CASES[case]
+    before = database_state(database)
+    result = cli(*args)
+    assert result.code == code, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert message in result.stderr, result.stderr
+    assert result.stdout == ""
+    assert database_state(database) == before
+
+
+def test_unreachable_database(tmp_path: Path) -> None:
+    for url, message in (
+        ("postgresql://postgres@127.0.0.1:1/nothing", "cannot reach the database"),
+        (f"sqlite:///{tmp_path}/missing/dir/x.db", "no database at"),
+        ("mysql://x@y/z", "unsupported database"),
+        ("::::", "not a database URL"),
+    ):
+        result = run_cli("claim", "list", db_url=url, cwd=tmp_path)
+        assert result.code in (1, 2), result.stderr
+        assert "Traceback" not in result.stderr
+        assert message in result.stderr and result.stderr.strip().count("\n") == 0, result.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing was created
+
+
+def test_init_default_sqlite_in_working_directory(tmp_path: Path) -> None:
+    first = run_cli("init", cwd=tmp_path)
+    assert first.code == 0, first.stderr
+    assert (tmp_path / "factcheck.db").exists()
+    again = run_cli("init", cwd=tmp_path)
+    assert again.code == 0 and "already initialised" in again.stderr
+    current = run_cli("db", "current", "--json", cwd=tmp_path)
+    assert current.json()["up_to_date"] is True  # type: ignore[index]
+    upgrade = run_cli("db", "upgrade", cwd=tmp_path)
+    assert upgrade.code == 0 and "already at" in upgrade.stderr
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    missing = run_cli("claim", "list", cwd=elsewhere)
+    assert (
+        missing.code == 1
+        and "no database at factcheck.db: run `factcheck init` first" in missing.stderr
+    )
+    assert list(elsewhere.iterdir()) == []
