@@ -192,6 +192,8 @@ class Evidence(Base, table=True):
     hits: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)  # every hit
     stance: str = Field(default="none", max_length=10)  # domain.Stance
     reused: bool = False  # 304 or unchanged body: the previous extraction was reused
+    # the evidence row whose extraction (hits, excerpt) this one reuses; kept small on purpose
+    reused_from_id: int | None = Field(default=None, foreign_key="evidence.id")
     error_code: str | None = Field(default=None, max_length=40)  # domain.ErrorCode
     error_message: str | None = Field(default=None, sa_type=sa.Text)
 

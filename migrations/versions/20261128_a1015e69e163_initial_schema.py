@@ -164,10 +164,14 @@ def upgrade() -> None:
         sa.Column("hits", sa.JSON(), nullable=False),
         sa.Column("stance", sa.String(length=10), nullable=False),
         sa.Column("reused", sa.Boolean(), nullable=False),
+        sa.Column("reused_from_id", sa.Integer(), nullable=True),
         sa.Column("error_code", sa.String(length=40), nullable=True),
         sa.Column("error_message", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["claim_id"], ["claim.id"], name=op.f("fk_evidence_claim_id_claim")
+        ),
+        sa.ForeignKeyConstraint(
+            ["reused_from_id"], ["evidence.id"], name=op.f("fk_evidence_reused_from_id_evidence")
         ),
         sa.ForeignKeyConstraint(["run_id"], ["run.id"], name=op.f("fk_evidence_run_id_run")),
         sa.ForeignKeyConstraint(

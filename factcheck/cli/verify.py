@@ -1,0 +1,137 @@
+"""`factcheck verify`: run verification now, with a progress bar and a table of what changed."""
+
+from __future__ import annotations
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Column, Table
+
+from factcheck import pipeline
+from factcheck.cli.common import JSON_OPTION, err, out, print_json, say, state
+from factcheck.domain import Trigger
+
+EXIT_SOURCES_FAILED = 3
+
+
+def verify(
+    ctx: typer.Context,
+    keys: list[str] | None = typer.Argument(
+        None, help="Claim keys to verify now (default: all due)."
+    ),
+    all_: bool = typer.Option(False, "--all", help="Fetch every source, due or not."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Fetch, extract and judge; write nothing."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Fetch each due source once, extract evidence, judge the claims and record the verdicts.
+
+    Exits 0 when the run completed (refuted claims are results, not failures) and 3 when some
+    sources could not be fetched or their rules found nothing.
+    """
+    app_state = state(ctx)
+    engine = app_state.open()
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+    task = progress.add_task("sources", total=None)
+
+    def planned(plan: pipeline.Plan) -> None:
+        progress.update(task, total=len(plan.sources))
+
+    def advanced(result: pipeline.SourceResult) -> None:
+        progress.update(task, advance=1, description=result.plan.key[:30])
+
+    with progress:
+        if dry_run:
+            summary = pipeline.preview_verification(
+                engine=engine,
+                settings=app_state.settings,
+                claim_keys=keys or (),
+                force=all_,
+                on_planned=planned,
+                on_source=advanced,
+            )
+        else:
+            summary = pipeline.run_verification(
+                engine=engine,
+                settings=app_state.settings,
+                claim_keys=keys or (),
+                force=all_,
+                trigger=Trigger.MANUAL,
+                on_planned=planned,
+                on_source=advanced,
+            )
+    _report(summary, as_json=as_json, dry_run=dry_run)
+    if summary.failed_sources:
+        raise typer.Exit(EXIT_SOURCES_FAILED)
+
+
+def _report(summary: pipeline.RunSummary, *, as_json: bool, dry_run: bool) -> None:
+    failures = [
+        {
+            "source": s.plan.key,
+            "url": s.plan.url,
+            "claim": link.link.claim_key if link else None,
+            "error_code": link.error_code if link else s.error_code,
+            "error": link.error_message if link else s.error_message,
+        }
+        for s in summary.failed_sources
+        for link in ([None] if s.error_code else [r for r in s.links if r.error_code])
+    ]
+    if as_json:
+        print_json(
+            {
+                "run_id": summary.run_id,
+                "status": summary.status.value,
+                "dry_run": dry_run,
+                "sources": len(summary.sources),
+                "reused": sum(1 for s in summary.sources if s.reused),
+                "failures": failures,
+                "claims": [c.__dict__ for c in summary.claims],
+            }
+        )
+        return
+    table = Table(
+        Column("claim", no_wrap=True),
+        "verdict",
+        "was",
+        "conf.",
+        "stale",
+        Column("reason", ratio=1),
+        expand=True,
+    )
+    for c in summary.claims:
+        was = "" if not c.changed else (c.previous_label or "(new)")
+        table.add_row(
+            c.key,
+            c.label + (" (editor)" if c.set_by == "editor" else ""),
+            was,
+            c.confidence,
+            "stale" if c.stale else "",
+            c.reason,
+        )
+    out.print(table)
+    for f in failures:
+        say(f"failed: {f['source']} ({f['error_code']}): {f['error']}")
+    reused = sum(1 for s in summary.sources if s.reused)
+    changed = len(summary.changes)
+    prefix = (
+        "dry run, nothing written: "
+        if dry_run
+        else f"run {summary.run_id} {summary.status.value}: "
+    )
+    say(
+        f"{prefix}{len(summary.sources)} source(s) checked ({reused} unchanged), "
+        f"{len(failures)} failure(s), {len(summary.claims)} claim(s) judged, {changed} changed"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("verify")(verify)

@@ -1,0 +1,262 @@
+"""The verification record: runs, snapshots, evidence and verdicts, written and read back.
+
+Evidence and verdicts are appended, never edited, with one exception made inside the run that
+wrote them: the stance of this run's evidence rows is filled in when the run judges the claim
+(it depends on the other sources of the claim, which are processed in parallel).
+
+An unchanged source (304, or the same SHA-256) gets small evidence rows that point at the row
+whose extraction they reuse (`reused_from_id`), so an unchanged night costs little space.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from factcheck.domain import Bound, Hit, Quantity, RunStatus
+from factcheck.models import Evidence, Run, Snapshot, Source, Verdict, utcnow
+from factcheck.records import canonical
+
+SNAPSHOT_COMPRESSION_LEVEL = 6
+
+
+# -- hits as stored JSON ----------------------------------------------------------------------
+
+
+def quantity_json(q: Quantity | None) -> dict[str, Any] | None:
+    if q is None:
+        return None
+    return {
+        "amount": canonical(q.amount),
+        "unit": q.unit,
+        "bound": q.bound.value,
+        "lower": canonical(q.lower) if q.lower is not None else None,
+        "upper": canonical(q.upper) if q.upper is not None else None,
+        "text": q.text,
+    }
+
+
+def quantity_from_json(data: dict[str, Any] | None) -> Quantity | None:
+    if not data:
+        return None
+    return Quantity(
+        amount=Decimal(data["amount"]),
+        unit=data.get("unit"),
+        bound=Bound(data.get("bound", "exact")),
+        lower=Decimal(data["lower"]) if data.get("lower") is not None else None,
+        upper=Decimal(data["upper"]) if data.get("upper") is not None else None,
+        text=data.get("text", ""),
+    )
+
+
+def hit_json(hit: Hit, quantity: Quantity | None) -> dict[str, Any]:
+    return {
+        "raw": hit.raw,
+        "excerpt": hit.excerpt,
+        "location": hit.location,
+        "key": hit.key,
+        "value": canonical(hit.value) if hit.value is not None else None,
+        "quantity": quantity_json(quantity),
+    }
+
+
+def hits_from_json(
+    rows: Sequence[dict[str, Any]],
+) -> tuple[tuple[Hit, ...], tuple[Quantity | None, ...]]:
+    hits = tuple(
+        Hit(
+            raw=r.get("raw", ""),
+            excerpt=r.get("excerpt", ""),
+            location=r.get("location", ""),
+            key=r.get("key"),
+            value=Decimal(r["value"]) if r.get("value") is not None else None,
+        )
+        for r in rows
+    )
+    return hits, tuple(quantity_from_json(r.get("quantity")) for r in rows)
+
+
+# -- runs ---------------------------------------------------------------------------------------
+
+
+def start_run(*, session: Session, trigger: str, now: datetime | None = None) -> Run:
+    stamp = now or utcnow()
+    run = Run(trigger=trigger, status=RunStatus.RUNNING.value, started_at=stamp, heartbeat_at=stamp)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def finish_run(
+    *,
+    session: Session,
+    run_id: int,
+    status: RunStatus,
+    counts: dict[str, int],
+    note: str = "",
+    now: datetime | None = None,
+) -> Run:
+    run = session.get(Run, run_id)
+    assert run is not None
+    run.status = status.value
+    run.finished_at = now or utcnow()
+    run.heartbeat_at = run.finished_at
+    run.claims_count = counts.get("claims", 0)
+    run.sources_count = counts.get("sources", 0)
+    run.errors_count = counts.get("errors", 0)
+    run.changes_count = counts.get("changes", 0)
+    run.note = note
+    session.add(run)
+    return run
+
+
+def source_done_in_run(*, session: Session, run_id: int, source_id: int) -> bool:
+    """True when this run already recorded this source: the (run, source) unit is idempotent."""
+    query = select(Evidence.id).where(Evidence.run_id == run_id, Evidence.source_id == source_id)
+    return session.exec(query.limit(1)).first() is not None
+
+
+# -- snapshots and evidence ---------------------------------------------------------------------
+
+
+def store_snapshot(*, session: Session, sha256: str, body: bytes, content_type: str | None) -> None:
+    """Keep a body once, however many evidence rows and runs point at it."""
+    values = {
+        "sha256": sha256,
+        "body": zlib.compress(body, SNAPSHOT_COMPRESSION_LEVEL),
+        "content_type": (content_type or "")[:200] or None,
+        "size": len(body),
+        "created_at": utcnow(),
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Snapshot).values(**values).on_conflict_do_nothing(index_elements=["sha256"])
+    session.execute(statement)
+
+
+def snapshot_body(*, session: Session, sha256: str) -> bytes | None:
+    snap = session.get(Snapshot, sha256)
+    return zlib.decompress(snap.body) if snap is not None else None
+
+
+def update_fetch_state(
+    *,
+    session: Session,
+    source_id: int,
+    etag: str | None,
+    last_modified: str | None,
+    sha256: str | None,
+    fetched_at: datetime,
+) -> None:
+    source = session.get(Source, source_id)
+    assert source is not None
+    source.etag = etag
+    source.last_modified = last_modified
+    if sha256 is not None:
+        source.last_sha256 = sha256
+    source.last_fetched_at = fetched_at
+    session.add(source)
+
+
+def original_extractions(*, session: Session, source_id: int) -> dict[tuple[int, str], Evidence]:
+    """For each (claim, role) of a source: the newest good evidence that holds an extraction."""
+    newest = (
+        select(sa.func.max(Evidence.id))
+        .where(
+            Evidence.source_id == source_id,
+            col(Evidence.error_code).is_(None),
+            col(Evidence.reused_from_id).is_(None),
+        )
+        .group_by(col(Evidence.claim_id), col(Evidence.role))
+    )
+    rows = session.exec(select(Evidence).where(col(Evidence.id).in_(newest.scalar_subquery())))
+    return {(row.claim_id, row.role): row for row in rows}
+
+
+@dataclass(frozen=True)
+class StoredEvidence:
+    """The freshest good evidence of one (claim, source, role), with its extraction resolved."""
+
+    row: Evidence
+    hits: tuple[Hit, ...]
+    quantities: tuple[Quantity | None, ...]
+
+
+def freshest_evidence(
+    *, session: Session, claim_ids: Iterable[int]
+) -> dict[int, dict[tuple[int, str], StoredEvidence]]:
+    """Per claim, per (source, role): the newest evidence without an error."""
+    ids = list(claim_ids)
+    result: dict[int, dict[tuple[int, str], StoredEvidence]] = {i: {} for i in ids}
+    if not ids:
+        return result
+    newest = (
+        select(sa.func.max(Evidence.id))
+        .where(col(Evidence.claim_id).in_(ids), col(Evidence.error_code).is_(None))
+        .group_by(col(Evidence.claim_id), col(Evidence.source_id), col(Evidence.role))
+    )
+    rows = list(
+        session.exec(select(Evidence).where(col(Evidence.id).in_(newest.scalar_subquery())))
+    )
+    originals_ids = {r.reused_from_id for r in rows if r.reused_from_id is not None}
+    originals = {}
+    if originals_ids:
+        query = select(Evidence).where(col(Evidence.id).in_(originals_ids))
+        originals = {r.id: r for r in session.exec(query)}
+    for row in rows:
+        source_row = originals.get(row.reused_from_id, row) if row.reused_from_id else row
+        hits, quantities = hits_from_json(source_row.hits or [])
+        result[row.claim_id][(row.source_id, row.role)] = StoredEvidence(row, hits, quantities)
+    return result
+
+
+def run_errors(*, session: Session, run_id: int, claim_ids: Iterable[int]) -> list[Evidence]:
+    query = select(Evidence).where(
+        Evidence.run_id == run_id,
+        col(Evidence.claim_id).in_(list(claim_ids)),
+        col(Evidence.error_code).is_not(None),
+    )
+    return list(session.exec(query))
+
+
+def set_stances(*, session: Session, run_id: int, stances: dict[int, str]) -> None:
+    """Fill in the stance of this run's evidence rows, once their claim is judged."""
+    for evidence_id, stance in stances.items():
+        session.execute(
+            sa.update(Evidence)
+            .where(col(Evidence.id) == evidence_id, col(Evidence.run_id) == run_id)
+            .values(stance=stance)
+        )
+
+
+# -- verdicts -----------------------------------------------------------------------------------
+
+
+def same_verdict(
+    previous: Verdict | None, *, label: str, confidence: str, figures: dict[str, str]
+) -> bool:
+    """An unchanged judgement is not written again: the previous row still stands."""
+    return (
+        previous is not None
+        and previous.label == label
+        and previous.confidence == confidence
+        and (previous.figures or {}) == figures
+    )
+
+
+def add_verdict(*, session: Session, verdict: Verdict) -> Verdict:
+    session.add(verdict)
+    session.flush()
+    return verdict
+
+
+def runs(*, session: Session, limit: int = 20) -> list[Run]:
+    return list(session.exec(select(Run).order_by(col(Run.id).desc()).limit(limit)))

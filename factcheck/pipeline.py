@@ -1,0 +1,632 @@
+"""The one joint between network and database: fetch -> extract -> normalise -> judge -> store.
+
+A run is planned from the store (which sources are due, which claims to judge), then each
+source is one unit of work keyed by (run, source): fetched once, parsed once whatever the
+number of claims linked to it, and written in one transaction. A unit that was already
+recorded for the run is skipped, so a run can be resumed. Failures are evidence with an error
+code, never verdicts. Then every claim in scope is judged on the freshest good evidence of each
+of its sources; a verdict is appended only when the judgement changed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from factcheck import ledger, store
+from factcheck.config import Settings
+from factcheck.db import session_scope
+from factcheck.domain import (
+    ClaimKind,
+    ErrorCode,
+    EvidenceItem,
+    Fetched,
+    Hit,
+    Quantity,
+    Role,
+    Rule,
+    RuleKind,
+    RunStatus,
+    SetBy,
+    SourceFormat,
+    Trigger,
+)
+from factcheck.errors import ExtractError, FetchError
+from factcheck.extract import Document, apply_rule, parse_document
+from factcheck.fetch import Fetcher
+from factcheck.judge import is_stale, judge
+from factcheck.models import Claim, ClaimSource, Evidence, Source, Verdict, utcnow
+from factcheck.quantities import parse_quantities
+from factcheck.records import claim_spec
+from factcheck.sources import NORMALISE_OPTIONS
+
+log = logging.getLogger(__name__)
+
+NUMERIC_KINDS = {ClaimKind.QUANTITY, ClaimKind.QUANTITY_SET, ClaimKind.RATIO}
+
+
+@dataclass(frozen=True)
+class LinkPlan:
+    claim_id: int
+    claim_key: str
+    role: str
+    rule: Rule  # extraction options only
+    unit: str | None  # the unit of bare numbers, declared on the link
+    numeric: bool  # the claim compares numbers: split hits into quantities
+    previous_id: int | None  # the evidence row holding this link's last extraction
+
+
+@dataclass(frozen=True)
+class SourcePlan:
+    source_id: int
+    key: str
+    url: str
+    fmt: SourceFormat
+    etag: str | None
+    last_modified: str | None
+    last_sha256: str | None
+    links: tuple[LinkPlan, ...]
+
+    @property
+    def reusable(self) -> bool:
+        """Every link has an extraction to reuse, so a 304 or same body needs no parse."""
+        return bool(self.links) and all(link.previous_id is not None for link in self.links)
+
+
+@dataclass(frozen=True)
+class Plan:
+    sources: tuple[SourcePlan, ...]
+    claim_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    link: LinkPlan
+    hits: tuple[Hit, ...] = ()
+    quantities: tuple[Quantity | None, ...] = ()
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceResult:
+    plan: SourcePlan
+    fetched: Fetched | None
+    reused: bool = False
+    error_code: str | None = None
+    error_message: str | None = None
+    links: tuple[LinkResult, ...] = ()
+    skipped: bool = False  # already recorded in this run
+
+    @property
+    def failed(self) -> bool:
+        return self.error_code is not None or any(r.error_code for r in self.links)
+
+
+@dataclass(frozen=True)
+class ClaimOutcome:
+    key: str
+    label: str
+    previous_label: str | None
+    confidence: str
+    reason: str
+    stale: bool
+    changed: bool
+    set_by: str = SetBy.SYSTEM.value
+
+
+@dataclass
+class RunSummary:
+    run_id: int | None
+    status: RunStatus
+    sources: list[SourceResult] = field(default_factory=list)
+    claims: list[ClaimOutcome] = field(default_factory=list)
+
+    @property
+    def failed_sources(self) -> list[SourceResult]:
+        return [s for s in self.sources if s.failed]
+
+    @property
+    def changes(self) -> list[ClaimOutcome]:
+        return [c for c in self.claims if c.changed]
+
+
+# -- planning -----------------------------------------------------------------------------------
+
+
+def _is_due(source: Source, *, now: datetime) -> bool:
+    if source.last_fetched_at is None:
+        return True
+    return now - source.last_fetched_at >= timedelta(hours=source.recheck_hours) - timedelta(
+        minutes=5
+    )
+
+
+def plan_run(
+    *, session: Session, claim_keys: Sequence[str] = (), force: bool = False, now: datetime
+) -> Plan:
+    """Which sources to fetch and which claims to judge.
+
+    Named claims force their sources. Otherwise a source is due when its recheck interval has
+    passed, or when it serves a prediction on or after its due date; `force` fetches all.
+    """
+    if claim_keys:
+        claims = [store.get_claim(session=session, key=k) for k in dict.fromkeys(claim_keys)]
+    else:
+        claims = list(
+            session.exec(select(Claim).where(Claim.status == "active").order_by(col(Claim.id)))
+        )
+    by_id = {c.id: c for c in claims if c.id is not None}
+    rows = session.exec(
+        select(ClaimSource, Source)
+        .join(Source, col(Source.id) == ClaimSource.source_id)
+        .where(col(ClaimSource.claim_id).in_(list(by_id)))
+        .order_by(col(Source.id), col(ClaimSource.id))
+    ).all()
+    grouped: dict[int, tuple[Source, list[ClaimSource]]] = {}
+    for link, source in rows:
+        grouped.setdefault(source.id or 0, (source, []))[1].append(link)
+    today = now.date()
+    plans = []
+    for source_id, (source, links) in grouped.items():
+        due_prediction = any(_prediction_due(by_id[link.claim_id], today) for link in links)
+        if not (force or claim_keys or due_prediction or _is_due(source, now=now)):
+            continue
+        previous = ledger.original_extractions(session=session, source_id=source_id)
+        plans.append(
+            SourcePlan(
+                source_id=source_id,
+                key=source.key,
+                url=source.url,
+                fmt=SourceFormat(source.format),
+                etag=source.etag,
+                last_modified=source.last_modified,
+                last_sha256=source.last_sha256,
+                links=tuple(_link_plan(link, by_id[link.claim_id], previous) for link in links),
+            )
+        )
+    return Plan(sources=tuple(plans), claim_ids=tuple(by_id))
+
+
+def _prediction_due(claim: Claim, today: date) -> bool:
+    return (
+        claim.kind == ClaimKind.PREDICTION.value
+        and claim.due_on is not None
+        and claim.due_on <= today
+    )
+
+
+def _link_plan(
+    link: ClaimSource, claim: Claim, previous: dict[tuple[int, str], Evidence]
+) -> LinkPlan:
+    options = dict(link.rule_options or {})
+    unit = options.get("unit")
+    rule_options = {k: v for k, v in options.items() if k not in NORMALISE_OPTIONS}
+    kind = ClaimKind(claim.inner_kind or claim.kind)
+    earlier = previous.get((link.claim_id, link.role))
+    same_rule = (
+        earlier is not None and earlier.rule_kind == link.rule_kind and earlier.rule == link.rule
+    )
+    return LinkPlan(
+        claim_id=link.claim_id,
+        claim_key=claim.key,
+        role=link.role,
+        rule=Rule(kind=RuleKind(link.rule_kind), expression=link.rule, options=rule_options),
+        unit=str(unit) if unit else None,
+        numeric=kind in NUMERIC_KINDS,
+        previous_id=earlier.id if same_rule and earlier is not None else None,
+    )
+
+
+# -- one source: network and parsing, no database ------------------------------------------------
+
+
+def normalise(
+    hits: Sequence[Hit], *, unit: str | None, numeric: bool
+) -> tuple[tuple[Hit, ...], tuple[Quantity | None, ...]]:
+    """One (hit, quantity) per figure for numeric claims; hits as they are otherwise."""
+    if not numeric:
+        return tuple(hits), tuple(None for _ in hits)
+    out_hits: list[Hit] = []
+    out_quantities: list[Quantity | None] = []
+    for hit in hits:
+        if hit.value is not None:
+            out_hits.append(hit)
+            out_quantities.append(Quantity(amount=hit.value, unit=unit, text=hit.raw))
+            continue
+        found = parse_quantities(hit.raw)
+        if not found:
+            out_hits.append(hit)
+            out_quantities.append(None)
+        for q in found:
+            if q.unit is None and unit:
+                q = Quantity(q.amount, unit, q.bound, q.lower, q.upper, q.span, q.text)
+            out_hits.append(
+                Hit(raw=q.text, excerpt=hit.excerpt, location=hit.location, key=hit.key)
+            )
+            out_quantities.append(q)
+    return tuple(out_hits), tuple(out_quantities)
+
+
+def extract_links(document: Document, links: Sequence[LinkPlan]) -> tuple[LinkResult, ...]:
+    results = []
+    for link in links:
+        try:
+            hits = apply_rule(document, link.rule)
+        except ExtractError as exc:
+            results.append(LinkResult(link, error_code=exc.code, error_message=str(exc)))
+            continue
+        found, quantities = normalise(hits, unit=link.unit, numeric=link.numeric)
+        if (
+            link.numeric
+            and link.role != Role.CONTRADICTS.value
+            and not any(q is not None for q in quantities)
+        ):
+            message = (
+                f"{link.rule.kind.value} matched, but no figure in {found[0].raw[:80]!r}"
+                if found
+                else "no hits"
+            )
+            results.append(
+                LinkResult(link, error_code=ErrorCode.NO_QUANTITY.value, error_message=message)
+            )
+            continue
+        results.append(LinkResult(link, hits=found, quantities=quantities))
+    return tuple(results)
+
+
+def process_source(plan: SourcePlan, *, fetcher: Fetcher) -> SourceResult:
+    """Fetch once, parse once (not at all when unchanged), apply every linked rule."""
+    conditional = plan.reusable
+    try:
+        fetched = fetcher.fetch(
+            plan.url,
+            fmt=plan.fmt,
+            etag=plan.etag if conditional else None,
+            last_modified=plan.last_modified if conditional else None,
+        )
+    except FetchError as exc:
+        return SourceResult(plan, None, error_code=exc.code, error_message=str(exc))
+    if conditional and (fetched.not_modified or fetched.sha256 == plan.last_sha256):
+        return SourceResult(plan, fetched, reused=True)
+    try:
+        document = parse_document(fetched.body, fmt=plan.fmt, encoding=fetched.encoding)
+    except ExtractError as exc:
+        return SourceResult(plan, fetched, error_code=exc.code, error_message=str(exc))
+    return SourceResult(plan, fetched, links=extract_links(document, plan.links))
+
+
+# -- one source: storing ------------------------------------------------------------------------
+
+
+def record_source(*, session: Session, run_id: int, result: SourceResult, now: datetime) -> None:
+    """Write one source's evidence, body and fetch state in the caller's transaction."""
+    plan, fetched = result.plan, result.fetched
+    common: dict[str, Any] = {
+        "run_id": run_id,
+        "source_id": plan.source_id,
+        "fetched_at": fetched.fetched_at if fetched else now,
+        "http_status": fetched.status if fetched else None,
+        "final_url": fetched.final_url[:2000] if fetched else None,
+        "etag": fetched.etag if fetched else None,
+        "last_modified": fetched.last_modified if fetched else None,
+    }
+    if fetched is not None and not result.reused and result.error_code is None:
+        ledger.store_snapshot(
+            session=session,
+            sha256=fetched.sha256,
+            body=fetched.body,
+            content_type=fetched.content_type,
+        )
+        common["snapshot_sha256"] = fetched.sha256
+    for link in plan.links:
+        row = Evidence(
+            claim_id=link.claim_id,
+            role=link.role,
+            rule_kind=link.rule.kind.value,
+            rule=link.rule.expression,
+            **common,
+        )
+        if result.error_code is not None:
+            row.error_code, row.error_message = result.error_code, result.error_message
+        elif result.reused:
+            row.reused, row.reused_from_id = True, link.previous_id
+            row.snapshot_sha256 = plan.last_sha256
+        else:
+            outcome = next(r for r in result.links if r.link is link)
+            _fill(row, outcome)
+        session.add(row)
+    if fetched is not None and result.error_code is None:
+        ledger.update_fetch_state(
+            session=session,
+            source_id=plan.source_id,
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
+            sha256=None if fetched.not_modified else fetched.sha256,
+            fetched_at=fetched.fetched_at,
+        )
+
+
+def _fill(row: Evidence, outcome: LinkResult) -> None:
+    if outcome.error_code is not None:
+        row.error_code, row.error_message = outcome.error_code, outcome.error_message
+        return
+    row.hits = [
+        ledger.hit_json(h, q) for h, q in zip(outcome.hits, outcome.quantities, strict=True)
+    ]
+    if outcome.hits:
+        first = outcome.hits[0]
+        quantity = next((q for q in outcome.quantities if q is not None), None)
+        row.raw = first.raw[:10_000]
+        row.excerpt = first.excerpt
+        if quantity is not None:
+            row.value = ledger.canonical(quantity.amount)[:80]
+            row.unit = quantity.unit
+
+
+def verify_source(
+    *, engine: Engine, fetcher: Fetcher, run_id: int, plan: SourcePlan
+) -> SourceResult:
+    """The unit of work keyed by (run, source): idempotent, one transaction."""
+    with session_scope(engine) as session:
+        if ledger.source_done_in_run(session=session, run_id=run_id, source_id=plan.source_id):
+            return SourceResult(plan, None, skipped=True)
+    result = process_source(plan, fetcher=fetcher)
+    with session_scope(engine) as session:
+        if ledger.source_done_in_run(session=session, run_id=run_id, source_id=plan.source_id):
+            return SourceResult(plan, None, skipped=True)
+        record_source(session=session, run_id=run_id, result=result, now=utcnow())
+    return result
+
+
+# -- judging ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fresh:
+    """Evidence not (yet) stored: what a dry run just extracted for one (claim, source, role)."""
+
+    hits: tuple[Hit, ...]
+    quantities: tuple[Quantity | None, ...]
+    fetched_at: datetime
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+def judge_claims(
+    *,
+    session: Session,
+    run_id: int | None,
+    claim_ids: Sequence[int],
+    settings: Settings,
+    now: datetime,
+    fresh: dict[tuple[int, int, str], Fresh] | None = None,
+) -> list[ClaimOutcome]:
+    """Judge each claim on the freshest good evidence of each of its sources.
+
+    With `fresh` (a dry run) nothing is written and the given evidence replaces the stored.
+    """
+    write = fresh is None
+    fresh = fresh or {}
+    ids = list(claim_ids)
+    claims = list(
+        session.exec(select(Claim).where(col(Claim.id).in_(ids)).order_by(col(Claim.key)))
+    )
+    stored = ledger.freshest_evidence(session=session, claim_ids=ids)
+    errors = ledger.run_errors(session=session, run_id=run_id, claim_ids=ids) if run_id else []
+    latest = store.latest_verdicts(session=session, claim_ids=ids)
+    sources = {s.id: s for s in store.list_sources(session=session)}
+    link_rows = session.exec(select(ClaimSource).where(col(ClaimSource.claim_id).in_(ids)))
+    links = {(link.claim_id, link.source_id, link.role): link for link in link_rows}
+    stale_after = timedelta(days=settings.stale_after_days)
+    outcomes = []
+    for claim in claims:
+        cid = claim.id or 0
+        entries: dict[tuple[int, str], tuple[Evidence | None, Fresh]] = {}
+        for error in (e for e in errors if e.claim_id == cid):
+            entries[(error.source_id, error.role)] = (error, _fresh_of(error, (), ()))
+        for key, kept in stored[cid].items():  # good evidence wins over this run's error
+            entries[key] = (kept.row, _fresh_of(kept.row, kept.hits, kept.quantities))
+        for (f_claim, source_id, role), item in fresh.items():
+            if f_claim == cid and not (item.error_code and (source_id, role) in stored[cid]):
+                entries[(source_id, role)] = (None, item)
+        items: list[EvidenceItem] = []
+        rows: list[Evidence | None] = []
+        for (source_id, role), (row, evidence) in sorted(entries.items(), key=lambda e: e[0]):
+            link = links.get((cid, source_id, role))
+            if link is None:  # unlinked since: history stays, judging uses current links only
+                continue
+            items.append(_item(evidence, role, sources[source_id], link))
+            rows.append(row)
+        judgement = judge(claim_spec(claim), items, now=now, stale_after=stale_after)
+        previous = latest.get(cid)
+        label, reason, set_by = judgement.label.value, judgement.reason, SetBy.SYSTEM.value
+        confidence = ledger.canonical(judgement.confidence)
+        if previous is not None and previous.set_by == SetBy.EDITOR.value:
+            label, reason, set_by = previous.label, previous.reason, previous.set_by
+        elif write and not ledger.same_verdict(
+            previous, label=label, confidence=confidence, figures=judgement.figures
+        ):
+            verdict = Verdict(
+                claim_id=cid,
+                run_id=run_id,
+                label=label,
+                confidence=confidence,
+                reason=reason,
+                figures=judgement.figures,
+                set_by=SetBy.SYSTEM.value,
+                created_at=now,
+                evidence_ids=[r.id for r in rows if r is not None and r.id is not None],
+            )
+            ledger.add_verdict(session=session, verdict=verdict)
+        if write and run_id is not None:
+            stances = {
+                r.id: stance.value
+                for r, stance in zip(rows, judgement.stances, strict=False)
+                if r is not None and r.id is not None
+            }
+            ledger.set_stances(session=session, run_id=run_id, stances=stances)
+        outcomes.append(
+            ClaimOutcome(
+                key=claim.key,
+                label=label,
+                previous_label=previous.label if previous else None,
+                confidence=confidence,
+                reason=reason,
+                stale=is_stale(items, now=now, stale_after=stale_after),
+                changed=previous is None or previous.label != label,
+                set_by=set_by,
+            )
+        )
+    return outcomes
+
+
+def _fresh_of(row: Evidence, hits: Sequence[Hit], quantities: Sequence[Quantity | None]) -> Fresh:
+    return Fresh(tuple(hits), tuple(quantities), row.fetched_at, row.error_code, row.error_message)
+
+
+def _item(evidence: Fresh, role: str, source: Source, link: ClaimSource) -> EvidenceItem:
+    return EvidenceItem(
+        source_key=source.key,
+        source_title=source.title or source.key,
+        role=Role(role),
+        fetched_at=evidence.fetched_at,
+        hits=evidence.hits,
+        quantities=evidence.quantities,
+        error_code=ErrorCode(evidence.error_code) if evidence.error_code else None,
+        error_message=evidence.error_message,
+        self_published=link.self_published,
+        authoritative=link.authoritative,
+        url=source.url,
+    )
+
+
+# -- a whole run ----------------------------------------------------------------------------------
+
+
+def run_verification(
+    *,
+    engine: Engine,
+    settings: Settings,
+    claim_keys: Sequence[str] = (),
+    force: bool = False,
+    trigger: Trigger = Trigger.MANUAL,
+    run_id: int | None = None,
+    on_planned: Callable[[Plan], None] | None = None,
+    on_source: Callable[[SourceResult], None] | None = None,
+    stop: threading.Event | None = None,
+    now: Callable[[], datetime] = utcnow,
+) -> RunSummary:
+    """Plan, fetch every due source in a thread pool, judge, and record the run.
+
+    `run_id` resumes a run (sources it already recorded are skipped). `stop` ends the run
+    early: sources not started are left, the run is recorded as interrupted.
+    """
+    with session_scope(engine) as session:
+        plan = plan_run(session=session, claim_keys=claim_keys, force=force, now=now())
+        if run_id is None:
+            run_id = ledger.start_run(session=session, trigger=trigger.value, now=now()).id
+    assert run_id is not None
+    if on_planned:
+        on_planned(plan)
+    summary = RunSummary(run_id=run_id, status=RunStatus.RUNNING)
+    stop = stop or threading.Event()
+    with Fetcher(settings) as fetcher, ThreadPoolExecutor(max_workers=settings.workers) as pool:
+
+        def unit(source_plan: SourcePlan) -> SourceResult | None:
+            if stop.is_set():
+                return None
+            return verify_source(engine=engine, fetcher=fetcher, run_id=run_id, plan=source_plan)
+
+        futures = [pool.submit(unit, p) for p in plan.sources]
+        for future in as_completed(futures):
+            result = future.result()
+            if result is None:
+                continue
+            summary.sources.append(result)
+            if on_source:
+                on_source(result)
+    interrupted = stop.is_set()
+    with session_scope(engine) as session:
+        summary.claims = judge_claims(
+            session=session, run_id=run_id, claim_ids=plan.claim_ids, settings=settings, now=now()
+        )
+        summary.status = RunStatus.INTERRUPTED if interrupted else RunStatus.SUCCEEDED
+        ledger.finish_run(
+            session=session,
+            run_id=run_id,
+            status=summary.status,
+            now=now(),
+            counts={
+                "claims": len(summary.claims),
+                "sources": len(summary.sources),
+                "errors": len(summary.failed_sources),
+                "changes": len(summary.changes),
+            },
+        )
+    log.info(
+        "run %s %s: %d sources, %d failed, %d changes",
+        run_id,
+        summary.status.value,
+        len(summary.sources),
+        len(summary.failed_sources),
+        len(summary.changes),
+    )
+    return summary
+
+
+def preview_verification(
+    *,
+    engine: Engine,
+    settings: Settings,
+    claim_keys: Sequence[str] = (),
+    force: bool = False,
+    on_planned: Callable[[Plan], None] | None = None,
+    on_source: Callable[[SourceResult], None] | None = None,
+    now: Callable[[], datetime] = utcnow,
+) -> RunSummary:
+    """A dry run: fetch, extract and judge as a run would, and write nothing."""
+    with session_scope(engine) as session:
+        plan = plan_run(session=session, claim_keys=claim_keys, force=force, now=now())
+    if on_planned:
+        on_planned(plan)
+    summary = RunSummary(run_id=None, status=RunStatus.SUCCEEDED)
+    with Fetcher(settings) as fetcher, ThreadPoolExecutor(max_workers=settings.workers) as pool:
+        futures = [pool.submit(process_source, p, fetcher=fetcher) for p in plan.sources]
+        for future in as_completed(futures):
+            summary.sources.append(future.result())
+            if on_source:
+                on_source(summary.sources[-1])
+    fresh: dict[tuple[int, int, str], Fresh] = {}
+    for result in summary.sources:
+        if result.reused:
+            continue
+        stamp = result.fetched.fetched_at if result.fetched else now()
+        by_link = {id(r.link): r for r in result.links}
+        for link in result.plan.links:
+            got = by_link.get(id(link))
+            code = result.error_code or (got.error_code if got else None)
+            message = result.error_message or (got.error_message if got else None)
+            hits, quantities = (got.hits, got.quantities) if got and not code else ((), ())
+            fresh[(link.claim_id, result.plan.source_id, link.role)] = Fresh(
+                hits, quantities, stamp, code, message
+            )
+    with session_scope(engine) as session:
+        summary.claims = judge_claims(
+            session=session,
+            run_id=None,
+            claim_ids=plan.claim_ids,
+            settings=settings,
+            now=now(),
+            fresh=fresh,
+        )
+        session.rollback()
+    return summary
