@@ -213,3 +213,42 @@ class Verdict(Base, table=True):
     editor: str | None = Field(default=None, max_length=200)
     note: str = Field(default="", sa_type=sa.Text)
     created_at: datetime = _ts(index=True)
+
+
+class RunLock(Base, table=True):
+    """A lease on running verification, for backends without advisory locks (SQLite).
+
+    The holder refreshes `expires_at` while it works; a holder killed with SIGKILL stops
+    refreshing, and the lease is taken over once it has expired.
+    """
+
+    name: str = Field(primary_key=True, max_length=40)
+    holder: str = Field(max_length=200)  # host:pid:token
+    acquired_at: datetime = _ts()
+    heartbeat_at: datetime = _ts()
+    expires_at: datetime = _ts()
+
+
+class WebhookDelivery(Base, table=True):
+    """One notice POSTed for one run (the claims whose verdict flipped), and how it went."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="run.id", index=True)
+    url: str = Field(max_length=2000)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    status: str = Field(default="pending", max_length=20)  # pending | delivered | failed
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = _ts()
+    delivered_at: datetime | None = _ts(nullable=True)
+
+
+class Review(Base, table=True):
+    """An editor cleared a claim from the review queue: what was current then, and why."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claim.id", index=True)
+    verdict_id: int | None = Field(default=None, foreign_key="verdict.id")
+    editor: str = Field(default="", max_length=200)
+    note: str = Field(default="", sa_type=sa.Text)
+    reviewed_at: datetime = _ts(index=True)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from alembic import context
 from sqlalchemy.engine import Connection
+from sqlmodel.sql.sqltypes import AutoString
 
 from factcheck.config import load_settings
 from factcheck.db import make_engine
-from factcheck.models import metadata
+from factcheck.models import UTCDateTime, metadata
 
 config = context.config
 target_metadata = metadata
@@ -30,6 +31,16 @@ def include_object(
     return not (table is not None and getattr(table, "name", None) in FOREIGN_TABLES)
 
 
+def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    """Render application column types as the plain types they store, so that a migration
+    never imports the models it predates (UTCDateTime -> DateTime(timezone=True))."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, AutoString):
+        return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
+    return False
+
+
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
@@ -37,6 +48,7 @@ def _configure(connection: Connection) -> None:
         render_as_batch=True,
         compare_type=True,
         include_object=include_object,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()
