@@ -113,14 +113,20 @@ class SourceResult:
 
 @dataclass(frozen=True)
 class ClaimOutcome:
+    """The system's judgement of one claim in a run, and the editor's override if one stands."""
+
     key: str
     label: str
-    previous_label: str | None
+    previous_label: str | None  # the system's previous label
     confidence: str
     reason: str
     stale: bool
-    changed: bool
-    set_by: str = SetBy.SYSTEM.value
+    changed: bool  # the system's label changed (a flip), or the claim is new
+    override_label: str | None = None  # an editor's verdict stands over the system's
+
+    @property
+    def contradicts_override(self) -> bool:
+        return self.override_label is not None and self.override_label != self.label
 
 
 @dataclass
@@ -422,7 +428,8 @@ def judge_claims(
     )
     stored = ledger.freshest_evidence(session=session, claim_ids=ids)
     errors = ledger.run_errors(session=session, run_id=run_id, claim_ids=ids) if run_id else []
-    latest = store.latest_verdicts(session=session, claim_ids=ids)
+    latest_system = store.latest_verdicts(session=session, claim_ids=ids, set_by=SetBy.SYSTEM.value)
+    overrides = store.latest_verdicts(session=session, claim_ids=ids, set_by=SetBy.EDITOR.value)
     sources = {s.id: s for s in store.list_sources(session=session)}
     link_rows = session.exec(select(ClaimSource).where(col(ClaimSource.claim_id).in_(ids)))
     links = {(link.claim_id, link.source_id, link.role): link for link in link_rows}
@@ -447,12 +454,10 @@ def judge_claims(
             items.append(_item(evidence, role, sources[source_id], link))
             rows.append(row)
         judgement = judge(claim_spec(claim), items, now=now, stale_after=stale_after)
-        previous = latest.get(cid)
-        label, reason, set_by = judgement.label.value, judgement.reason, SetBy.SYSTEM.value
+        previous = latest_system.get(cid)
+        label, reason = judgement.label.value, judgement.reason
         confidence = ledger.canonical(judgement.confidence)
-        if previous is not None and previous.set_by == SetBy.EDITOR.value:
-            label, reason, set_by = previous.label, previous.reason, previous.set_by
-        elif write and not ledger.same_verdict(
+        if write and not ledger.same_verdict(
             previous, label=label, confidence=confidence, figures=judgement.figures
         ):
             verdict = Verdict(
@@ -474,6 +479,7 @@ def judge_claims(
                 if r is not None and r.id is not None
             }
             ledger.set_stances(session=session, run_id=run_id, stances=stances)
+        override = overrides.get(cid)
         outcomes.append(
             ClaimOutcome(
                 key=claim.key,
@@ -483,7 +489,7 @@ def judge_claims(
                 reason=reason,
                 stale=is_stale(items, now=now, stale_after=stale_after),
                 changed=previous is None or previous.label != label,
-                set_by=set_by,
+                override_label=override.label if override else None,
             )
         )
     return outcomes

@@ -50,14 +50,30 @@ def claim_tags(*, session: Session, claim_ids: Iterable[int]) -> dict[int, list[
 
 
 def latest_verdicts(
-    *, session: Session, claim_ids: Iterable[int] | None = None
+    *, session: Session, claim_ids: Iterable[int] | None = None, set_by: str | None = None
 ) -> dict[int, Verdict]:
-    """The newest verdict of each claim (system or editor), by claim id."""
+    """The newest verdict of each claim, by claim id; only the system's or an editor's with
+    `set_by`. Use `effective_verdicts` for the verdict that stands."""
     newest = select(sa.func.max(Verdict.id)).group_by(col(Verdict.claim_id))
+    if set_by is not None:
+        newest = newest.where(Verdict.set_by == set_by)
     query = select(Verdict).where(col(Verdict.id).in_(newest.scalar_subquery()))
     if claim_ids is not None:
         query = query.where(col(Verdict.claim_id).in_(list(claim_ids)))
     return {v.claim_id: v for v in session.exec(query)}
+
+
+def effective_verdicts(
+    *, session: Session, claim_ids: Iterable[int] | None = None
+) -> dict[int, Verdict]:
+    """The verdict that stands for each claim: an editor's override, else the system's newest.
+
+    The nightly job keeps appending the system's judgements, but never replaces an override.
+    """
+    ids = list(claim_ids) if claim_ids is not None else None
+    standing = latest_verdicts(session=session, claim_ids=ids, set_by="system")
+    standing.update(latest_verdicts(session=session, claim_ids=ids, set_by="editor"))
+    return standing
 
 
 def verdict_history(*, session: Session, claim_id: int) -> list[Verdict]:
@@ -91,7 +107,7 @@ def list_claims(
     claims = list(session.exec(query))
     ids = [c.id for c in claims if c.id is not None]
     tags = claim_tags(session=session, claim_ids=ids)
-    latest = latest_verdicts(session=session, claim_ids=ids)
+    latest = effective_verdicts(session=session, claim_ids=ids)
     rows = [ClaimRow(c, tags.get(c.id or 0, []), latest.get(c.id or 0)) for c in claims]
     if label:
         wanted = None if label == "none" else label

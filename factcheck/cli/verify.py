@@ -94,7 +94,10 @@ def _report(summary: pipeline.RunSummary, *, as_json: bool, dry_run: bool) -> No
                 "sources": len(summary.sources),
                 "reused": sum(1 for s in summary.sources if s.reused),
                 "failures": failures,
-                "claims": [c.__dict__ for c in summary.claims],
+                "claims": [
+                    {**c.__dict__, "contradicts_override": c.contradicts_override}
+                    for c in summary.claims
+                ],
             }
         )
         return
@@ -111,7 +114,9 @@ def _report(summary: pipeline.RunSummary, *, as_json: bool, dry_run: bool) -> No
         was = "" if not c.changed else (c.previous_label or "(new)")
         table.add_row(
             c.key,
-            c.label + (" (editor)" if c.set_by == "editor" else ""),
+            c.label
+            if c.override_label is None
+            else f"{c.override_label} (editor; system {c.label})",
             was,
             c.confidence,
             "stale" if c.stale else "",
