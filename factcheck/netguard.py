@@ -108,7 +108,7 @@ def resolve_checked(host: str, port: int, *, allow_loopback: bool, url: str) -> 
     for ip in addresses:
         reason = blocked_reason(ip, allow_loopback=allow_loopback)
         if reason is not None:
-            logger.warning("refused %s: %s resolves to %s (%s)", url, host, ip, reason)
+            logger.info("refused %s: %s resolves to %s (%s)", url, host, ip, reason)
             raise BlockedAddressError(
                 f"refused {url}: host {host} resolves to {ip}, which is {reason}"
             )

@@ -15,7 +15,7 @@ import sys
 
 import typer
 
-from factcheck.cli import admin, claims, sources_cmd, verify
+from factcheck.cli import admin, claims, sources_cmd, tools, verify
 from factcheck.cli.common import AppState, say
 from factcheck.config import load_settings
 from factcheck.errors import FactcheckError
@@ -54,6 +54,7 @@ admin.register(app)
 claims.register(app)
 sources_cmd.register(app)
 verify.register(app)
+tools.register(app)
 
 
 def main() -> None:

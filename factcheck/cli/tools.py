@@ -1,0 +1,134 @@
+"""Tools for admins writing rules: `factcheck quantity` and `factcheck rule test`.
+
+Both only read: they show what the normaliser and a rule find, and write nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from factcheck import store
+from factcheck.cli.common import JSON_OPTION, out, print_json, state, transaction
+from factcheck.domain import Rule, RuleKind, SourceFormat
+from factcheck.errors import ValidationError
+from factcheck.extract import apply_rule, parse_document
+from factcheck.fetch import Fetcher
+from factcheck.ledger import hit_json
+from factcheck.pipeline import normalise
+from factcheck.quantities import describe, parse_quantities, to_json
+from factcheck.sources import NORMALISE_OPTIONS, check_url, validate_link
+
+rule_app = typer.Typer(
+    help="Extraction rules: try one against a source, writing nothing.", no_args_is_help=True
+)
+
+
+def quantity(
+    text: str = typer.Argument(..., help="Text to read, or - to read lines from stdin."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Show the quantities the normaliser finds in TEXT (English or Chinese)."""
+    lines = [line.rstrip("\n") for line in sys.stdin] if text == "-" else [text]
+    results = [
+        {"text": line, "quantities": [to_json(q) for q in parse_quantities(line)]} for line in lines
+    ]
+    if as_json:
+        print_json(results if text == "-" else results[0])
+        return
+    table = Table("text", "found", "amount", "unit", "bound", "reads as")
+    for line in lines:
+        found = parse_quantities(line)
+        if not found:
+            table.add_row(line, "-", "", "", "", "no quantity")
+        for q in found:
+            item = to_json(q)
+            table.add_row(
+                line, q.text, str(item["amount"]), q.unit or "", q.bound.value, describe(q)
+            )
+    out.print(table)
+
+
+def _options(pairs: list[str] | None) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for item in pairs or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ValidationError(f"--option {item!r}: expected NAME=VALUE")
+        try:
+            options[name] = json.loads(value)
+        except json.JSONDecodeError:
+            options[name] = value
+    return options
+
+
+@rule_app.command("test")
+def rule_test(
+    ctx: typer.Context,
+    target: str = typer.Argument(..., help="A source key, or a URL."),
+    rule_kind: str = typer.Option(
+        ..., "--rule-kind", help="css, json_path, regex, contains, not_contains or table."
+    ),
+    rule: str = typer.Option("", "--rule", help="The rule's expression."),
+    option: list[str] | None = typer.Option(
+        None, "--option", help="A rule option NAME=VALUE (VALUE may be JSON)."
+    ),
+    fmt: str | None = typer.Option(
+        None, "--format", help="html, json, csv or text (default: the source's, or html)."
+    ),
+    numeric: bool = typer.Option(
+        True, "--numeric/--text", help="Read figures from the hits (default) or not."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Fetch a source now and show what a rule extracts there, with the figures it reads."""
+    settings = state(ctx).settings
+    if "://" in target:
+        url = check_url(target, "url", schemes=("http", "https", "file"))
+        source_format = SourceFormat(fmt or "html")
+    else:
+        with transaction(ctx) as session:
+            source = store.get_source(session=session, key=target)
+        url, source_format = source.url, SourceFormat(fmt or source.format)
+    options = _options(option)
+    link = validate_link(
+        {"source": "probe", "rule_kind": rule_kind, "rule": rule, "options": options},
+        fmt=source_format,
+    )
+    extraction = Rule(
+        kind=RuleKind(link.rule.kind),
+        expression=link.rule.expression,
+        options={k: v for k, v in options.items() if k not in NORMALISE_OPTIONS},
+    )
+    with Fetcher(settings) as fetcher:
+        fetched = fetcher.fetch(url, fmt=source_format)
+    document = parse_document(fetched.body, fmt=source_format, encoding=fetched.encoding)
+    hits, quantities = normalise(
+        apply_rule(document, extraction), unit=options.get("unit"), numeric=numeric
+    )
+    if as_json:
+        print_json(
+            {
+                "url": fetched.final_url,
+                "status": fetched.status,
+                "encoding": fetched.encoding,
+                "hits": [hit_json(h, q) for h, q in zip(hits, quantities, strict=True)],
+            }
+        )
+        return
+    table = Table("key", "raw", "figure", "location", "excerpt")
+    for hit, q in zip(hits, quantities, strict=True):
+        table.add_row(
+            hit.key or "", hit.raw[:80], describe(q) if q else "-", hit.location, hit.excerpt[:120]
+        )
+    out.print(table)
+    typer.echo(f"{len(hits)} hit(s) from {fetched.final_url} (HTTP {fetched.status})", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("quantity")(quantity)
+    app.add_typer(rule_app, name="rule")
