@@ -28,7 +28,10 @@ CRAWL_DELAY_CAP_S = 60.0  # a hostile Crawl-delay cannot stall a host's queue fo
 Download = Callable[[str], tuple[int, bytes]]
 
 # Failures that mean "robots.txt unreachable" (RFC 9309 2.3.1.4: assume complete disallow).
-_UNREACHABLE = frozenset({ErrorCode.TIMEOUT, ErrorCode.CONNECTION, ErrorCode.TRUNCATED})
+# robots.txt failures that RFC 9309 treats as "unreachable" (disallow all). A host that cannot
+# be connected to at all is not among them: its pages fail the same way, and "robots_blocked"
+# would hide an offline machine.
+_UNREACHABLE = frozenset({ErrorCode.TIMEOUT, ErrorCode.TRUNCATED})
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,7 @@ class RobotsCache:
             if exc.code == ErrorCode.REDIRECT_LOOP:  # RFC 9309 2.3.1.2: MAY treat as 4xx
                 return RobotsPolicy(robots_url, allow_all=True, reason=str(exc))
             if exc.code not in _UNREACHABLE:
-                raise  # a blocked address or scheme is the page's verdict too
+                raise  # a blocked address or scheme, or no connection, is the page's verdict too
             logger.info("robots.txt unreachable at %s: %s", robots_url, exc)
             return RobotsPolicy(robots_url, allow_all=False, reason=str(exc))
         return policy_from_response(robots_url, status, body)

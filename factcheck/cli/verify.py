@@ -73,6 +73,27 @@ def verify(
         raise typer.Exit(EXIT_SOURCES_FAILED)
 
 
+def _table(summary: pipeline.RunSummary) -> None:
+    table = Table(
+        Column("claim", no_wrap=True),
+        "verdict",
+        "was",
+        "conf.",
+        "stale",
+        Column("reason", ratio=1),
+        expand=True,
+    )
+    for c in summary.claims:
+        was = "" if not c.changed else (c.previous_label or "(new)")
+        label = (
+            c.label
+            if c.override_label is None
+            else f"{c.override_label} (editor; system {c.label})"
+        )
+        table.add_row(c.key, label, was, c.confidence, "stale" if c.stale else "", c.reason)
+    out.print(table)
+
+
 def _report(summary: pipeline.RunSummary, *, as_json: bool, dry_run: bool) -> None:
     failures = [
         {
@@ -101,28 +122,18 @@ def _report(summary: pipeline.RunSummary, *, as_json: bool, dry_run: bool) -> No
             }
         )
         return
-    table = Table(
-        Column("claim", no_wrap=True),
-        "verdict",
-        "was",
-        "conf.",
-        "stale",
-        Column("reason", ratio=1),
-        expand=True,
-    )
-    for c in summary.claims:
-        was = "" if not c.changed else (c.previous_label or "(new)")
-        table.add_row(
-            c.key,
-            c.label
-            if c.override_label is None
-            else f"{c.override_label} (editor; system {c.label})",
-            was,
-            c.confidence,
-            "stale" if c.stale else "",
-            c.reason,
-        )
-    out.print(table)
+    if out.width < 120:  # a pipe, a log or a narrow terminal: one line per claim
+        for c in summary.claims:
+            label = c.label if c.override_label is None else f"{c.override_label} (editor)"
+            change = f" (was {c.previous_label or 'new'})" if c.changed else ""
+            stale = ", stale" if c.stale else ""
+            out.print(
+                f"{c.key}: {label}{change}, confidence {c.confidence}{stale}. {c.reason}",
+                markup=False,
+                highlight=False,
+            )
+    else:
+        _table(summary)
     for f in failures:
         say(f"failed: {f['source']} ({f['error_code']}): {f['error']}")
     reused = sum(1 for s in summary.sources if s.reused)
