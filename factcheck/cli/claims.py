@@ -9,7 +9,15 @@ import typer
 from rich.table import Column, Table
 
 from factcheck import store
-from factcheck.cli.common import JSON_OPTION, is_terminal, out, print_json, say, transaction
+from factcheck.cli.common import (
+    JSON_OPTION,
+    is_terminal,
+    out,
+    parse_options,
+    print_json,
+    say,
+    transaction,
+)
 from factcheck.domain import SourceFormat
 from factcheck.errors import ValidationError
 from factcheck.records import claim_entry, claim_record, link_record, verdict_record
@@ -278,15 +286,7 @@ def link(
     note: str = typer.Option("", "--note", help="Why this source, in a sentence."),
 ) -> None:
     """Link a claim to a source with the rule that extracts its evidence there."""
-    options: dict[str, Any] = {}
-    for item in option or []:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise ValidationError(f"--option {item!r}: expected NAME=VALUE")
-        try:
-            options[name] = json.loads(value)
-        except json.JSONDecodeError:
-            options[name] = value
+    options = parse_options(option)
     with transaction(ctx) as session:
         claim = store.get_claim(session=session, key=claim_key)
         source = store.get_source(session=session, key=source_key)

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from factcheck.config import Settings
 from factcheck.db import check_at_head, make_engine, session_scope
+from factcheck.errors import ValidationError
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -65,3 +66,17 @@ def say(message: str) -> None:
 
 def is_terminal() -> bool:
     return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def parse_options(pairs: list[str] | None) -> dict[str, Any]:
+    """`--option NAME=VALUE` pairs as a dict; a VALUE that parses as JSON is taken as JSON."""
+    options: dict[str, Any] = {}
+    for item in pairs or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ValidationError(f"--option {item!r}: expected NAME=VALUE")
+        try:
+            options[name] = json.loads(value)
+        except json.JSONDecodeError:
+            options[name] = value
+    return options

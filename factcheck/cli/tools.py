@@ -5,17 +5,14 @@ Both only read: they show what the normaliser and a rule find, and write nothing
 
 from __future__ import annotations
 
-import json
 import sys
-from typing import Any
 
 import typer
 from rich.table import Table
 
 from factcheck import store
-from factcheck.cli.common import JSON_OPTION, out, print_json, state, transaction
+from factcheck.cli.common import JSON_OPTION, out, parse_options, print_json, state, transaction
 from factcheck.domain import Rule, RuleKind, SourceFormat
-from factcheck.errors import ValidationError
 from factcheck.extract import apply_rule, parse_document
 from factcheck.fetch import Fetcher
 from factcheck.ledger import hit_json
@@ -53,19 +50,6 @@ def quantity(
     out.print(table)
 
 
-def _options(pairs: list[str] | None) -> dict[str, Any]:
-    options: dict[str, Any] = {}
-    for item in pairs or []:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise ValidationError(f"--option {item!r}: expected NAME=VALUE")
-        try:
-            options[name] = json.loads(value)
-        except json.JSONDecodeError:
-            options[name] = value
-    return options
-
-
 @rule_app.command("test")
 def rule_test(
     ctx: typer.Context,
@@ -94,7 +78,7 @@ def rule_test(
         with transaction(ctx) as session:
             source = store.get_source(session=session, key=target)
         url, source_format = source.url, SourceFormat(fmt or source.format)
-    options = _options(option)
+    options = parse_options(option)
     link = validate_link(
         {"source": "probe", "rule_kind": rule_kind, "rule": rule, "options": options},
         fmt=source_format,
