@@ -196,7 +196,10 @@ def plan_run(
                 etag=source.etag,
                 last_modified=source.last_modified,
                 last_sha256=source.last_sha256,
-                links=tuple(_link_plan(link, by_id[link.claim_id], previous) for link in links),
+                links=tuple(
+                    _link_plan(link, by_id[link.claim_id], previous, source.last_sha256)
+                    for link in links
+                ),
             )
         )
     return Plan(sources=tuple(plans), claim_ids=tuple(by_id))
@@ -211,15 +214,24 @@ def _prediction_due(claim: Claim, today: date) -> bool:
 
 
 def _link_plan(
-    link: ClaimSource, claim: Claim, previous: dict[tuple[int, str], Evidence]
+    link: ClaimSource,
+    claim: Claim,
+    previous: dict[tuple[int, str], Evidence],
+    source_sha256: str | None,
 ) -> LinkPlan:
+    """How to extract one link; its last extraction is reusable only if it was made from the
+    body the source last returned with the same rule (a rule that stopped matching on a newer
+    body must not come back as good evidence when that body is seen again)."""
     options = dict(link.rule_options or {})
     unit = options.get("unit")
     rule_options = {k: v for k, v in options.items() if k not in NORMALISE_OPTIONS}
     kind = ClaimKind(claim.inner_kind or claim.kind)
     earlier = previous.get((link.claim_id, link.role))
     same_rule = (
-        earlier is not None and earlier.rule_kind == link.rule_kind and earlier.rule == link.rule
+        earlier is not None
+        and earlier.rule_kind == link.rule_kind
+        and earlier.rule == link.rule
+        and earlier.snapshot_sha256 == source_sha256
     )
     return LinkPlan(
         claim_id=link.claim_id,

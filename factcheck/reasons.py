@@ -515,7 +515,8 @@ def _read_ratio(
     used = sorted({index for vote in votes for index in vote.items})
     context = ""
     if used and (numerators and denominators):
-        context = "Figures from " + ", ".join(source(evidence[index]) for index in used)
+        named = dict.fromkeys(source(evidence[index]) for index in used)
+        context = "Figures from " + ", ".join(named)
     return Reading(tuple(votes), figures, context=context, unit_word="values")
 
 

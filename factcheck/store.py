@@ -63,16 +63,33 @@ def latest_verdicts(
     return {v.claim_id: v for v in session.exec(query)}
 
 
+# An editor row with these figures lifts the override before it (history stays append-only).
+OVERRIDE_LIFTED = {"override": "lifted"}
+
+
+def is_override_lift(figures: Mapping[str, Any] | None) -> bool:
+    return (figures or {}).get("override") == OVERRIDE_LIFTED["override"]
+
+
+def standing_overrides(
+    *, session: Session, claim_ids: Iterable[int] | None = None
+) -> dict[int, Verdict]:
+    """Each claim's editor override in force: its newest editor row, unless that row lifts it."""
+    newest = latest_verdicts(session=session, claim_ids=claim_ids, set_by="editor")
+    return {cid: v for cid, v in newest.items() if not is_override_lift(v.figures)}
+
+
 def effective_verdicts(
     *, session: Session, claim_ids: Iterable[int] | None = None
 ) -> dict[int, Verdict]:
     """The verdict that stands for each claim: an editor's override, else the system's newest.
 
-    The nightly job keeps appending the system's judgements, but never replaces an override.
+    The nightly job keeps appending the system's judgements, but never replaces an override;
+    once an editor lifts the override, the system's newest verdict stands again.
     """
     ids = list(claim_ids) if claim_ids is not None else None
     standing = latest_verdicts(session=session, claim_ids=ids, set_by="system")
-    standing.update(latest_verdicts(session=session, claim_ids=ids, set_by="editor"))
+    standing.update(standing_overrides(session=session, claim_ids=ids))
     return standing
 
 
@@ -220,12 +237,22 @@ def _sync_links(*, session: Session, claim: Claim, links: Sequence[LinkInput]) -
     session.flush()
     for ident, link in wanted.items():
         if ident in current:
-            changed = _assign(current[ident], link_columns(link)) or changed
+            if _assign(current[ident], link_columns(link)):
+                _forget_fetch_state(session=session, source_id=current[ident].source_id)
+                changed = True
         else:
             source = get_source(session=session, key=link.source_key)
             link_claim(session=session, claim=claim, source=source, link=link)
             changed = True
     return changed
+
+
+def _forget_fetch_state(*, session: Session, source_id: int) -> None:
+    """A changed rule (its options too) must run on a fresh body, not reuse an old extraction."""
+    source = session.get(Source, source_id)
+    if source is not None:
+        source.etag = source.last_modified = source.last_sha256 = None
+        session.add(source)
 
 
 def retire_claim(*, session: Session, claim: Claim, now: datetime | None = None) -> bool:

@@ -15,7 +15,8 @@ import sys
 
 import typer
 
-from factcheck.cli import admin, claims, sources_cmd, tools, verify
+from factcheck.cli import admin, claims, demo, editorial, sources_cmd, tools, verify
+from factcheck.cli import schedule as schedule_cmd
 from factcheck.cli.common import AppState, say
 from factcheck.config import load_settings
 from factcheck.errors import FactcheckError
@@ -54,7 +55,10 @@ admin.register(app)
 claims.register(app)
 sources_cmd.register(app)
 verify.register(app)
+schedule_cmd.register(app)
 tools.register(app)
+demo.register(app)
+editorial.register(app)
 
 
 def main() -> None:

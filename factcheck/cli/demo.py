@@ -1,0 +1,65 @@
+"""`factcheck demo`: the whole pipeline offline, on example pages and a throwaway database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from factcheck.cli.common import JSON_OPTION, say, state
+from factcheck.cli.verify import EXIT_SOURCES_FAILED
+from factcheck.cli.verify import _report as report_run
+from factcheck.demo import DemoResult, find_sources_dir, run_demo
+
+
+def demo(
+    ctx: typer.Context,
+    keep: Path | None = typer.Option(
+        None,
+        "--keep",
+        metavar="DIR",
+        file_okay=False,
+        help="Keep the demo database in DIR (created if missing) instead of deleting it.",
+    ),
+    sources: Path | None = typer.Option(
+        None,
+        "--sources",
+        metavar="DIR",
+        exists=True,
+        file_okay=False,
+        help="The declared claims to verify (default: the repository's sources/).",
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Verify the declared claims offline: example pages served on 127.0.0.1, a throwaway
+    SQLite database. Your own database is not touched; exits 3 when some sources failed.
+    """
+    result = run_demo(
+        settings=state(ctx).settings,
+        sources_dir=sources or find_sources_dir(),
+        keep=keep.resolve() if keep else None,
+    )
+    report_run(result.summary, as_json=as_json, dry_run=False)
+    say(_explain(result))
+    if result.summary.failed_sources:
+        raise typer.Exit(EXIT_SOURCES_FAILED)
+
+
+def _explain(result: DemoResult) -> str:
+    where = (
+        f"kept in {result.kept}; look around with "
+        f"`factcheck --db {result.database_url} claim show llama-3.1-450b-headline`"
+        if result.kept
+        else "deleted now"
+    )
+    return (
+        f"demo: imported {result.claims} claims from {result.sources_dir} with their declared "
+        f"rules, served {result.pages} example pages shipped with factcheck on {result.site_url} "
+        f"in place of the real sources, and verified every claim on a throwaway SQLite database "
+        f"({where}). The verdicts come from the example pages; to check the real sources run "
+        "`factcheck init && factcheck import sources/ && factcheck verify`."
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)
