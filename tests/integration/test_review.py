@@ -1,0 +1,234 @@
+"""Editors over the machine, through real nightly runs, on every database backend.
+
+A page served on 127.0.0.1 first says 405B (the claim holds), then 300B (it does not). An
+editor's override must survive the runs, the system's verdicts must keep being recorded, and a
+run that disagrees with the override must put the claim in the review queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from factcheck import db, review, store
+from factcheck.config import Settings
+from factcheck.domain import SourceFormat
+from factcheck.errors import ValidationError
+from factcheck.models import Claim, Verdict
+from factcheck.pipeline import run_verification
+from factcheck.sources import validate_claim, validate_source
+from tests.support import DatabaseUnderTest, Result
+
+UA = "factcheck-test/1.0 (+https://example.org/factcheck; contact: test@example.org)"
+SETTINGS = Settings(
+    user_agent=UA,
+    allow_loopback=True,
+    obey_robots=False,
+    per_host_delay_s=0,
+    workers=2,
+    retries=0,
+    read_timeout_s=2.0,
+)
+DAY1 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
+PAGE_405 = "# Model card\n\nLlama 3.1 405B: 405B parameters, trained on 15T tokens.\n"
+PAGE_300 = "# Model card\n\nLlama 3.1 405B: 300B parameters, trained on 15T tokens.\n"
+
+
+@pytest.fixture
+def site(httpserver: HTTPServer) -> Iterator[HTTPServer]:
+    yield httpserver
+    httpserver.clear()
+
+
+def serve(site: HTTPServer, body: str) -> None:
+    site.clear()
+    site.expect_request("/card.md").respond_with_data(body, content_type="text/markdown")
+
+
+def declare(database: DatabaseUnderTest, site: HTTPServer) -> None:
+    with db.session_scope(database.engine) as session:
+        store.add_source(
+            session=session,
+            spec=validate_source(
+                {"key": "card", "url": site.url_for("/card.md"), "format": "text"}
+            ),
+        )
+        spec = validate_claim(
+            {
+                "key": "size-405b",
+                "statement": "这是我们首次发布 4050 亿个参数的模型",
+                "language": "zh",
+                "kind": "quantity",
+                "expected": "405e9",
+                "unit": "parameters",
+                "evidence": [
+                    {
+                        "source": "card",
+                        "rule_kind": "regex",
+                        "rule": r"(?P<value>\d+B) parameters",
+                        "options": {"unit": "parameters"},
+                        "authoritative": True,
+                    }
+                ],
+            },
+            source_formats={"card": SourceFormat.TEXT},
+        )
+        store.add_claim(session=session, spec=spec)
+
+
+def nightly(database: DatabaseUnderTest, at: datetime) -> None:
+    run_verification(engine=database.engine, settings=SETTINGS, force=True, now=lambda: at)
+
+
+def standing(database: DatabaseUnderTest) -> Verdict:
+    with db.session_scope(database.engine) as session:
+        claim = store.get_claim(session=session, key="size-405b")
+        return store.effective_verdicts(session=session, claim_ids=[claim.id or 0])[claim.id or 0]
+
+
+def history(database: DatabaseUnderTest) -> list[tuple[str, str]]:
+    with db.session_scope(database.engine) as session:
+        claim = store.get_claim(session=session, key="size-405b")
+        return [
+            (v.set_by, v.label)
+            for v in store.verdict_history(session=session, claim_id=claim.id or 0)
+        ]
+
+
+def queue(database: DatabaseUnderTest, at: datetime) -> dict[str, list[str]]:
+    with db.session_scope(database.engine) as session:
+        items = review.review_queue(session=session, settings=SETTINGS, now=at)
+    return {item.key: [r.code for r in item.reasons] for item in items}
+
+
+def test_override_survives_nightly_runs_and_contradiction_goes_to_review(
+    database: DatabaseUnderTest, site: HTTPServer
+) -> None:
+    declare(database, site)
+    serve(site, PAGE_405)
+    nightly(database, DAY1)
+    assert standing(database).label == "supported" and queue(database, DAY1) == {}
+
+    with db.session_scope(database.engine) as session:
+        review.set_override(
+            session=session,
+            key="size-405b",
+            label="mixed",
+            editor="Ann",
+            note="405B is the largest size; the claim hides the others",
+            now=DAY1 + timedelta(hours=1),
+        )
+    day2 = DAY1 + timedelta(days=1)
+    nightly(database, day2)  # same page: the system agrees with itself, nothing new
+    assert standing(database).set_by == "editor" and standing(database).label == "mixed"
+    assert history(database) == [("system", "supported"), ("editor", "mixed")]
+    assert queue(database, day2) == {"size-405b": ["mixed"]}  # a mixed verdict needs a human
+    with db.session_scope(database.engine) as session:
+        review.mark_reviewed(session=session, key="size-405b", note="ok", editor="Ann", now=day2)
+    assert queue(database, day2) == {}
+
+    serve(site, PAGE_300)
+    day3 = day2 + timedelta(days=1)
+    nightly(database, day3)  # new evidence: the system now says refuted
+    verdict = standing(database)
+    assert verdict.set_by == "editor" and verdict.label == "mixed" and verdict.editor == "Ann"
+    assert history(database) == [
+        ("system", "supported"),
+        ("editor", "mixed"),
+        ("system", "refuted"),
+    ]
+    assert queue(database, day3) == {"size-405b": ["flipped", "contradicted"]}
+    with db.session_scope(database.engine) as session:
+        items = review.review_queue(session=session, settings=SETTINGS, now=day3)
+    reasons = {r.code: r.detail for r in items[0].reasons}
+    assert "editor Ann says mixed; the system now says refuted" in reasons["contradicted"]
+    assert "supported -> refuted" in reasons["flipped"]
+
+    with db.session_scope(database.engine) as session:
+        review.lift_override(
+            session=session, key="size-405b", editor="Ann", note="the card changed", now=day3
+        )
+    lifted = standing(database)
+    assert (lifted.set_by, lifted.label) == ("system", "refuted")
+    assert history(database)[-1] == ("editor", "refuted")  # the lift row, appended
+    with db.session_scope(database.engine) as session, pytest.raises(ValidationError):
+        review.lift_override(session=session, key="size-405b", editor="Ann", note="again")
+
+    with db.session_scope(database.engine) as session:
+        events = review.claim_history(session=session, key="size-405b")
+    # evidence carries the real fetch time, verdicts this test's clock: compare each in order
+    assert [(e.kind, e.by.split(" (")[0]) for e in events if e.kind != "evidence"] == [
+        ("verdict", "system"),
+        ("override", "editor Ann"),
+        ("review", "editor Ann"),
+        ("verdict", "system"),
+        ("lift", "editor Ann"),
+    ]
+    found = [e for e in events if e.kind == "evidence"]
+    assert [e.detail["value"] for e in found] == ["405000000000", "405000000000", "300000000000"]
+    assert {e.by.split(" (")[0] for e in found} == {"source card"}
+    assert found[1].detail["reused_from"] == found[0].detail["evidence_id"]  # unchanged page
+
+
+def test_stale_and_overdue_need_a_human_until_reviewed(
+    database: DatabaseUnderTest, site: HTTPServer
+) -> None:
+    declare(database, site)
+    serve(site, PAGE_405)
+    start = datetime.now(UTC)  # staleness counts from the real fetch time
+    nightly(database, start)
+    with db.session_scope(database.engine) as session:
+        prediction = validate_claim(
+            {
+                "key": "open-weights-by-2026",
+                "statement": "We will release open weights by 2026.",
+                "kind": "prediction",
+                "inner_kind": "text",
+                "due": (start - timedelta(days=1)).date().isoformat(),
+            }
+        )
+        store.add_claim(session=session, spec=prediction)
+    late = start + timedelta(days=SETTINGS.stale_after_days + 1)
+    assert queue(database, late) == {
+        "open-weights-by-2026": ["overdue"],
+        "size-405b": ["stale"],
+    }
+    with db.session_scope(database.engine) as session:
+        for key in ("open-weights-by-2026", "size-405b"):
+            review.mark_reviewed(session=session, key=key, note="seen", now=late)
+    assert queue(database, late) == {}
+    with db.session_scope(database.engine) as session:  # retired claims are not reviewed
+        claim = session.get(Claim, store.get_claim(session=session, key="size-405b").id)
+        assert claim is not None
+        store.retire_claim(session=session, claim=claim)
+    assert queue(database, late + timedelta(days=30)) == {}
+
+
+def ok(result: Result) -> Result:
+    assert result.code == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return result
+
+
+def test_editor_commands(cli, database: DatabaseUnderTest, site: HTTPServer) -> None:
+    declare(database, site)
+    ok(cli("verdict", "set", "size-405b", "refuted", "--note", "=not 405B", "--editor", "Ann"))
+    assert standing(database).label == "refuted"
+    with db.session_scope(database.engine) as session, pytest.raises(ValidationError):
+        review.set_override(session=session, key="size-405b", label="wrong", editor="A", note="x")
+    listed = ok(cli("review", "--json")).json()
+    assert listed == []  # an override alone, never judged: nothing to review yet
+    ok(cli("review", "done", "size-405b", "--note", "checked the card", "--editor", "Bo"))
+    events = ok(cli("claim", "history", "size-405b", "--json")).json()
+    assert [(e["kind"], e["by"]) for e in events] == [
+        ("override", "editor Ann"),
+        ("review", "editor Bo"),
+    ]
+    assert events[0]["note"] == "=not 405B" and events[1]["summary"] == "checked the card"
+    ok(cli("verdict", "clear", "size-405b", "--note", "too hasty", "--editor", "Ann"))
+    with db.session_scope(database.engine) as session:
+        claim = store.get_claim(session=session, key="size-405b")
+        assert store.effective_verdicts(session=session, claim_ids=[claim.id or 0]) == {}
