@@ -319,6 +319,9 @@ class Fetcher:
                 body = b""
                 if 200 <= response.status_code < 300:
                     body = _read_body(response, url=url, cap=cap, budget=budget, truncate=truncate)
+                    # the body was read to its end: hand the connection back to the pool for
+                    # the next request to this host (closing it would cost a new TCP/TLS setup)
+                    response.raw.release_conn()
                 return _Reply(response.status_code, reply_headers, body, None, retries)
 
 

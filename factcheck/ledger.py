@@ -118,6 +118,12 @@ def finish_run(
     return run
 
 
+def sources_done_in_run(*, session: Session, run_id: int) -> set[int]:
+    """The sources a run already recorded: a resumed run skips them."""
+    query = select(Evidence.source_id).where(Evidence.run_id == run_id).distinct()
+    return set(session.exec(query))
+
+
 def source_done_in_run(*, session: Session, run_id: int, source_id: int) -> bool:
     """True when this run already recorded this source: the (run, source) unit is idempotent."""
     query = select(Evidence.id).where(Evidence.run_id == run_id, Evidence.source_id == source_id)
@@ -156,14 +162,16 @@ def update_fetch_state(
     sha256: str | None,
     fetched_at: datetime,
 ) -> None:
-    source = session.get(Source, source_id)
-    assert source is not None
-    source.etag = etag
-    source.last_modified = last_modified
+    values: dict[str, Any] = {
+        "etag": etag,
+        "last_modified": last_modified,
+        "last_fetched_at": fetched_at,
+    }
     if sha256 is not None:
-        source.last_sha256 = sha256
-    source.last_fetched_at = fetched_at
-    session.add(source)
+        values["last_sha256"] = sha256
+    session.connection().execute(
+        sa.update(Source.__table__).where(Source.__table__.c.id == source_id).values(**values)  # type: ignore[attr-defined]
+    )
 
 
 def original_extractions(*, session: Session, source_id: int) -> dict[tuple[int, str], Evidence]:
@@ -228,13 +236,25 @@ def run_errors(*, session: Session, run_id: int, claim_ids: Iterable[int]) -> li
 
 
 def set_stances(*, session: Session, run_id: int, stances: dict[int, str]) -> None:
-    """Fill in the stance of this run's evidence rows, once their claim is judged."""
-    for evidence_id, stance in stances.items():
-        session.execute(
-            sa.update(Evidence)
-            .where(col(Evidence.id) == evidence_id, col(Evidence.run_id) == run_id)
-            .values(stance=stance)
-        )
+    """Fill in the stance of this run's evidence rows, once their claims are judged.
+
+    One Core executemany: an ORM update per row would be checked against every Evidence object
+    in the session (quadratic in the number of claims).
+    """
+    table = Evidence.__table__  # type: ignore[attr-defined]
+    statement = (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("evidence_id"), table.c.run_id == run_id)
+        .values(stance=sa.bindparam("new_stance"))
+    )
+    params = [{"evidence_id": i, "new_stance": stance} for i, stance in stances.items()]
+    session.connection().execute(statement, params)
+
+
+def insert_evidence(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Append evidence rows in one executemany (the hot path of a run)."""
+    if rows:
+        session.connection().execute(sa.insert(Evidence.__table__), list(rows))  # type: ignore[attr-defined]
 
 
 # -- verdicts -----------------------------------------------------------------------------------
@@ -260,3 +280,48 @@ def add_verdict(*, session: Session, verdict: Verdict) -> Verdict:
 
 def runs(*, session: Session, limit: int = 20) -> list[Run]:
     return list(session.exec(select(Run).order_by(col(Run.id).desc()).limit(limit)))
+
+
+def interrupt_running_runs(*, session: Session, now: datetime | None = None) -> list[int]:
+    """Mark every run still `running` as interrupted; call only while holding the run lock.
+
+    Every writer of runs holds the run lock, so a run found running by the lock's holder was
+    left behind by a process that stopped without recording its end (kill -9, power loss).
+    """
+    stamp = now or utcnow()
+    rows = list(session.exec(select(Run).where(Run.status == RunStatus.RUNNING.value)))
+    for run in rows:
+        run.status = RunStatus.INTERRUPTED.value
+        run.finished_at = stamp
+        run.note = (run.note + " " if run.note else "") + "left running by a stopped process"
+        session.add(run)
+    return [run.id for run in rows if run.id is not None]
+
+
+def end_unfinished_run(
+    *, session: Session, run_id: int, status: RunStatus, note: str, now: datetime | None = None
+) -> None:
+    """Record how a run ended when the pipeline could not (it raised); a finished run is kept."""
+    session.execute(
+        sa.update(Run)
+        .where(col(Run.id) == run_id, col(Run.status) == RunStatus.RUNNING.value)
+        .values(status=status.value, finished_at=now or utcnow(), note=note[:2000])
+    )
+
+
+def touch_run(*, session: Session, run_id: int, now: datetime | None = None) -> None:
+    session.execute(
+        sa.update(Run).where(col(Run.id) == run_id).values(heartbeat_at=now or utcnow())
+    )
+
+
+def last_run(
+    *, session: Session, triggers: Sequence[str] = (), status: str | None = None
+) -> Run | None:
+    """The newest run, optionally of the given triggers and status."""
+    query = select(Run)
+    if triggers:
+        query = query.where(col(Run.trigger).in_(list(triggers)))
+    if status is not None:
+        query = query.where(Run.status == status)
+    return session.exec(query.order_by(col(Run.started_at).desc(), col(Run.id).desc())).first()

@@ -173,7 +173,8 @@ class Evidence(Base, table=True):
     __table_args__ = (sa.UniqueConstraint("run_id", "claim_id", "source_id", "role"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    run_id: int = Field(foreign_key="run.id", index=True)
+    # no index of its own: the unique (run_id, claim_id, source_id, role) constraint serves it
+    run_id: int = Field(foreign_key="run.id")
     claim_id: int = Field(foreign_key="claim.id", index=True)
     source_id: int = Field(foreign_key="source.id", index=True)
     role: str = Field(default="value", max_length=20)

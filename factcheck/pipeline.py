@@ -326,42 +326,62 @@ def process_source(plan: SourcePlan, *, fetcher: Fetcher) -> SourceResult:
 
 
 def record_source(*, session: Session, run_id: int, result: SourceResult, now: datetime) -> None:
-    """Write one source's evidence, body and fetch state in the caller's transaction."""
+    """Write one source's evidence, body and fetch state in the caller's transaction.
+
+    Rows go in as one Core executemany (no ORM objects: this is the hot path of a run). A
+    reused row carries only what changed (when, and the HTTP status); its body, URL and
+    extraction are those of the row it points at, which keeps an unchanged night small.
+    """
     plan, fetched = result.plan, result.fetched
     common: dict[str, Any] = {
         "run_id": run_id,
         "source_id": plan.source_id,
         "fetched_at": fetched.fetched_at if fetched else now,
         "http_status": fetched.status if fetched else None,
-        "final_url": fetched.final_url[:2000] if fetched else None,
-        "etag": fetched.etag if fetched else None,
-        "last_modified": fetched.last_modified if fetched else None,
+        "final_url": None,
+        "etag": None,
+        "last_modified": None,
+        "snapshot_sha256": None,
+        "raw": None,
+        "value": None,
+        "unit": None,
+        "excerpt": None,
+        "hits": [],
+        "stance": "none",
+        "reused": False,
+        "reused_from_id": None,
+        "error_code": None,
+        "error_message": None,
     }
-    if fetched is not None and not result.reused and result.error_code is None:
-        ledger.store_snapshot(
-            session=session,
-            sha256=fetched.sha256,
-            body=fetched.body,
-            content_type=fetched.content_type,
-        )
-        common["snapshot_sha256"] = fetched.sha256
+    if fetched is not None and not result.reused:
+        common["final_url"] = fetched.final_url[:2000]
+        common["etag"], common["last_modified"] = fetched.etag, fetched.last_modified
+        if result.error_code is None:
+            ledger.store_snapshot(
+                session=session,
+                sha256=fetched.sha256,
+                body=fetched.body,
+                content_type=fetched.content_type,
+            )
+            common["snapshot_sha256"] = fetched.sha256
+    outcomes = {id(r.link): r for r in result.links}
+    rows = []
     for link in plan.links:
-        row = Evidence(
-            claim_id=link.claim_id,
-            role=link.role,
-            rule_kind=link.rule.kind.value,
-            rule=link.rule.expression,
+        row = {
             **common,
-        )
+            "claim_id": link.claim_id,
+            "role": link.role,
+            "rule_kind": link.rule.kind.value,
+            "rule": link.rule.expression,
+        }
         if result.error_code is not None:
-            row.error_code, row.error_message = result.error_code, result.error_message
+            row["error_code"], row["error_message"] = result.error_code, result.error_message
         elif result.reused:
-            row.reused, row.reused_from_id = True, link.previous_id
-            row.snapshot_sha256 = plan.last_sha256
+            row["reused"], row["reused_from_id"] = True, link.previous_id
         else:
-            outcome = next(r for r in result.links if r.link is link)
-            _fill(row, outcome)
-        session.add(row)
+            row.update(_extraction(outcomes[id(link)]))
+        rows.append(row)
+    ledger.insert_evidence(session=session, rows=rows)
     if fetched is not None and result.error_code is None:
         ledger.update_fetch_state(
             session=session,
@@ -373,21 +393,20 @@ def record_source(*, session: Session, run_id: int, result: SourceResult, now: d
         )
 
 
-def _fill(row: Evidence, outcome: LinkResult) -> None:
+def _extraction(outcome: LinkResult) -> dict[str, Any]:
+    """The columns one link's extraction (or its rule's failure) fills."""
     if outcome.error_code is not None:
-        row.error_code, row.error_message = outcome.error_code, outcome.error_message
-        return
-    row.hits = [
-        ledger.hit_json(h, q) for h, q in zip(outcome.hits, outcome.quantities, strict=True)
-    ]
+        return {"error_code": outcome.error_code, "error_message": outcome.error_message}
+    hits = [ledger.hit_json(h, q) for h, q in zip(outcome.hits, outcome.quantities, strict=True)]
+    columns: dict[str, Any] = {"hits": hits}
     if outcome.hits:
         first = outcome.hits[0]
         quantity = next((q for q in outcome.quantities if q is not None), None)
-        row.raw = first.raw[:10_000]
-        row.excerpt = first.excerpt
+        columns["raw"], columns["excerpt"] = first.raw[:10_000], first.excerpt
         if quantity is not None:
-            row.value = ledger.canonical(quantity.amount)[:80]
-            row.unit = quantity.unit
+            columns["value"] = ledger.canonical(quantity.amount)[:80]
+            columns["unit"] = quantity.unit
+    return columns
 
 
 def verify_source(
@@ -441,12 +460,13 @@ def judge_claims(
     stored = ledger.freshest_evidence(session=session, claim_ids=ids)
     errors = ledger.run_errors(session=session, run_id=run_id, claim_ids=ids) if run_id else []
     latest_system = store.latest_verdicts(session=session, claim_ids=ids, set_by=SetBy.SYSTEM.value)
-    overrides = store.latest_verdicts(session=session, claim_ids=ids, set_by=SetBy.EDITOR.value)
+    overrides = store.standing_overrides(session=session, claim_ids=ids)
     sources = {s.id: s for s in store.list_sources(session=session)}
     link_rows = session.exec(select(ClaimSource).where(col(ClaimSource.claim_id).in_(ids)))
     links = {(link.claim_id, link.source_id, link.role): link for link in link_rows}
     stale_after = timedelta(days=settings.stale_after_days)
     outcomes = []
+    stances: dict[int, str] = {}
     for claim in claims:
         cid = claim.id or 0
         entries: dict[tuple[int, str], tuple[Evidence | None, Fresh]] = {}
@@ -485,12 +505,13 @@ def judge_claims(
             )
             ledger.add_verdict(session=session, verdict=verdict)
         if write and run_id is not None:
-            stances = {
-                r.id: stance.value
-                for r, stance in zip(rows, judgement.stances, strict=False)
-                if r is not None and r.id is not None
-            }
-            ledger.set_stances(session=session, run_id=run_id, stances=stances)
+            stances.update(
+                {
+                    r.id: stance.value
+                    for r, stance in zip(rows, judgement.stances, strict=False)
+                    if r is not None and r.id is not None and r.run_id == run_id
+                }
+            )
         override = overrides.get(cid)
         outcomes.append(
             ClaimOutcome(
@@ -504,6 +525,8 @@ def judge_claims(
                 override_label=override.label if override else None,
             )
         )
+    if stances:
+        ledger.set_stances(session=session, run_id=run_id or 0, stances=stances)
     return outcomes
 
 
@@ -548,27 +571,41 @@ def run_verification(
     `run_id` resumes a run (sources it already recorded are skipped). `stop` ends the run
     early: sources not started are left, the run is recorded as interrupted.
     """
+    done: set[int] = set()
     with session_scope(engine) as session:
         plan = plan_run(session=session, claim_keys=claim_keys, force=force, now=now())
         if run_id is None:
             run_id = ledger.start_run(session=session, trigger=trigger.value, now=now()).id
+        else:
+            done = ledger.sources_done_in_run(session=session, run_id=run_id)
     assert run_id is not None
     if on_planned:
         on_planned(plan)
     summary = RunSummary(run_id=run_id, status=RunStatus.RUNNING)
     stop = stop or threading.Event()
+    # Workers fetch and parse; this thread is the one writer, one transaction per source, so
+    # SQLite's single write lock is never fought over and a fetch slot frees as soon as its
+    # page is parsed.
     with Fetcher(settings) as fetcher, ThreadPoolExecutor(max_workers=settings.workers) as pool:
 
         def unit(source_plan: SourcePlan) -> SourceResult | None:
             if stop.is_set():
                 return None
-            return verify_source(engine=engine, fetcher=fetcher, run_id=run_id, plan=source_plan)
+            return process_source(source_plan, fetcher=fetcher)
 
-        futures = [pool.submit(unit, p) for p in plan.sources]
+        todo = [p for p in plan.sources if p.source_id not in done]
+        futures = [pool.submit(unit, p) for p in todo]
         for future in as_completed(futures):
             result = future.result()
             if result is None:
                 continue
+            with session_scope(engine) as session:
+                if ledger.source_done_in_run(
+                    session=session, run_id=run_id, source_id=result.plan.source_id
+                ):
+                    result = SourceResult(result.plan, None, skipped=True)
+                else:
+                    record_source(session=session, run_id=run_id, result=result, now=now())
             summary.sources.append(result)
             if on_source:
                 on_source(result)
