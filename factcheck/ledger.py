@@ -174,19 +174,49 @@ def update_fetch_state(
     )
 
 
-def original_extractions(*, session: Session, source_id: int) -> dict[tuple[int, str], Evidence]:
-    """For each (claim, role) of a source: the newest good evidence that holds an extraction."""
+@dataclass(frozen=True)
+class Extraction:
+    """Where a link's last extraction is kept, and what it was made with and from."""
+
+    evidence_id: int
+    rule_kind: str
+    rule: str
+    snapshot_sha256: str | None
+
+
+def original_extractions(
+    *, session: Session, source_ids: Iterable[int]
+) -> dict[tuple[int, int, str], Extraction]:
+    """For each (source, claim, role): the newest good evidence that holds an extraction.
+
+    One query for the whole plan, reading only the columns that decide whether to reuse.
+    """
+    ids = list(source_ids)
+    if not ids:
+        return {}
+    table = Evidence.__table__  # type: ignore[attr-defined]
     newest = (
-        select(sa.func.max(Evidence.id))
+        sa.select(sa.func.max(table.c.id))
         .where(
-            Evidence.source_id == source_id,
-            col(Evidence.error_code).is_(None),
-            col(Evidence.reused_from_id).is_(None),
+            table.c.source_id.in_(ids),
+            table.c.error_code.is_(None),
+            table.c.reused_from_id.is_(None),
         )
-        .group_by(col(Evidence.claim_id), col(Evidence.role))
+        .group_by(table.c.source_id, table.c.claim_id, table.c.role)
     )
-    rows = session.exec(select(Evidence).where(col(Evidence.id).in_(newest.scalar_subquery())))
-    return {(row.claim_id, row.role): row for row in rows}
+    query = sa.select(
+        table.c.id,
+        table.c.source_id,
+        table.c.claim_id,
+        table.c.role,
+        table.c.rule_kind,
+        table.c.rule,
+        table.c.snapshot_sha256,
+    ).where(table.c.id.in_(newest.scalar_subquery()))
+    return {
+        (r.source_id, r.claim_id, r.role): Extraction(r.id, r.rule_kind, r.rule, r.snapshot_sha256)
+        for r in session.connection().execute(query)
+    }
 
 
 @dataclass(frozen=True)
@@ -273,8 +303,8 @@ def same_verdict(
 
 
 def add_verdict(*, session: Session, verdict: Verdict) -> Verdict:
+    """Append a verdict; it is written with the transaction (no flush per row)."""
     session.add(verdict)
-    session.flush()
     return verdict
 
 

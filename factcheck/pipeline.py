@@ -181,12 +181,19 @@ def plan_run(
     for link, source in rows:
         grouped.setdefault(source.id or 0, (source, []))[1].append(link)
     today = now.date()
+    due = {
+        source_id: links
+        for source_id, (source, links) in grouped.items()
+        if force
+        or claim_keys
+        or any(_prediction_due(by_id[link.claim_id], today) for link in links)
+        or _is_due(source, now=now)
+    }
+    previous = ledger.original_extractions(session=session, source_ids=due)
     plans = []
     for source_id, (source, links) in grouped.items():
-        due_prediction = any(_prediction_due(by_id[link.claim_id], today) for link in links)
-        if not (force or claim_keys or due_prediction or _is_due(source, now=now)):
+        if source_id not in due:
             continue
-        previous = ledger.original_extractions(session=session, source_id=source_id)
         plans.append(
             SourcePlan(
                 source_id=source_id,
@@ -216,7 +223,7 @@ def _prediction_due(claim: Claim, today: date) -> bool:
 def _link_plan(
     link: ClaimSource,
     claim: Claim,
-    previous: dict[tuple[int, str], Evidence],
+    previous: dict[tuple[int, int, str], ledger.Extraction],
     source_sha256: str | None,
 ) -> LinkPlan:
     """How to extract one link; its last extraction is reusable only if it was made from the
@@ -226,7 +233,7 @@ def _link_plan(
     unit = options.get("unit")
     rule_options = {k: v for k, v in options.items() if k not in NORMALISE_OPTIONS}
     kind = ClaimKind(claim.inner_kind or claim.kind)
-    earlier = previous.get((link.claim_id, link.role))
+    earlier = previous.get((link.source_id, link.claim_id, link.role))
     same_rule = (
         earlier is not None
         and earlier.rule_kind == link.rule_kind
@@ -240,7 +247,7 @@ def _link_plan(
         rule=Rule(kind=RuleKind(link.rule_kind), expression=link.rule, options=rule_options),
         unit=str(unit) if unit else None,
         numeric=kind in NUMERIC_KINDS,
-        previous_id=earlier.id if same_rule and earlier is not None else None,
+        previous_id=earlier.evidence_id if same_rule and earlier is not None else None,
     )
 
 
