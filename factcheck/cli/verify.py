@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
-from factcheck import pipeline
+from factcheck import pipeline, runner
 from factcheck.cli.common import JSON_OPTION, err, out, print_json, say, state
-from factcheck.domain import Trigger
+from factcheck.cli.schedule import EXIT_INTERRUPTED, WAIT, stop_on_signals
+from factcheck.domain import RunStatus, Trigger
 
 EXIT_SOURCES_FAILED = 3
 
@@ -22,12 +25,15 @@ def verify(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Fetch, extract and judge; write nothing."
     ),
+    wait: bool = WAIT,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Fetch each due source once, extract evidence, judge the claims and record the verdicts.
 
-    Exits 0 when the run completed (refuted claims are results, not failures) and 3 when some
-    sources could not be fetched or their rules found nothing.
+    Exits 0 when the run completed (refuted claims are results, not failures), 3 when some
+    sources could not be fetched or their rules found nothing, and 5 when another run (the
+    nightly one) is in progress, unless --wait. SIGTERM or Ctrl-C stops after the sources in
+    progress and records the run as interrupted (exit 130).
     """
     app_state = state(ctx)
     engine = app_state.open()
@@ -59,16 +65,23 @@ def verify(
                 on_source=advanced,
             )
         else:
-            summary = pipeline.run_verification(
-                engine=engine,
-                settings=app_state.settings,
-                claim_keys=keys or (),
-                force=all_,
-                trigger=Trigger.MANUAL,
-                on_planned=planned,
-                on_source=advanced,
-            )
+            stop = threading.Event()
+            with stop_on_signals(stop):
+                summary = runner.run_locked(
+                    engine=engine,
+                    settings=app_state.settings,
+                    claim_keys=keys or (),
+                    force=all_,
+                    trigger=Trigger.MANUAL,
+                    wait=wait,
+                    stop=stop,
+                    on_wait=lambda why: say(f"waiting: {why}"),
+                    on_planned=planned,
+                    on_source=advanced,
+                ).summary
     _report(summary, as_json=as_json, dry_run=dry_run)
+    if summary.status is RunStatus.INTERRUPTED:
+        raise typer.Exit(EXIT_INTERRUPTED)
     if summary.failed_sources:
         raise typer.Exit(EXIT_SOURCES_FAILED)
 

@@ -1,0 +1,270 @@
+"""`factcheck schedule` (the nightly scheduler, in the foreground), `schedule status`,
+`schedule run-now`, and `factcheck changes` (verdict flips since a date)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta
+from types import FrameType
+from typing import Any
+
+import typer
+
+from factcheck import notify, runner, scheduler
+from factcheck.cli.common import JSON_OPTION, out, print_json, say, state, transaction
+from factcheck.domain import RunStatus, Trigger
+from factcheck.errors import ValidationError
+from factcheck.models import Run, utcnow
+from factcheck.runlock import Holder
+
+EXIT_INTERRUPTED = 130
+
+schedule_app = typer.Typer(
+    help="The nightly verification: run the scheduler (no subcommand), see its status, run now.",
+    invoke_without_command=True,
+)
+
+WAIT = typer.Option(
+    False, "--wait", help="Wait for a run in progress to finish instead of exiting 5."
+)
+
+
+@contextmanager
+def stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGTERM and SIGINT set `stop` (a clean stop); a second SIGINT interrupts at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        say(f"{signal.Signals(signum).name}: stopping after the sources in progress")
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+def _log_runs() -> None:
+    """The scheduler is a service: its runs, flips and deliveries belong in the journal."""
+    logger = logging.getLogger("factcheck")
+    if logger.getEffectiveLevel() > logging.INFO:
+        logger.setLevel(logging.INFO)
+
+
+@schedule_app.callback()
+def schedule(ctx: typer.Context) -> None:
+    """Run the nightly scheduler in the foreground until SIGTERM or SIGINT (for systemd).
+
+    Exits 5 at once when another scheduler runs on the same database.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    app_state = state(ctx)
+    engine = app_state.open()
+    _log_runs()
+    shutdown = threading.Event()
+
+    def started(info: scheduler.Started) -> None:
+        if info.interrupted_runs:
+            say(f"marked interrupted: run(s) {', '.join(map(str, info.interrupted_runs))}")
+        when = _when(info.next_run_time)
+        say(
+            f"scheduler started: next nightly run at {when}"
+            + ("; a catch-up run starts now" if info.catch_up else "")
+        )
+
+    with stop_on_signals(shutdown):
+        scheduler.serve(
+            engine=engine, settings=app_state.settings, shutdown=shutdown, on_started=started
+        )
+    say("scheduler stopped")
+
+
+@schedule_app.command("status")
+def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+    """Show the next fire time, the last run and its outcome, and who holds the locks."""
+    app_state = state(ctx)
+    now = utcnow()
+    info = scheduler.schedule_status(engine=app_state.open(), settings=app_state.settings)
+    overdue = bool(
+        info.next_run_time and info.next_run_time < now and info.scheduler_holder is None
+    )
+    if as_json:
+        print_json(
+            {
+                "cron": info.cron,
+                "timezone": info.timezone,
+                "next_run_time": _iso(info.next_run_time),
+                "job_stored": info.job_stored,
+                "overdue": overdue,
+                "last_run": _run_json(info.last_run),
+                "last_nightly_success": _iso(info.last_nightly_success),
+                "catch_up_due": info.catch_up_due,
+                "scheduler": _holder_json(info.scheduler_holder),
+                "run_lock": _holder_json(info.run_holder),
+            }
+        )
+        return
+    next_note = ""
+    if not info.job_stored:
+        next_note = " (from the cron: no scheduler has started on this database yet)"
+    elif overdue:
+        next_note = " (overdue: no scheduler is running)"
+    rows = [
+        ("schedule", f"{info.cron} ({info.timezone})"),
+        ("next run", _when(info.next_run_time) + next_note),
+        ("last run", _run_line(info.last_run)),
+        ("last nightly success", _when(info.last_nightly_success)),
+        (
+            "catch-up",
+            "due: a scheduler starting now runs one at once" if info.catch_up_due else "not due",
+        ),
+        ("scheduler", _holder_line(info.scheduler_holder, "not running", "running")),
+        ("run lock", _holder_line(info.run_holder, "free", "held")),
+    ]
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        out.print(f"{name:<{width}}  {value}", markup=False, highlight=False)
+
+
+@schedule_app.command("run-now")
+def run_now(
+    ctx: typer.Context,
+    all_: bool = typer.Option(False, "--all", help="Fetch every source, due or not."),
+    wait: bool = WAIT,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Run the nightly verification once now, through the same lock and with its notices."""
+    app_state = state(ctx)
+    engine = app_state.open()
+    _log_runs()
+    stop = threading.Event()
+    with stop_on_signals(stop):
+        report = runner.run_locked(
+            engine=engine,
+            settings=app_state.settings,
+            trigger=Trigger.MANUAL,
+            force=all_,
+            wait=wait,
+            stop=stop,
+            on_wait=lambda why: say(f"waiting: {why}"),
+        )
+    summary, notice = report.summary, report.notice
+    if as_json:
+        print_json(
+            {
+                "run_id": summary.run_id,
+                "status": summary.status.value,
+                "sources": len(summary.sources),
+                "failed_sources": len(summary.failed_sources),
+                "claims": len(summary.claims),
+                "changes": [f.as_json() for f in notice.flips],
+                "webhook": notice.delivery_status,
+            }
+        )
+    else:
+        for f in notice.flips:
+            say(f"changed: {f.claim} {f.previous_label} -> {f.label}: {f.reason}")
+        say(
+            f"run {summary.run_id} {summary.status.value}: {len(summary.sources)} source(s), "
+            f"{len(summary.failed_sources)} failed, {len(summary.claims)} claim(s), "
+            f"{len(notice.flips)} verdict change(s)"
+            + (f"; webhook {notice.delivery_status}" if notice.delivery_status else "")
+        )
+    if summary.status is RunStatus.INTERRUPTED:
+        raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def changes(
+    ctx: typer.Context,
+    since: str | None = typer.Option(
+        None,
+        "--since",
+        help="A date (YYYY-MM-DD, UTC) or an ISO date-time; default: the last 7 days.",
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List verdict flips: system verdicts whose label differs from the claim's previous one."""
+    start = _parse_since(since) if since else utcnow() - timedelta(days=7)
+    with transaction(ctx) as session:
+        found = notify.flips(session=session, since=start)
+    if as_json:
+        print_json([f.as_json() for f in found])
+        return
+    for f in found:
+        out.print(
+            f"{_when(f.at)}  run {f.run_id}  {f.claim}: {f.previous_label} -> {f.label}  "
+            f"{f.reason}",
+            markup=False,
+            highlight=False,
+        )
+    say(f"{len(found)} verdict change(s) since {_when(start)}")
+
+
+def _parse_since(text: str) -> datetime:
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(
+            f"--since: expected YYYY-MM-DD or an ISO date-time, got {text!r}"
+        ) from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _when(value: datetime | None) -> str:
+    return f"{value.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC" if value else "never"
+
+
+def _run_json(run: Run | None) -> dict[str, Any] | None:
+    return run.model_dump(mode="json") if run else None
+
+
+def _run_line(run: Run | None) -> str:
+    if run is None:
+        return "none yet"
+    end = f" -> {_when(run.finished_at)}" if run.finished_at else ""
+    text = (
+        f"#{run.id} {run.trigger} {run.status}, {_when(run.started_at)}{end}: "
+        f"{run.claims_count} claim(s), {run.sources_count} source(s), "
+        f"{run.errors_count} error(s), {run.changes_count} change(s)"
+    )
+    return text + (f" ({run.note})" if run.note else "")
+
+
+def _holder_json(holder: Holder | None) -> dict[str, Any] | None:
+    if holder is None:
+        return None
+    return {
+        "holder": holder.holder,
+        "since": _iso(holder.since),
+        "expires_at": _iso(holder.expires_at),
+        "expired": holder.expired,
+    }
+
+
+def _holder_line(holder: Holder | None, free: str, held: str) -> str:
+    if holder is None:
+        return free
+    if holder.expired:
+        return f"{free} (the last holder, {holder.describe()}, stopped heartbeating)"
+    return f"{held} by {holder.describe()}"
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(schedule_app, name="schedule")
+    app.command("changes")(changes)

@@ -1,0 +1,256 @@
+"""Verdict-flip notices: the flip query, the log, `factcheck changes`, and the webhook posted
+to a real local HTTP server (accepting, failing twice first, failing for good, refusing)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from sqlmodel import col, select
+from werkzeug import Request, Response
+
+from factcheck import notify, runner
+from factcheck.config import Settings
+from factcheck.db import session_scope
+from factcheck.domain import RunStatus, Trigger
+from factcheck.models import Claim, Run, Verdict, WebhookDelivery
+from tests.integration.scheduling import declare, fast_settings
+from tests.support import DatabaseUnderTest, Result
+
+T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
+
+
+def _claim(session: object, key: str) -> int:
+    claim = Claim(key=key, statement=key, kind="quantity")
+    session.add(claim)  # type: ignore[attr-defined]
+    session.flush()  # type: ignore[attr-defined]
+    return claim.id or 0
+
+
+def _verdicts(database: DatabaseUnderTest, rows: list[tuple[str, str, str, int]]) -> None:
+    """(claim key, label, set_by, day of March) rows, in order; one run per day."""
+    with session_scope(database.engine) as session:
+        ids: dict[str, int] = {}
+        runs: dict[int, int] = {}
+        for key, label, set_by, day in rows:
+            if key not in ids:
+                ids[key] = _claim(session, key)
+            stamp = T0 + timedelta(days=day - 1)
+            if day not in runs:
+                run = Run(trigger="schedule", status="succeeded", started_at=stamp)
+                session.add(run)
+                session.flush()
+                runs[day] = run.id or 0
+            session.add(
+                Verdict(
+                    claim_id=ids[key],
+                    run_id=runs[day] if set_by == "system" else None,
+                    label=label,
+                    confidence="0.9",
+                    reason=f"{key} is {label}",
+                    set_by=set_by,
+                    created_at=stamp,
+                )
+            )
+            session.flush()
+
+
+def test_a_flip_is_a_system_label_change(database: DatabaseUnderTest) -> None:
+    _verdicts(
+        database,
+        [
+            ("a", "supported", "system", 1),  # first verdict: not a flip
+            ("b", "supported", "system", 1),
+            ("a", "supported", "system", 2),  # same label again (figures moved): not a flip
+            ("b", "refuted", "editor", 2),  # an editor's override: not the system's flip
+            ("a", "refuted", "system", 3),  # flip
+            ("b", "mixed", "system", 3),  # flip (from the system's supported, not the editor's)
+            ("a", "supported", "system", 4),  # flip back
+        ],
+    )
+    with session_scope(database.engine) as session:
+        found = notify.flips(session=session)
+        since_day_4 = notify.flips(session=session, since=T0 + timedelta(days=3))
+    assert [(f.claim, f.previous_label, f.label, f.at.day) for f in found] == [
+        ("a", "supported", "refuted", 3),
+        ("b", "supported", "mixed", 3),
+        ("a", "refuted", "supported", 4),
+    ]
+    assert [(f.claim, f.label) for f in since_day_4] == [("a", "supported")]
+
+
+def test_changes_command(database: DatabaseUnderTest, cli: Callable[..., Result]) -> None:
+    _verdicts(
+        database,
+        [("a", "supported", "system", 1), ("a", "refuted", "system", 3)],
+    )
+    result = cli("changes", "--since", "2026-03-02", "--json")
+    assert result.code == 0, result.stderr
+    assert [(c["claim"], c["previous_label"], c["label"]) for c in result.json()] == [  # type: ignore[union-attr]
+        ("a", "supported", "refuted")
+    ]
+    text = cli("changes", "--since", "2026-03-02T00:00:00+00:00")
+    assert "a: supported -> refuted" in text.stdout and "1 verdict change(s)" in text.stderr
+    bad = cli("changes", "--since", "yesterday")
+    assert bad.code == 2 and bad.stderr.startswith("error: --since")
+
+
+# -- end to end: a run that flips, and the webhook ----------------------------------------------
+
+
+@pytest.fixture
+def page(httpserver: HTTPServer) -> dict[str, str]:
+    """The model card's text, changed by the test between runs."""
+    body = {"text": "It has 405B parameters."}
+    httpserver.expect_request("/card.txt").respond_with_handler(
+        lambda _request: Response(body["text"], content_type="text/plain")
+    )
+    return body
+
+
+class Receiver:
+    """A webhook endpoint: answers with `statuses` in turn (then 200), keeps what it got."""
+
+    def __init__(self, server: HTTPServer, statuses: list[int]) -> None:
+        self.statuses = list(statuses)
+        self.got: list[tuple[dict[str, object], dict[str, str]]] = []
+        server.expect_request("/hook", method="POST").respond_with_handler(self.handle)
+        self.url = server.url_for("/hook")
+
+    def handle(self, request: Request) -> Response:
+        self.got.append((json.loads(request.get_data()), dict(request.headers)))
+        return Response("", status=self.statuses.pop(0) if self.statuses else 200)
+
+
+def _run(database: DatabaseUnderTest, settings: Settings, sleeps: list[float]) -> runner.RunReport:
+    return runner.run_locked(
+        engine=database.engine,
+        settings=settings,
+        trigger=Trigger.SCHEDULE,
+        force=True,
+        sleep=sleeps.append,
+    )
+
+
+def _deliveries(database: DatabaseUnderTest) -> list[WebhookDelivery]:
+    with session_scope(database.engine) as session:
+        return list(session.exec(select(WebhookDelivery).order_by(col(WebhookDelivery.id))))
+
+
+def _flipping_run(
+    database: DatabaseUnderTest,
+    httpserver: HTTPServer,
+    page: dict[str, str],
+    tmp_path: Path,
+    statuses: list[int],
+) -> tuple[runner.RunReport, Receiver, list[float]]:
+    declare(database, tmp_path, httpserver.url_for("").rstrip("/"), ["card"])
+    receiver = Receiver(httpserver, statuses)
+    settings = fast_settings(database, webhook_url=receiver.url)
+    sleeps: list[float] = []
+    first = _run(database, settings, sleeps)  # the claim's first verdict: not a flip
+    assert first.notice.flips == [] and receiver.got == []
+    page["text"] = "It has 400B parameters."
+    return _run(database, settings, sleeps), receiver, sleeps
+
+
+def test_a_flip_is_logged_and_posted_once(
+    database: DatabaseUnderTest,
+    httpserver: HTTPServer,
+    page: dict[str, str],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="factcheck")
+    report, receiver, sleeps = _flipping_run(database, httpserver, page, tmp_path, [])
+    assert [(f.claim, f.previous_label, f.label) for f in report.notice.flips] == [
+        ("claim-card", "supported", "refuted")
+    ]
+    assert any("verdict changed: claim-card supported -> refuted" in m for m in caplog.messages)
+    assert len(receiver.got) == 1 and sleeps == []
+    body, headers = receiver.got[0]
+    assert body["event"] == notify.EVENT and body["count"] == 1
+    assert body["run"]["id"] == report.summary.run_id  # type: ignore[index]
+    assert body["changes"][0]["claim"] == "claim-card"  # type: ignore[index]
+    assert body["changes"][0]["from"] == "supported" and body["changes"][0]["to"] == "refuted"  # type: ignore[index]
+    assert headers["User-Agent"].startswith("factcheck-test/")
+    (delivery,) = _deliveries(database)
+    assert (delivery.status, delivery.attempts, delivery.last_error) == ("delivered", 1, None)
+    assert delivery.run_id == report.summary.run_id and delivery.delivered_at is not None
+    assert headers["X-Factcheck-Delivery"] == str(delivery.id)
+    # a third run with nothing changed: no notice, no POST, no delivery row
+    again = _run(database, fast_settings(database, webhook_url=receiver.url), sleeps)
+    assert again.notice.flips == [] and len(receiver.got) == 1 and len(_deliveries(database)) == 1
+
+
+def test_a_receiver_that_fails_twice_gets_it_on_the_third_try(
+    database: DatabaseUnderTest, httpserver: HTTPServer, page: dict[str, str], tmp_path: Path
+) -> None:
+    report, receiver, sleeps = _flipping_run(database, httpserver, page, tmp_path, [503, 500])
+    assert len(receiver.got) == 3
+    assert receiver.got[0][0] == receiver.got[2][0]  # the same payload each time
+    assert sleeps == [notify.WEBHOOK_BACKOFF_S, notify.WEBHOOK_BACKOFF_S * 2]  # backoff, not clock
+    (delivery,) = _deliveries(database)
+    assert (delivery.status, delivery.attempts, delivery.last_error) == ("delivered", 3, None)
+    assert report.notice.delivery_status == "delivered"
+
+
+def test_a_receiver_that_keeps_failing_is_recorded_as_failed(
+    database: DatabaseUnderTest, httpserver: HTTPServer, page: dict[str, str], tmp_path: Path
+) -> None:
+    _report, receiver, sleeps = _flipping_run(database, httpserver, page, tmp_path, [500] * 9)
+    assert len(receiver.got) == notify.WEBHOOK_ATTEMPTS
+    assert len(sleeps) == notify.WEBHOOK_ATTEMPTS - 1
+    (delivery,) = _deliveries(database)
+    assert (delivery.status, delivery.attempts) == ("failed", notify.WEBHOOK_ATTEMPTS)
+    assert delivery.last_error == "HTTP 500"
+
+
+def test_a_refusing_receiver_is_not_retried(
+    database: DatabaseUnderTest, httpserver: HTTPServer, page: dict[str, str], tmp_path: Path
+) -> None:
+    _report, receiver, sleeps = _flipping_run(database, httpserver, page, tmp_path, [404])
+    assert len(receiver.got) == 1 and sleeps == []
+    (delivery,) = _deliveries(database)
+    assert (delivery.status, delivery.attempts, delivery.last_error) == ("failed", 1, "HTTP 404")
+
+
+def test_an_unreachable_receiver_is_retried_then_failed(database: DatabaseUnderTest) -> None:
+    with session_scope(database.engine) as session:
+        run = Run(trigger="manual", status=RunStatus.SUCCEEDED.value)
+        session.add(run)
+        session.flush()
+        delivery = WebhookDelivery(run_id=run.id or 0, url="http://127.0.0.1:9/hook", payload={})
+        session.add(delivery)
+        session.flush()
+    sleeps: list[float] = []
+    done = notify.deliver(
+        engine=database.engine,
+        settings=Settings(),
+        delivery=delivery,
+        attempts=2,
+        sleep=sleeps.append,
+    )
+    assert (done.status, done.attempts) == ("failed", 2) and len(sleeps) == 1
+    assert done.last_error is not None and "ConnectionError" in done.last_error
+
+
+def test_a_malformed_webhook_url_is_not_retried(database: DatabaseUnderTest) -> None:
+    with session_scope(database.engine) as session:
+        run = Run(trigger="manual", status=RunStatus.SUCCEEDED.value)
+        session.add(run)
+        session.flush()
+        delivery = WebhookDelivery(run_id=run.id or 0, url="hooks.example.org/x", payload={})
+        session.add(delivery)
+        session.flush()
+    sleeps: list[float] = []
+    done = notify.deliver(
+        engine=database.engine, settings=Settings(), delivery=delivery, sleep=sleeps.append
+    )
+    assert (done.status, done.attempts, sleeps) == ("failed", 1, [])
+    assert done.last_error is not None and done.last_error.startswith("MissingSchema")

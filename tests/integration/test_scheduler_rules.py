@@ -1,0 +1,171 @@
+"""Fire times on fixed dates, the catch-up rule, and the persistent job added only when absent."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from factcheck import scheduler
+from factcheck.config import Settings
+from factcheck.errors import ConfigError
+from tests.support import DatabaseUnderTest
+
+DAILY = scheduler.make_trigger(Settings())  # 02:00 UTC
+GRACE = timedelta(hours=6)
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        ("2026-03-01 01:59:59", "2026-03-01 02:00:00"),
+        ("2026-03-01 02:00:00", "2026-03-01 02:00:00"),
+        ("2026-03-01 02:00:01", "2026-03-02 02:00:00"),
+        ("2026-12-31 23:00:00", "2027-01-01 02:00:00"),
+    ],
+)
+def test_next_fire_time_of_the_default_schedule(now: str, expected: str) -> None:
+    assert DAILY.get_next_fire_time(None, at(now)) == at(expected)
+
+
+def test_timezone_is_honoured_across_daylight_saving() -> None:
+    trigger = scheduler.make_trigger(
+        Settings(schedule_cron="30 1 * * *", schedule_timezone="America/New_York")
+    )
+    assert trigger.get_next_fire_time(None, at("2026-01-15 00:00")) == at("2026-01-15 06:30")
+    assert trigger.get_next_fire_time(None, at("2026-07-15 00:00")) == at("2026-07-15 05:30")
+
+
+def test_weekly_schedule() -> None:
+    trigger = scheduler.make_trigger(Settings(schedule_cron="0 3 * * mon"))
+    assert trigger.get_next_fire_time(None, at("2026-03-04 12:00")) == at("2026-03-09 03:00")
+    assert scheduler.previous_fire_time(trigger, at("2026-03-08 12:00")) == at("2026-03-02 03:00")
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        ("2026-03-02 01:59:59", "2026-03-01 02:00:00"),
+        ("2026-03-02 02:00:00", "2026-03-02 02:00:00"),
+        ("2026-03-02 23:00:00", "2026-03-02 02:00:00"),
+    ],
+)
+def test_previous_fire_time(now: str, expected: str) -> None:
+    assert scheduler.previous_fire_time(DAILY, at(now)) == at(expected)
+
+
+@pytest.mark.parametrize(
+    ("last_success", "now", "due"),
+    [
+        (None, "2026-03-02 12:00", True),  # never served: run one at once
+        ("2026-03-02 02:00:04", "2026-03-02 12:00", False),  # tonight served
+        ("2026-03-01 02:00:04", "2026-03-02 07:59", False),  # missed by < grace: APScheduler's
+        ("2026-03-01 02:00:04", "2026-03-02 08:00", False),  # exactly the grace: still its
+        ("2026-03-01 02:00:04", "2026-03-02 08:01", True),  # beyond the grace: catch up
+        ("2026-02-27 02:00:04", "2026-03-02 03:00", True),  # several nights missed
+        ("2026-03-01 09:30:00", "2026-03-02 07:00", False),  # a catch-up served 03-01's night
+        ("2026-03-01 09:30:00", "2026-03-02 08:01", True),
+    ],
+)
+def test_catch_up_rule(last_success: str | None, now: str, due: bool) -> None:
+    last = at(last_success) if last_success else None
+    assert scheduler.catch_up_due(trigger=DAILY, last_success=last, now=at(now), grace=GRACE) is due
+
+
+@pytest.mark.parametrize(
+    ("last_success", "now", "served"),
+    [
+        (None, "2026-03-02 02:00:00", False),
+        ("2026-03-01 02:00:03", "2026-03-02 02:00:00", False),  # yesterday's run
+        ("2026-03-02 02:00:03", "2026-03-02 02:00:10", True),  # a second fire for tonight
+        ("2026-03-02 07:00:00", "2026-03-02 07:30:00", True),  # a catch-up ran first
+        ("2026-03-02 01:00:00", "2026-03-02 02:00:00", False),  # catch-up served last night
+    ],
+)
+def test_a_night_is_served_once(last_success: str | None, now: str, served: bool) -> None:
+    last = at(last_success) if last_success else None
+    assert scheduler.night_served(trigger=DAILY, last_success=last, now=at(now)) is served
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [Settings(schedule_cron="0 25 * * *"), Settings(schedule_timezone="Mars/Olympus_Mons")],
+)
+def test_bad_schedule_settings_are_config_errors(settings: Settings) -> None:
+    with pytest.raises(ConfigError, match="FACTCHECK_SCHEDULE_"):
+        scheduler.make_trigger(settings)
+
+
+# -- the job in the database --------------------------------------------------------------------
+
+
+def _started(database: DatabaseUnderTest, settings: Settings) -> scheduler.BackgroundScheduler:
+    aps = scheduler.make_scheduler(engine=database.engine, settings=settings)
+    aps.start(paused=True)  # nothing fires: the test looks at the stored job only
+    return aps
+
+
+def test_job_added_once_and_a_missed_run_kept_across_restarts(database: DatabaseUnderTest) -> None:
+    settings = Settings(database_url=database.url)
+    aps = _started(database, settings)
+    job = scheduler.ensure_job(aps, settings=settings)
+    assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, 6 * 3600)
+    missed = at("2026-03-02 02:00")  # the scheduler goes down before this fire time
+    job.modify(next_run_time=missed)
+    scheduler.stop_scheduler(aps)
+
+    aps = _started(database, settings)  # the next start, the morning after
+    try:
+        job = scheduler.ensure_job(aps, settings=settings)
+        assert job.next_run_time == missed  # kept: APScheduler runs it within the grace
+        assert [j.id for j in aps.get_jobs()] == [scheduler.JOB_ID]
+        # what issue 696 describes: replacing at every start moves the run to the future
+        replaced = aps.add_job(
+            scheduler.nightly_job,
+            trigger=scheduler.make_trigger(settings),
+            id=scheduler.JOB_ID,
+            replace_existing=True,
+        )
+        assert replaced.next_run_time > datetime.now(UTC)
+    finally:
+        scheduler.stop_scheduler(aps)
+    with database.engine.connect() as conn:
+        count = conn.execute(sa.text(f"SELECT count(*) FROM {scheduler.JOB_TABLE}")).scalar()
+    assert count == 1
+
+
+def test_changed_settings_update_the_stored_job(database: DatabaseUnderTest) -> None:
+    settings = Settings(database_url=database.url)
+    aps = _started(database, settings)
+    try:
+        job = scheduler.ensure_job(aps, settings=settings)
+        kept = at("2026-03-02 02:00")
+        job.modify(next_run_time=kept)
+        job = scheduler.ensure_job(aps, settings=settings.with_overrides(misfire_grace_s=60))
+        assert job.misfire_grace_time == 60 and job.next_run_time == kept
+        later = settings.with_overrides(schedule_cron="30 4 * * *")
+        job = scheduler.ensure_job(aps, settings=later)
+        assert job.next_run_time is not None and job.next_run_time.time().isoformat() == "04:30:00"
+    finally:
+        scheduler.stop_scheduler(aps)
+
+
+def test_status_reads_the_stored_next_run_time(database: DatabaseUnderTest) -> None:
+    settings = Settings(database_url=database.url)
+    before = scheduler.schedule_status(
+        engine=database.engine, settings=settings, now=lambda: at("2026-03-01 12:00")
+    )
+    assert not before.job_stored and before.next_run_time == at("2026-03-02 02:00")
+    assert before.catch_up_due and before.last_run is None and before.scheduler_holder is None
+    aps = _started(database, settings)
+    try:
+        scheduler.ensure_job(aps, settings=settings).modify(next_run_time=at("2026-03-05 02:00"))
+    finally:
+        scheduler.stop_scheduler(aps)
+    after = scheduler.schedule_status(engine=database.engine, settings=settings)
+    assert after.job_stored and after.next_run_time == at("2026-03-05 02:00")
