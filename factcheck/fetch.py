@@ -210,8 +210,10 @@ class Fetcher:
                 sha256=hashlib.sha256(b"").hexdigest(),
                 fetched_at=fetched_at,
                 not_modified=True,
-                etag=reply.headers.get("etag", etag),
-                last_modified=reply.headers.get("last-modified", last_modified),
+                etag=_validator(reply.headers.get("etag", etag), MAX_ETAG_CHARS),
+                last_modified=_validator(
+                    reply.headers.get("last-modified", last_modified), MAX_LAST_MODIFIED_CHARS
+                ),
                 content_type=content_type,
             )
         if not 200 <= reply.status < 300:
@@ -226,8 +228,8 @@ class Fetcher:
             sha256=hashlib.sha256(reply.body).hexdigest(),
             fetched_at=fetched_at,
             encoding=choose_encoding(reply.body, content_type=content_type, fmt=fmt),
-            etag=reply.headers.get("etag"),
-            last_modified=reply.headers.get("last-modified"),
+            etag=_validator(reply.headers.get("etag"), MAX_ETAG_CHARS),
+            last_modified=_validator(reply.headers.get("last-modified"), MAX_LAST_MODIFIED_CHARS),
             content_type=content_type,
         )
 
@@ -391,6 +393,16 @@ def _read_file(url: str, *, fmt: SourceFormat, cap: int, fetched_at: datetime) -
         encoding=choose_encoding(body, content_type=content_type, fmt=fmt),
         content_type=content_type,
     )
+
+
+# What a cache validator may be to be kept for the next conditional request. A server's header
+# can be any length; a longer one is dropped (a cut validator would never match again).
+MAX_ETAG_CHARS = 500
+MAX_LAST_MODIFIED_CHARS = 100
+
+
+def _validator(value: str | None, limit: int) -> str | None:
+    return value if value and len(value) <= limit else None
 
 
 def _utc_now() -> datetime:

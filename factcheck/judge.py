@@ -224,13 +224,15 @@ def _stances(votes: Sequence[Vote], evidence: Sequence[EvidenceItem]) -> tuple[S
 
 
 def _failures(evidence: Sequence[EvidenceItem]) -> str:
-    failed = [item for item in evidence if item.error_code is not None]
+    # one source linked twice (numerator and denominator) failed once, not twice
+    failed = dict.fromkeys(
+        f"{item.source_title or item.source_key} ({item.error_code})"
+        for item in evidence
+        if item.error_code is not None
+    )
     if not failed:
         return ""
-    named = ", ".join(
-        f"{item.source_title or item.source_key} ({item.error_code})" for item in failed
-    )
-    return f"{len(failed)} source{'s' if len(failed) > 1 else ''} failed: {named}"
+    return f"{len(failed)} source{'s' if len(failed) > 1 else ''} failed: {', '.join(failed)}"
 
 
 def _verdict(

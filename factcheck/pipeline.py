@@ -1,11 +1,13 @@
 """The one joint between network and database: fetch -> extract -> normalise -> judge -> store.
 
 A run is planned from the store (which sources are due, which claims to judge), then each
-source is one unit of work keyed by (run, source): fetched once, parsed once whatever the
-number of claims linked to it, and written in one transaction. A unit that was already
-recorded for the run is skipped, so a run can be resumed. Failures are evidence with an error
-code, never verdicts. Then every claim in scope is judged on the freshest good evidence of each
-of its sources; a verdict is appended only when the judgement changed.
+source is one unit of work keyed by (run, source): `process_source` fetches it once and parses
+it once whatever the number of claims linked to it (no database), and `record_source` writes it
+in one transaction. A unit already recorded for the run is skipped, so a run can be resumed,
+and workers on several machines can later share a run through a queue of (run, source) units.
+Failures are evidence with an error code, never verdicts. Then every claim in scope is judged
+on the freshest good evidence of each of its sources; a verdict is appended only when the
+judgement changed.
 """
 
 from __future__ import annotations
@@ -416,21 +418,6 @@ def _extraction(outcome: LinkResult) -> dict[str, Any]:
     return columns
 
 
-def verify_source(
-    *, engine: Engine, fetcher: Fetcher, run_id: int, plan: SourcePlan
-) -> SourceResult:
-    """The unit of work keyed by (run, source): idempotent, one transaction."""
-    with session_scope(engine) as session:
-        if ledger.source_done_in_run(session=session, run_id=run_id, source_id=plan.source_id):
-            return SourceResult(plan, None, skipped=True)
-    result = process_source(plan, fetcher=fetcher)
-    with session_scope(engine) as session:
-        if ledger.source_done_in_run(session=session, run_id=run_id, source_id=plan.source_id):
-            return SourceResult(plan, None, skipped=True)
-        record_source(session=session, run_id=run_id, result=result, now=utcnow())
-    return result
-
-
 # -- judging ------------------------------------------------------------------------------------
 
 
@@ -571,9 +558,13 @@ def run_verification(
     on_planned: Callable[[Plan], None] | None = None,
     on_source: Callable[[SourceResult], None] | None = None,
     stop: threading.Event | None = None,
+    lost: threading.Event | None = None,
     now: Callable[[], datetime] = utcnow,
 ) -> RunSummary:
     """Plan, fetch every due source in a thread pool, judge, and record the run.
+
+    `lost` is set when this process lost the run lock (another holder took it over): from then
+    on nothing more is written, not even the run's end, which the new holder records.
 
     `run_id` resumes a run (sources it already recorded are skipped). `stop` ends the run
     early: sources not started are left, the run is recorded as interrupted.
@@ -604,7 +595,7 @@ def run_verification(
         futures = [pool.submit(unit, p) for p in todo]
         for future in as_completed(futures):
             result = future.result()
-            if result is None:
+            if result is None or (lost is not None and lost.is_set()):
                 continue
             with session_scope(engine) as session:
                 if ledger.source_done_in_run(
@@ -617,6 +608,12 @@ def run_verification(
             if on_source:
                 on_source(result)
     interrupted = stop.is_set()
+    if lost is not None and lost.is_set():
+        log.warning(
+            "run %s lost the run lock: not judged, its end is recorded by the new holder", run_id
+        )
+        summary.status = RunStatus.INTERRUPTED
+        return summary
     with session_scope(engine) as session:
         summary.claims = judge_claims(
             session=session, run_id=run_id, claim_ids=plan.claim_ids, settings=settings, now=now()

@@ -20,7 +20,7 @@ from functools import partial
 
 from sqlalchemy.engine import Engine
 
-from factcheck import ledger, notify, pipeline, runlock
+from factcheck import ledger, notify, pipeline, runlock, store
 from factcheck.config import Settings
 from factcheck.db import session_scope
 from factcheck.domain import RunStatus, Trigger
@@ -65,9 +65,12 @@ def execute(
     on_source: Callable[[pipeline.SourceResult], None] | None = None,
     now: Callable[[], datetime] = utcnow,
     sleep: Callable[[float], None] = time.sleep,
+    lost: threading.Event | None = None,
 ) -> RunReport:
     """Run verification while holding `lease` (the run lock), record it, announce its flips."""
     with session_scope(engine) as session:
+        for key in claim_keys:  # an unknown key fails here, before anything is written
+            store.get_claim(session=session, key=key)
         orphans = ledger.interrupt_running_runs(session=session, now=now())
         run = ledger.start_run(session=session, trigger=trigger.value, now=now())
     assert run.id is not None
@@ -87,6 +90,7 @@ def execute(
             on_planned=on_planned,
             on_source=on_source,
             stop=stop,
+            lost=lost,
             now=now,
         )
     except BaseException as exc:
@@ -129,6 +133,12 @@ def run_locked(
     Losing the lock mid-run (a SQLite lease taken over after a long stall) stops the run.
     """
     stop = stop or threading.Event()
+    lost = threading.Event()
+
+    def on_lost() -> None:
+        lost.set()
+        stop.set()
+
     with runlock.hold(
         engine=engine,
         settings=settings,
@@ -136,7 +146,7 @@ def run_locked(
         wait=wait,
         stop=stop,
         on_wait=on_wait,
-        on_lost=stop.set,
+        on_lost=on_lost,
     ) as lease:
         return execute(
             engine=engine,
@@ -150,4 +160,5 @@ def run_locked(
             on_source=on_source,
             now=now,
             sleep=sleep,
+            lost=lost,
         )

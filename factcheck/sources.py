@@ -25,6 +25,11 @@ from factcheck.errors import SourceFileError, ValidationError
 from factcheck.extract import validate_rule
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,119}$")
+TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,59}$")
+# Limits the schema holds on every backend (SQLite would accept more; PostgreSQL would not).
+MAX_URL_CHARS = 2000
+MAX_DIGITS = 30  # significant digits of an amount or tolerance
+MAX_EXPONENT = 30  # 1e-30 .. 1e30: beyond that a figure is not a claim, and its text is huge
 PRECISIONS = ("year", "month", "day")
 # Link options read by normalisation, not by the extraction rule: `unit` is the unit of a bare
 # number the rule extracts (a CSV "value" column, a per-token price in JSON).
@@ -103,6 +108,14 @@ def check_key(value: object, name: str = "key") -> str:
     return value
 
 
+def check_tag(value: object) -> str:
+    if not isinstance(value, str) or not TAG_PATTERN.match(value):
+        raise _fail(
+            "tags", f"{value!r} is not a tag (lower-case letters, digits, '.', '_', '-'; max 60)"
+        )
+    return value
+
+
 def check_text(value: object, name: str, *, required: bool = False, max_len: int = 0) -> str:
     if value is None:
         value = ""
@@ -119,6 +132,8 @@ def check_url(value: object, name: str, *, schemes: Iterable[str] = ("http", "ht
     allowed = tuple(schemes)
     if not isinstance(value, str) or not value or any(c.isspace() for c in value):
         raise _fail(name, f"{value!r} is not a URL")
+    if len(value) > MAX_URL_CHARS:
+        raise _fail(name, f"longer than {MAX_URL_CHARS} characters")
     parts = urlsplit(value)
     if parts.scheme not in allowed:
         raise _fail(name, f"{value!r} is not a URL ({' or '.join(allowed)} only)")
@@ -129,7 +144,9 @@ def check_url(value: object, name: str, *, schemes: Iterable[str] = ("http", "ht
     return value
 
 
-def check_decimal(value: object, name: str, *, minimum: Decimal | None = None) -> Decimal:
+def check_decimal(
+    value: object, name: str, *, minimum: Decimal | None = None, max_chars: int = 80
+) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
         raise _fail(name, f"expected a number, got {type(value).__name__}")
     try:
@@ -140,6 +157,13 @@ def check_decimal(value: object, name: str, *, minimum: Decimal | None = None) -
         raise _fail(name, f"{value!r} is not a number") from None
     if not number.is_finite():
         raise _fail(name, f"{value!r} is not a finite number")
+    digits = len(number.normalize().as_tuple().digits)
+    if abs(number.adjusted()) > MAX_EXPONENT or digits > MAX_DIGITS:
+        raise _fail(
+            name, f"{value!r} is out of range (at most {MAX_DIGITS} digits, 1e±{MAX_EXPONENT})"
+        )
+    if len(format(number.normalize(), "f")) > max_chars:
+        raise _fail(name, f"{value!r} needs more than {max_chars} characters written out")
     if minimum is not None and number < minimum:
         raise _fail(name, f"{value} is below {minimum}")
     return number
@@ -337,7 +361,7 @@ def validate_claim(
         status=ClaimStatus(
             check_choice(data.get("status", "active"), "status", [s.value for s in ClaimStatus])
         ),
-        tags=tuple(check_key(t, "tags") for t in tags),
+        tags=tuple(check_tag(t) for t in tags),
         links=tuple(links),
         **expected,
     )
@@ -350,7 +374,9 @@ def _validate_expected(kind: ClaimKind, data: Mapping[str, Any]) -> dict[str, An
     if unit is not None:
         out["expected_unit"] = check_text(unit, "unit", max_len=40) or None
     if data.get("tolerance") is not None:
-        out["tolerance"] = check_decimal(data["tolerance"], "tolerance", minimum=Decimal(0))
+        out["tolerance"] = check_decimal(
+            data["tolerance"], "tolerance", minimum=Decimal(0), max_chars=40
+        )
     comparison = check_choice(data.get("comparison", "approx"), "comparison", COMPARISONS)
     if comparison != "approx" and kind is not ClaimKind.RATIO:
         raise _fail("comparison", "only ratio claims compare with lt/gt")

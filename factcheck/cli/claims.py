@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 from rich.table import Column, Table
+from rich.text import Text
 
 from factcheck import store
 from factcheck.cli.common import (
@@ -18,7 +19,7 @@ from factcheck.cli.common import (
     say,
     transaction,
 )
-from factcheck.domain import SourceFormat
+from factcheck.domain import ClaimKind, ClaimStatus, Label, SourceFormat
 from factcheck.errors import ValidationError
 from factcheck.records import claim_entry, claim_record, link_record, verdict_record
 from factcheck.sources import validate_claim, validate_link
@@ -194,10 +195,20 @@ def list_(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List claims with their latest verdict."""
+    _check_choice("--status", status, [s.value for s in ClaimStatus])
+    _check_choice("--kind", kind, [k.value for k in ClaimKind])
+    _check_choice("--label", label, [*(v.value for v in Label), "none"])
     with transaction(ctx) as session:
         rows = store.list_claims(session=session, status=status, tag=tag, kind=kind, label=label)
     if as_json:
         print_json([claim_record(r.claim, r.tags, r.latest) for r in rows])
+        return
+    if out.width < 120:  # a pipe or a narrow terminal: one line per claim
+        for r in rows:
+            verdict = r.latest.label if r.latest else "no verdict"
+            tags = f" [{', '.join(r.tags)}]" if r.tags else ""
+            out.print(f"{r.claim.key}: {verdict} ({r.claim.kind}, {r.claim.status}){tags}")
+        say(f"{len(rows)} claim(s)")
         return
     table = Table(Column("key", no_wrap=True), "kind", "status", "subject", "verdict", "tags")
     for r in rows:
@@ -211,6 +222,11 @@ def list_(
         )
     out.print(table)
     say(f"{len(rows)} claim(s)")
+
+
+def _check_choice(option: str, value: str | None, choices: list[str]) -> None:
+    if value is not None and value not in choices:
+        raise ValidationError(f"{option} {value!r} is not one of {', '.join(choices)}")
 
 
 @claim_app.command("show")
@@ -229,7 +245,7 @@ def show(ctx: typer.Context, key: str = KEY_ARG, as_json: bool = JSON_OPTION) ->
     if as_json:
         print_json(record)
         return
-    out.print(f"[bold]{claim.key}[/bold]  {claim.kind}  ({claim.status})")
+    out.print(Text(claim.key, style="bold") + Text(f"  {claim.kind}  ({claim.status})"))
     for name in (
         "statement",
         "statement_en",

@@ -22,8 +22,9 @@ from factcheck.config import Settings
 from factcheck.db import check_at_head, make_engine, session_scope
 from factcheck.errors import ValidationError
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+# Markup off: cells hold scraped text and rules ("[a-z]+", "[/bold]") that must print as they are.
+out = Console(soft_wrap=True, markup=False, highlight=False)
+err = Console(stderr=True, soft_wrap=True, markup=False, highlight=False)
 
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON on stdout (messages stay on stderr).")
 

@@ -68,11 +68,20 @@ def opened_output(target: str) -> Iterator[TextIO]:
     path = Path(target)
     if not path.parent.is_dir():
         raise ValidationError(f"--output {target}: no such directory {path.parent}")
+    if path.is_dir():
+        raise ValidationError(f"--output {target}: is a directory")
     partial = path.with_name(f".{path.name}.part")
     try:
-        with partial.open("w", encoding="utf-8", newline="") as handle:
+        try:
+            handle = partial.open("w", encoding="utf-8", newline="")
+        except OSError as exc:
+            raise ValidationError(f"--output {target}: {exc.strerror}") from None
+        with handle:
             yield handle
-        os.replace(partial, path)
+        try:
+            os.replace(partial, path)
+        except OSError as exc:
+            raise ValidationError(f"--output {target}: {exc.strerror}") from None
     finally:
         partial.unlink(missing_ok=True)
 

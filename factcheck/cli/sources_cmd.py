@@ -21,7 +21,11 @@ source_app = typer.Typer(
 def add(
     ctx: typer.Context,
     key: str = typer.Option(..., "--key", help="A stable unique key (slug)."),
-    url: str = typer.Option(..., "--url", help="The page or document URL (http or https)."),
+    url: str = typer.Option(
+        ...,
+        "--url",
+        help="The page or document URL (http or https; file:// when FACTCHECK_ALLOW_FILE_URLS).",
+    ),
     format: str = typer.Option("html", "--format", help="html, json, csv or text (Markdown too)."),
     title: str = typer.Option("", "--title", help="A title editors recognise."),
     publisher: str = typer.Option("", "--publisher", help="Who publishes it."),

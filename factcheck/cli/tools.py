@@ -30,7 +30,7 @@ def quantity(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show the quantities the normaliser finds in TEXT (English or Chinese)."""
-    lines = [line.rstrip("\n") for line in sys.stdin] if text == "-" else [text]
+    lines = [line.strip() for line in sys.stdin if line.strip()] if text == "-" else [text]
     results = [
         {"text": line, "quantities": [to_json(q) for q in parse_quantities(line)]} for line in lines
     ]

@@ -107,6 +107,13 @@ def _table(summary: pipeline.RunSummary) -> None:
     out.print(table)
 
 
+def _finished(summary: pipeline.RunSummary) -> str:
+    """How the run ended, in words that do not call a run with failed sources a success."""
+    if summary.status is RunStatus.SUCCEEDED and summary.failed_sources:
+        return "completed, some sources failed"
+    return {RunStatus.SUCCEEDED: "completed"}.get(summary.status, summary.status.value)
+
+
 def _report(summary: pipeline.RunSummary, *, as_json: bool, dry_run: bool) -> None:
     failures = [
         {
@@ -137,8 +144,18 @@ def _report(summary: pipeline.RunSummary, *, as_json: bool, dry_run: bool) -> No
         return
     if out.width < 120:  # a pipe, a log or a narrow terminal: one line per claim
         for c in summary.claims:
-            label = c.label if c.override_label is None else f"{c.override_label} (editor)"
-            change = f" (was {c.previous_label or 'new'})" if c.changed else ""
+            label = (
+                c.label
+                if c.override_label is None
+                else f"{c.override_label} (editor's override; the system says {c.label})"
+            )
+            change = (
+                f" (was {c.previous_label})"
+                if c.changed and c.previous_label
+                else " (first verdict)"
+                if c.changed
+                else ""
+            )
             stale = ", stale" if c.stale else ""
             out.print(
                 f"{c.key}: {label}{change}, confidence {c.confidence}{stale}. {c.reason}",
@@ -152,9 +169,7 @@ def _report(summary: pipeline.RunSummary, *, as_json: bool, dry_run: bool) -> No
     reused = sum(1 for s in summary.sources if s.reused)
     changed = len(summary.changes)
     prefix = (
-        "dry run, nothing written: "
-        if dry_run
-        else f"run {summary.run_id} {summary.status.value}: "
+        "dry run, nothing written: " if dry_run else f"run {summary.run_id} {_finished(summary)}: "
     )
     say(
         f"{prefix}{len(summary.sources)} source(s) checked ({reused} unchanged), "

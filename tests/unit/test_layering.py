@@ -50,6 +50,8 @@ def _imports(path: Path) -> set[str]:
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
             found.add(node.module)
+            # `from factcheck import store` imports factcheck.store
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
     return found
 
 
