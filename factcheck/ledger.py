@@ -179,8 +179,7 @@ class Extraction:
     """Where a link's last extraction is kept, and what it was made with and from."""
 
     evidence_id: int
-    rule_kind: str
-    rule: str
+    rule_fingerprint: str | None
     snapshot_sha256: str | None
 
 
@@ -209,12 +208,11 @@ def original_extractions(
         table.c.source_id,
         table.c.claim_id,
         table.c.role,
-        table.c.rule_kind,
-        table.c.rule,
+        table.c.rule_fingerprint,
         table.c.snapshot_sha256,
     ).where(table.c.id.in_(newest.scalar_subquery()))
     return {
-        (r.source_id, r.claim_id, r.role): Extraction(r.id, r.rule_kind, r.rule, r.snapshot_sha256)
+        (r.source_id, r.claim_id, r.role): Extraction(r.id, r.rule_fingerprint, r.snapshot_sha256)
         for r in session.connection().execute(query)
     }
 

@@ -180,6 +180,7 @@ class Evidence(Base, table=True):
     role: str = Field(default="value", max_length=20)
     rule_kind: str = Field(max_length=20)
     rule: str = Field(sa_type=sa.Text)
+    rule_fingerprint: str | None = Field(default=None, max_length=16)  # sources.rule_fingerprint
     fetched_at: datetime = _ts()
     http_status: int | None = None
     final_url: str | None = Field(default=None, max_length=2000)

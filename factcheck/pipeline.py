@@ -48,7 +48,7 @@ from factcheck.judge import is_stale, judge
 from factcheck.models import Claim, ClaimSource, Evidence, Source, Verdict, utcnow
 from factcheck.quantities import parse_quantities
 from factcheck.records import claim_spec
-from factcheck.sources import NORMALISE_OPTIONS
+from factcheck.sources import NORMALISE_OPTIONS, rule_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,7 @@ class LinkPlan:
     claim_key: str
     role: str
     rule: Rule  # extraction options only
+    fingerprint: str  # the whole rule's (sources.rule_fingerprint)
     unit: str | None  # the unit of bare numbers, declared on the link
     numeric: bool  # the claim compares numbers: split hits into quantities
     previous_id: int | None  # the evidence row holding this link's last extraction
@@ -235,11 +236,11 @@ def _link_plan(
     unit = options.get("unit")
     rule_options = {k: v for k, v in options.items() if k not in NORMALISE_OPTIONS}
     kind = ClaimKind(claim.inner_kind or claim.kind)
+    fingerprint = rule_fingerprint(link.rule_kind, link.rule, options)
     earlier = previous.get((link.source_id, link.claim_id, link.role))
     same_rule = (
         earlier is not None
-        and earlier.rule_kind == link.rule_kind
-        and earlier.rule == link.rule
+        and earlier.rule_fingerprint == fingerprint
         and earlier.snapshot_sha256 == source_sha256
     )
     return LinkPlan(
@@ -247,6 +248,7 @@ def _link_plan(
         claim_key=claim.key,
         role=link.role,
         rule=Rule(kind=RuleKind(link.rule_kind), expression=link.rule, options=rule_options),
+        fingerprint=fingerprint,
         unit=str(unit) if unit else None,
         numeric=kind in NUMERIC_KINDS,
         previous_id=earlier.evidence_id if same_rule and earlier is not None else None,
@@ -382,6 +384,7 @@ def record_source(*, session: Session, run_id: int, result: SourceResult, now: d
             "role": link.role,
             "rule_kind": link.rule.kind.value,
             "rule": link.rule.expression,
+            "rule_fingerprint": link.fingerprint,
         }
         if result.error_code is not None:
             row["error_code"], row["error_message"] = result.error_code, result.error_message
@@ -466,7 +469,11 @@ def judge_claims(
         entries: dict[tuple[int, str], tuple[Evidence | None, Fresh]] = {}
         for error in (e for e in errors if e.claim_id == cid):
             entries[(error.source_id, error.role)] = (error, _fresh_of(error, (), ()))
-        for key, kept in stored[cid].items():  # good evidence wins over this run's error
+        for key, kept in stored[cid].items():  # good evidence wins over this run's error ...
+            current = links.get((cid, *key))
+            made_by = kept.row.rule_fingerprint
+            if current is not None and made_by is not None and made_by != _fingerprint(current):
+                continue  # ... unless a rule the link no longer has made it
             entries[key] = (kept.row, _fresh_of(kept.row, kept.hits, kept.quantities))
         for (f_claim, source_id, role), item in fresh.items():
             if f_claim == cid and not (item.error_code and (source_id, role) in stored[cid]):
@@ -522,6 +529,10 @@ def judge_claims(
     if stances:
         ledger.set_stances(session=session, run_id=run_id or 0, stances=stances)
     return outcomes
+
+
+def _fingerprint(link: ClaimSource) -> str:
+    return rule_fingerprint(link.rule_kind, link.rule, dict(link.rule_options or {}))
 
 
 def _fresh_of(row: Evidence, hits: Sequence[Hit], quantities: Sequence[Quantity | None]) -> Fresh:

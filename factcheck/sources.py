@@ -10,6 +10,8 @@ it to sources with an extraction rule. See sources/*.toml for real examples.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -258,6 +260,13 @@ CLAIM_FIELDS = (
     "tags",
     "evidence",
 )
+
+
+def rule_fingerprint(kind: str, expression: str, options: Mapping[str, Any]) -> str:
+    """A short stable hash of a link's whole rule (options too): evidence made with another
+    rule is neither reused nor judged as this rule's evidence."""
+    text = json.dumps([kind, expression, options], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def validate_source(data: Mapping[str, Any]) -> SourceInput:

@@ -237,22 +237,12 @@ def _sync_links(*, session: Session, claim: Claim, links: Sequence[LinkInput]) -
     session.flush()
     for ident, link in wanted.items():
         if ident in current:
-            if _assign(current[ident], link_columns(link)):
-                _forget_fetch_state(session=session, source_id=current[ident].source_id)
-                changed = True
+            changed = _assign(current[ident], link_columns(link)) or changed
         else:
             source = get_source(session=session, key=link.source_key)
             link_claim(session=session, claim=claim, source=source, link=link)
             changed = True
     return changed
-
-
-def _forget_fetch_state(*, session: Session, source_id: int) -> None:
-    """A changed rule (its options too) must run on a fresh body, not reuse an old extraction."""
-    source = session.get(Source, source_id)
-    if source is not None:
-        source.etag = source.last_modified = source.last_sha256 = None
-        session.add(source)
 
 
 def retire_claim(*, session: Session, claim: Claim, now: datetime | None = None) -> bool:
