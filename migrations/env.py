@@ -9,7 +9,6 @@ autogenerate and `alembic check`.
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy.engine import Connection
 from sqlmodel.sql.sqltypes import AutoString
 
 from factcheck.config import load_settings
@@ -41,40 +40,32 @@ def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
     return False
 
 
-def _configure(connection: Connection) -> None:
+def _run(**where: object) -> None:
+    """Configure the same way online and offline, then migrate (`where`: a connection or a URL)."""
     context.configure(
-        connection=connection,
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
         include_object=include_object,
         render_item=render_item,
+        **where,
     )
     with context.begin_transaction():
         context.run_migrations()
 
 
 def run_migrations_offline() -> None:
-    context.configure(
-        url=load_settings().database_url,
-        target_metadata=target_metadata,
-        literal_binds=True,
-        render_as_batch=True,
-        compare_type=True,
-        include_object=include_object,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
+    _run(url=load_settings().database_url, literal_binds=True)
 
 
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
-        _configure(connection)
+        _run(connection=connection)
         return
     engine = make_engine(load_settings().database_url, must_exist=False)
     with engine.begin() as conn:
-        _configure(conn)
+        _run(connection=conn)
     engine.dispose()
 
 
