@@ -17,77 +17,33 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from factcheck import ledger, store
+from factcheck import ledger
 from factcheck.config import Settings
 from factcheck.db import session_scope
 from factcheck.domain import (
-    ClaimKind,
     ErrorCode,
-    EvidenceItem,
     Fetched,
     Hit,
     Quantity,
     Role,
-    Rule,
-    RuleKind,
     RunStatus,
-    SetBy,
-    SourceFormat,
     Trigger,
 )
 from factcheck.errors import ExtractError, FetchError
 from factcheck.extract import Document, apply_rule, parse_document
 from factcheck.fetch import Fetcher
-from factcheck.judge import is_stale, judge
-from factcheck.models import Claim, ClaimSource, Evidence, Source, Verdict, utcnow
+from factcheck.judging import ClaimOutcome, Fresh, judge_claims
+from factcheck.models import utcnow
+from factcheck.planning import LinkPlan, Plan, SourcePlan, plan_run
 from factcheck.quantities import parse_quantities
-from factcheck.records import claim_spec
-from factcheck.sources import NORMALISE_OPTIONS, rule_fingerprint
 
 log = logging.getLogger(__name__)
-
-NUMERIC_KINDS = {ClaimKind.QUANTITY, ClaimKind.QUANTITY_SET, ClaimKind.RATIO}
-
-
-@dataclass(frozen=True)
-class LinkPlan:
-    claim_id: int
-    claim_key: str
-    role: str
-    rule: Rule  # extraction options only
-    fingerprint: str  # the whole rule's (sources.rule_fingerprint)
-    unit: str | None  # the unit of bare numbers, declared on the link
-    numeric: bool  # the claim compares numbers: split hits into quantities
-    previous_id: int | None  # the evidence row holding this link's last extraction
-
-
-@dataclass(frozen=True)
-class SourcePlan:
-    source_id: int
-    key: str
-    url: str
-    fmt: SourceFormat
-    etag: str | None
-    last_modified: str | None
-    last_sha256: str | None
-    links: tuple[LinkPlan, ...]
-
-    @property
-    def reusable(self) -> bool:
-        """Every link has an extraction to reuse, so a 304 or same body needs no parse."""
-        return bool(self.links) and all(link.previous_id is not None for link in self.links)
-
-
-@dataclass(frozen=True)
-class Plan:
-    sources: tuple[SourcePlan, ...]
-    claim_ids: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -114,24 +70,6 @@ class SourceResult:
         return self.error_code is not None or any(r.error_code for r in self.links)
 
 
-@dataclass(frozen=True)
-class ClaimOutcome:
-    """The system's judgement of one claim in a run, and the editor's override if one stands."""
-
-    key: str
-    label: str
-    previous_label: str | None  # the system's previous label
-    confidence: str
-    reason: str
-    stale: bool
-    changed: bool  # the system's label changed (a flip), or the claim is new
-    override_label: str | None = None  # an editor's verdict stands over the system's
-
-    @property
-    def contradicts_override(self) -> bool:
-        return self.override_label is not None and self.override_label != self.label
-
-
 @dataclass
 class RunSummary:
     run_id: int | None
@@ -146,113 +84,6 @@ class RunSummary:
     @property
     def changes(self) -> list[ClaimOutcome]:
         return [c for c in self.claims if c.changed]
-
-
-# -- planning -----------------------------------------------------------------------------------
-
-
-def _is_due(source: Source, *, now: datetime) -> bool:
-    if source.last_fetched_at is None:
-        return True
-    return now - source.last_fetched_at >= timedelta(hours=source.recheck_hours) - timedelta(
-        minutes=5
-    )
-
-
-def plan_run(
-    *, session: Session, claim_keys: Sequence[str] = (), force: bool = False, now: datetime
-) -> Plan:
-    """Which sources to fetch and which claims to judge.
-
-    Named claims force their sources. Otherwise a source is due when its recheck interval has
-    passed, or when it serves a prediction on or after its due date; `force` fetches all.
-    """
-    if claim_keys:
-        claims = [store.get_claim(session=session, key=k) for k in dict.fromkeys(claim_keys)]
-    else:
-        claims = list(
-            session.exec(select(Claim).where(Claim.status == "active").order_by(col(Claim.id)))
-        )
-    by_id = {c.id: c for c in claims if c.id is not None}
-    rows = session.exec(
-        select(ClaimSource, Source)
-        .join(Source, col(Source.id) == ClaimSource.source_id)
-        .where(col(ClaimSource.claim_id).in_(list(by_id)))
-        .order_by(col(Source.id), col(ClaimSource.id))
-    ).all()
-    grouped: dict[int, tuple[Source, list[ClaimSource]]] = {}
-    for link, source in rows:
-        grouped.setdefault(source.id or 0, (source, []))[1].append(link)
-    today = now.date()
-    due = {
-        source_id: links
-        for source_id, (source, links) in grouped.items()
-        if force
-        or claim_keys
-        or any(_prediction_due(by_id[link.claim_id], today) for link in links)
-        or _is_due(source, now=now)
-    }
-    previous = ledger.original_extractions(session=session, source_ids=due)
-    plans = []
-    for source_id, (source, links) in grouped.items():
-        if source_id not in due:
-            continue
-        plans.append(
-            SourcePlan(
-                source_id=source_id,
-                key=source.key,
-                url=source.url,
-                fmt=SourceFormat(source.format),
-                etag=source.etag,
-                last_modified=source.last_modified,
-                last_sha256=source.last_sha256,
-                links=tuple(
-                    _link_plan(link, by_id[link.claim_id], previous, source.last_sha256)
-                    for link in links
-                ),
-            )
-        )
-    return Plan(sources=tuple(plans), claim_ids=tuple(by_id))
-
-
-def _prediction_due(claim: Claim, today: date) -> bool:
-    return (
-        claim.kind == ClaimKind.PREDICTION.value
-        and claim.due_on is not None
-        and claim.due_on <= today
-    )
-
-
-def _link_plan(
-    link: ClaimSource,
-    claim: Claim,
-    previous: dict[tuple[int, int, str], ledger.Extraction],
-    source_sha256: str | None,
-) -> LinkPlan:
-    """How to extract one link; its last extraction is reusable only if it was made from the
-    body the source last returned with the same rule (a rule that stopped matching on a newer
-    body must not come back as good evidence when that body is seen again)."""
-    options = dict(link.rule_options or {})
-    unit = options.get("unit")
-    rule_options = {k: v for k, v in options.items() if k not in NORMALISE_OPTIONS}
-    kind = ClaimKind(claim.inner_kind or claim.kind)
-    fingerprint = rule_fingerprint(link.rule_kind, link.rule, options)
-    earlier = previous.get((link.source_id, link.claim_id, link.role))
-    same_rule = (
-        earlier is not None
-        and earlier.rule_fingerprint == fingerprint
-        and earlier.snapshot_sha256 == source_sha256
-    )
-    return LinkPlan(
-        claim_id=link.claim_id,
-        claim_key=claim.key,
-        role=link.role,
-        rule=Rule(kind=RuleKind(link.rule_kind), expression=link.rule, options=rule_options),
-        fingerprint=fingerprint,
-        unit=str(unit) if unit else None,
-        numeric=kind in NUMERIC_KINDS,
-        previous_id=earlier.evidence_id if same_rule and earlier is not None else None,
-    )
 
 
 # -- one source: network and parsing, no database ------------------------------------------------
@@ -419,140 +250,6 @@ def _extraction(outcome: LinkResult) -> dict[str, Any]:
             columns["value"] = ledger.canonical(quantity.amount)[:80]
             columns["unit"] = quantity.unit
     return columns
-
-
-# -- judging ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Fresh:
-    """Evidence not (yet) stored: what a dry run just extracted for one (claim, source, role)."""
-
-    hits: tuple[Hit, ...]
-    quantities: tuple[Quantity | None, ...]
-    fetched_at: datetime
-    error_code: str | None = None
-    error_message: str | None = None
-
-
-def judge_claims(
-    *,
-    session: Session,
-    run_id: int | None,
-    claim_ids: Sequence[int],
-    settings: Settings,
-    now: datetime,
-    fresh: dict[tuple[int, int, str], Fresh] | None = None,
-) -> list[ClaimOutcome]:
-    """Judge each claim on the freshest good evidence of each of its sources.
-
-    With `fresh` (a dry run) nothing is written and the given evidence replaces the stored.
-    """
-    write = fresh is None
-    fresh = fresh or {}
-    ids = list(claim_ids)
-    claims = list(
-        session.exec(select(Claim).where(col(Claim.id).in_(ids)).order_by(col(Claim.key)))
-    )
-    stored = ledger.freshest_evidence(session=session, claim_ids=ids)
-    errors = ledger.run_errors(session=session, run_id=run_id, claim_ids=ids) if run_id else []
-    latest_system = store.latest_verdicts(session=session, claim_ids=ids, set_by=SetBy.SYSTEM.value)
-    overrides = store.standing_overrides(session=session, claim_ids=ids)
-    sources = {s.id: s for s in store.list_sources(session=session)}
-    link_rows = session.exec(select(ClaimSource).where(col(ClaimSource.claim_id).in_(ids)))
-    links = {(link.claim_id, link.source_id, link.role): link for link in link_rows}
-    stale_after = timedelta(days=settings.stale_after_days)
-    outcomes = []
-    stances: dict[int, str] = {}
-    for claim in claims:
-        cid = claim.id or 0
-        entries: dict[tuple[int, str], tuple[Evidence | None, Fresh]] = {}
-        for error in (e for e in errors if e.claim_id == cid):
-            entries[(error.source_id, error.role)] = (error, _fresh_of(error, (), ()))
-        for key, kept in stored[cid].items():  # good evidence wins over this run's error ...
-            current = links.get((cid, *key))
-            made_by = kept.row.rule_fingerprint
-            if current is not None and made_by is not None and made_by != _fingerprint(current):
-                continue  # ... unless a rule the link no longer has made it
-            entries[key] = (kept.row, _fresh_of(kept.row, kept.hits, kept.quantities))
-        for (f_claim, source_id, role), item in fresh.items():
-            if f_claim == cid and not (item.error_code and (source_id, role) in stored[cid]):
-                entries[(source_id, role)] = (None, item)
-        items: list[EvidenceItem] = []
-        rows: list[Evidence | None] = []
-        for (source_id, role), (row, evidence) in sorted(entries.items(), key=lambda e: e[0]):
-            link = links.get((cid, source_id, role))
-            if link is None:  # unlinked since: history stays, judging uses current links only
-                continue
-            items.append(_item(evidence, role, sources[source_id], link))
-            rows.append(row)
-        judgement = judge(claim_spec(claim), items, now=now, stale_after=stale_after)
-        previous = latest_system.get(cid)
-        label, reason = judgement.label.value, judgement.reason
-        confidence = ledger.canonical(judgement.confidence)
-        if write and not ledger.same_verdict(
-            previous, label=label, confidence=confidence, figures=judgement.figures
-        ):
-            verdict = Verdict(
-                claim_id=cid,
-                run_id=run_id,
-                label=label,
-                confidence=confidence,
-                reason=reason,
-                figures=judgement.figures,
-                set_by=SetBy.SYSTEM.value,
-                created_at=now,
-                evidence_ids=[r.id for r in rows if r is not None and r.id is not None],
-            )
-            ledger.add_verdict(session=session, verdict=verdict)
-        if write and run_id is not None:
-            stances.update(
-                {
-                    r.id: stance.value
-                    for r, stance in zip(rows, judgement.stances, strict=False)
-                    if r is not None and r.id is not None and r.run_id == run_id
-                }
-            )
-        override = overrides.get(cid)
-        outcomes.append(
-            ClaimOutcome(
-                key=claim.key,
-                label=label,
-                previous_label=previous.label if previous else None,
-                confidence=confidence,
-                reason=reason,
-                stale=is_stale(items, now=now, stale_after=stale_after),
-                changed=previous is None or previous.label != label,
-                override_label=override.label if override else None,
-            )
-        )
-    if stances:
-        ledger.set_stances(session=session, run_id=run_id or 0, stances=stances)
-    return outcomes
-
-
-def _fingerprint(link: ClaimSource) -> str:
-    return rule_fingerprint(link.rule_kind, link.rule, dict(link.rule_options or {}))
-
-
-def _fresh_of(row: Evidence, hits: Sequence[Hit], quantities: Sequence[Quantity | None]) -> Fresh:
-    return Fresh(tuple(hits), tuple(quantities), row.fetched_at, row.error_code, row.error_message)
-
-
-def _item(evidence: Fresh, role: str, source: Source, link: ClaimSource) -> EvidenceItem:
-    return EvidenceItem(
-        source_key=source.key,
-        source_title=source.title or source.key,
-        role=Role(role),
-        fetched_at=evidence.fetched_at,
-        hits=evidence.hits,
-        quantities=evidence.quantities,
-        error_code=ErrorCode(evidence.error_code) if evidence.error_code else None,
-        error_message=evidence.error_message,
-        self_published=link.self_published,
-        authoritative=link.authoritative,
-        url=source.url,
-    )
 
 
 # -- a whole run ----------------------------------------------------------------------------------
