@@ -33,8 +33,8 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.dialects import postgresql, sqlite
 
-from factcheck import db
-from factcheck.export import Filters, evidence_statement
+from factcheck.editorial.export import Filters, evidence_statement
+from factcheck.storage import db
 
 PG_DSN = os.environ.get("FACTCHECK_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 CLAIMS, SOURCES = 100, 10  # evidence is unique per (run, claim, source, role)

@@ -19,8 +19,8 @@ from bs4 import BeautifulSoup
 from lxml.cssselect import CSSSelector
 
 from factcheck.domain import Rule, RuleKind, SourceFormat
-from factcheck.extract import apply_rule, parse_document
-from factcheck.htmltext import element_text, parse_html_soup
+from factcheck.extraction.htmltext import element_text, parse_html_soup
+from factcheck.extraction.rules import apply_rule, parse_document
 
 SELECTORS = {  # name -> selector
     "one cell": "table.prices tr:nth-child(40) td:nth-child(3)",

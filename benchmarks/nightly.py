@@ -453,17 +453,19 @@ class Profiles:
 
 
 def install_meters(meter: CpuMeter, walls: WallMeter, profiles: Profiles | None) -> None:
-    """Wrap what the pipeline calls, as names looked up in factcheck.pipeline at call time."""
-    from factcheck import pipeline
+    """Wrap what the pipeline calls, as names looked up in its module at call time."""
+    from factcheck.verification import pipeline, source_unit
 
-    pipeline.parse_document = meter.wrap("parse", pipeline.parse_document)  # type: ignore[assignment]
-    pipeline.apply_rule = meter.wrap("extract", pipeline.apply_rule)  # type: ignore[assignment]
-    pipeline.normalise = meter.wrap("normalise", pipeline.normalise)  # type: ignore[assignment]
+    source_unit.parse_document = meter.wrap("parse", source_unit.parse_document)  # type: ignore[assignment]
+    source_unit.apply_rule = meter.wrap("extract", source_unit.apply_rule)  # type: ignore[assignment]
+    source_unit.normalise = meter.wrap("normalise", source_unit.normalise)  # type: ignore[assignment]
     if profiles is not None:
         # Main thread only: profiling the 16 workers slows every SQLite write transaction
         # enough that waiting writers pass the 10 s busy timeout ("database is locked").
         # For the workers use py-spy: py-spy record --format raw -- python nightly.py ...
-        pipeline.process_source = profiles.wrap("process_source (workers)", pipeline.process_source)  # type: ignore[assignment]
+        pipeline.process_source = profiles.wrap(  # type: ignore[assignment]
+            "process_source (workers)", pipeline.process_source
+        )
         pipeline.judge_claims = profiles.wrap("judge_claims", pipeline.judge_claims)  # type: ignore[assignment]
         pipeline.plan_run = profiles.wrap("plan_run", pipeline.plan_run)  # type: ignore[assignment]
     pipeline.plan_run = walls.wrap("plan", pipeline.plan_run)  # type: ignore[assignment]
@@ -513,7 +515,7 @@ class Databases:
             return f"sqlite:///{self.workdir / f'nightly-{self._n}.db'}"
         import sqlalchemy as sa
 
-        from factcheck.db import make_engine
+        from factcheck.storage.db import make_engine
 
         name = f"fc_nightly_{os.getpid()}_{self._n}"
         admin = make_engine(self.base).execution_options(isolation_level="AUTOCOMMIT")
@@ -542,7 +544,7 @@ class Databases:
             return
         import sqlalchemy as sa
 
-        from factcheck.db import make_engine
+        from factcheck.storage.db import make_engine
 
         admin = make_engine(self.base).execution_options(isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
@@ -553,9 +555,9 @@ class Databases:
 
 def populate(url: str, server: ServerProcess, sources: int) -> Any:
     """Migrate a fresh database and declare the corpus, as `factcheck import` would."""
-    from factcheck import store
-    from factcheck.db import make_engine, session_scope, upgrade
-    from factcheck.sources import validate_claim, validate_source
+    from factcheck.declarations.inputs import validate_claim, validate_source
+    from factcheck.storage import catalog
+    from factcheck.storage.db import make_engine, session_scope, upgrade
 
     engine = make_engine(url, must_exist=False)
     upgrade(engine)
@@ -565,10 +567,12 @@ def populate(url: str, server: ServerProcess, sources: int) -> Any:
         for source, _ in entries:
             spec = validate_source(source)
             formats[spec.key] = spec.format
-            store.add_source(session=session, spec=spec)
+            catalog.add_source(session=session, spec=spec)
         for _, claims in entries:
             for claim in claims:
-                store.add_claim(session=session, spec=validate_claim(claim, source_formats=formats))
+                catalog.add_claim(
+                    session=session, spec=validate_claim(claim, source_formats=formats)
+                )
     return engine
 
 
@@ -610,7 +614,7 @@ class Meters:
 def factcheck_run(
     engine: Any, settings: Any, meters: Meters, databases: Databases, server: ServerProcess
 ) -> Figures:
-    from factcheck.pipeline import run_verification
+    from factcheck.verification.pipeline import run_verification
 
     meter = meters.cpu
     size0 = databases.size_bytes(engine)

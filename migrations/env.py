@@ -1,6 +1,6 @@
 """Alembic environment: the URL comes from factcheck's settings, never from alembic.ini.
 
-In-process callers (`factcheck.db.upgrade`) hand over a connection in `config.attributes`;
+In-process callers (`factcheck.storage.db.upgrade`) hand over a connection in `config.attributes`;
 the `alembic` command line builds an engine from `FACTCHECK_DATABASE_URL` like the CLI does.
 APScheduler's job table lives in the same database but is not ours: it is left out of
 autogenerate and `alembic check`.
@@ -12,8 +12,8 @@ from alembic import context
 from sqlmodel.sql.sqltypes import AutoString
 
 from factcheck.config import load_settings
-from factcheck.db import make_engine
-from factcheck.models import UTCDateTime, metadata
+from factcheck.storage.db import make_engine
+from factcheck.storage.models import UTCDateTime, metadata
 
 config = context.config
 target_metadata = metadata

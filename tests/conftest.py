@@ -16,7 +16,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from factcheck import db
+from factcheck.storage import db
 from tests.support import BACKENDS, IN_CI, PG_ADMIN_DSN, DatabaseUnderTest, Result, run_cli
 
 for _proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):

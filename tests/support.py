@@ -13,7 +13,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from factcheck import db
+from factcheck.storage import db
 
 PG_ADMIN_DSN = os.environ.get("FACTCHECK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = [
@@ -109,9 +109,9 @@ def run_cli(
 
 def seed(database: DatabaseUnderTest, *paths: Path) -> None:
     """Import declared files in-process (faster than the CLI when the import is not under test)."""
-    from factcheck import store
-    from factcheck.sources import read_declarations
+    from factcheck.declarations.files import read_declarations
+    from factcheck.storage import catalog
 
     with db.session_scope(database.engine) as session:
         declared = read_declarations(list(paths) or [REPO / "sources"])
-        store.apply_declarations(session=session, declared=declared)
+        catalog.apply_declarations(session=session, declared=declared)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from factcheck import db
 from factcheck.cli.common import JSON_OPTION, print_json, say, state
+from factcheck.storage import db
 
 db_app = typer.Typer(
     help="Database schema: upgrade to the code's revision, show the current one.",

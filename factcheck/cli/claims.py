@@ -9,7 +9,6 @@ import typer
 from rich.table import Column, Table
 from rich.text import Text
 
-from factcheck import store
 from factcheck.cli.common import (
     JSON_OPTION,
     is_terminal,
@@ -19,10 +18,11 @@ from factcheck.cli.common import (
     say,
     transaction,
 )
+from factcheck.declarations.inputs import validate_claim, validate_link
 from factcheck.domain import ClaimKind, ClaimStatus, Label, SourceFormat
 from factcheck.errors import ValidationError
-from factcheck.records import claim_entry, claim_record, link_record, verdict_record
-from factcheck.sources import validate_claim, validate_link
+from factcheck.storage import catalog, verdicts
+from factcheck.storage.records import claim_entry, claim_record, link_record, verdict_record
 
 claim_app = typer.Typer(
     help="Claims: what was said, and what would prove it.", no_args_is_help=True
@@ -119,7 +119,7 @@ def add(
             raise ValidationError(f"missing option --{required}")
     spec = validate_claim(fields)
     with transaction(ctx) as session:
-        store.add_claim(session=session, spec=spec)
+        catalog.add_claim(session=session, spec=spec)
     say(f"added claim {spec.key}")
 
 
@@ -166,10 +166,10 @@ def edit(
     if not changes:
         raise ValidationError("nothing to change: give at least one option")
     with transaction(ctx) as session:
-        claim = store.get_claim(session=session, key=key)
-        tags = store.claim_tags(session=session, claim_ids=[claim.id or 0])[claim.id or 0]
+        claim = catalog.get_claim(session=session, key=key)
+        tags = catalog.claim_tags(session=session, claim_ids=[claim.id or 0])[claim.id or 0]
         spec = validate_claim({**claim_entry(claim, tags), **changes})
-        changed = store.update_claim(session=session, claim=claim, spec=spec)
+        changed = catalog.update_claim(session=session, claim=claim, spec=spec)
     say(f"updated claim {key}" if changed else f"claim {key} unchanged")
 
 
@@ -177,8 +177,8 @@ def edit(
 def retire(ctx: typer.Context, key: str = KEY_ARG) -> None:
     """Retire a claim: it stays in the store with its history but is no longer verified."""
     with transaction(ctx) as session:
-        changed = store.retire_claim(
-            session=session, claim=store.get_claim(session=session, key=key)
+        changed = catalog.retire_claim(
+            session=session, claim=catalog.get_claim(session=session, key=key)
         )
     say(f"retired claim {key}" if changed else f"claim {key} was already retired")
 
@@ -199,7 +199,7 @@ def list_(
     _check_choice("--kind", kind, [k.value for k in ClaimKind])
     _check_choice("--label", label, [*(v.value for v in Label), "none"])
     with transaction(ctx) as session:
-        rows = store.list_claims(session=session, status=status, tag=tag, kind=kind, label=label)
+        rows = catalog.list_claims(session=session, status=status, tag=tag, kind=kind, label=label)
     if as_json:
         print_json([claim_record(r.claim, r.tags, r.latest) for r in rows])
         return
@@ -233,11 +233,11 @@ def _check_choice(option: str, value: str | None, choices: list[str]) -> None:
 def show(ctx: typer.Context, key: str = KEY_ARG, as_json: bool = JSON_OPTION) -> None:
     """Show a claim, its sources and rules, its latest verdict and the verdict history."""
     with transaction(ctx) as session:
-        claim = store.get_claim(session=session, key=key)
+        claim = catalog.get_claim(session=session, key=key)
         cid = claim.id or 0
-        tags = store.claim_tags(session=session, claim_ids=[cid])[cid]
-        links = store.claim_links(session=session, claim_id=cid)
-        history = store.verdict_history(session=session, claim_id=cid)
+        tags = catalog.claim_tags(session=session, claim_ids=[cid])[cid]
+        links = catalog.claim_links(session=session, claim_id=cid)
+        history = verdicts.verdict_history(session=session, claim_id=cid)
     latest = history[-1] if history else None
     record = claim_record(claim, tags, latest)
     record["sources"] = [link_record(link, source) for link, source in links]
@@ -304,8 +304,8 @@ def link(
     """Link a claim to a source with the rule that extracts its evidence there."""
     options = parse_options(option)
     with transaction(ctx) as session:
-        claim = store.get_claim(session=session, key=claim_key)
-        source = store.get_source(session=session, key=source_key)
+        claim = catalog.get_claim(session=session, key=claim_key)
+        source = catalog.get_source(session=session, key=source_key)
         spec = validate_link(
             {
                 "source": source_key,
@@ -319,7 +319,7 @@ def link(
             },
             fmt=SourceFormat(source.format),
         )
-        store.link_claim(session=session, claim=claim, source=source, link=spec)
+        catalog.link_claim(session=session, claim=claim, source=source, link=spec)
     say(f"linked {claim_key} -> {source_key} ({role}, {rule_kind})")
 
 
@@ -332,9 +332,9 @@ def unlink(
 ) -> None:
     """Remove a claim's link to a source (its evidence history stays)."""
     with transaction(ctx) as session:
-        claim = store.get_claim(session=session, key=claim_key)
-        source = store.get_source(session=session, key=source_key)
-        count = store.unlink_claim(session=session, claim=claim, source=source, role=role)
+        claim = catalog.get_claim(session=session, key=claim_key)
+        source = catalog.get_source(session=session, key=source_key)
+        count = catalog.unlink_claim(session=session, claim=claim, source=source, role=role)
     say(f"removed {count} link(s) {claim_key} -> {source_key}")
 
 

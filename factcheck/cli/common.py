@@ -19,8 +19,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from factcheck.config import Settings
-from factcheck.db import check_at_head, make_engine, session_scope
 from factcheck.errors import ValidationError
+from factcheck.storage.db import check_at_head, make_engine, session_scope
 
 # Markup off: cells hold scraped text and rules ("[a-z]+", "[/bold]") that must print as they are.
 out = Console(soft_wrap=True, markup=False, highlight=False)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import typer
 from rich.table import Column, Table
 
-from factcheck import review as core
 from factcheck.cli.common import JSON_OPTION, out, print_json, say, state, transaction
-from factcheck.models import utcnow
+from factcheck.editorial import overrides, review
+from factcheck.editorial.history import claim_history
+from factcheck.storage.models import utcnow
 
 verdict_app = typer.Typer(
     help="Editors' verdicts: overrule the machine, or lift an override.", no_args_is_help=True
@@ -29,7 +30,7 @@ def verdict_set(
 ) -> None:
     """Overrule the machine: an editor's verdict, which the nightly job never replaces."""
     with transaction(ctx) as session:
-        core.set_override(session=session, key=key, label=label, editor=editor, note=note)
+        overrides.set_override(session=session, key=key, label=label, editor=editor, note=note)
     say(f"claim {key}: {label} (set by editor {editor.strip()})")
 
 
@@ -39,7 +40,7 @@ def verdict_clear(
 ) -> None:
     """Lift the standing override: the system's verdict stands again (history is kept)."""
     with transaction(ctx) as session:
-        core.lift_override(session=session, key=key, editor=editor, note=note)
+        overrides.lift_override(session=session, key=key, editor=editor, note=note)
     say(f"claim {key}: override lifted, the system's verdict stands again")
 
 
@@ -51,7 +52,7 @@ def review_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         return
     settings = state(ctx).settings
     with transaction(ctx) as session:
-        items = core.review_queue(session=session, settings=settings, now=utcnow())
+        items = review.review_queue(session=session, settings=settings, now=utcnow())
     if as_json:
         print_json([item.record() for item in items])
         return
@@ -72,14 +73,14 @@ def review_done(
 ) -> None:
     """Clear a claim from the review queue, with a note, until something new happens."""
     with transaction(ctx) as session:
-        core.mark_reviewed(session=session, key=key, note=note, editor=editor)
+        review.mark_reviewed(session=session, key=key, note=note, editor=editor)
     say(f"claim {key} reviewed")
 
 
 def history(ctx: typer.Context, key: str = KEY, as_json: bool = JSON_OPTION) -> None:
     """The timeline of a claim: verdicts, evidence values and reviews, with who or what set each."""
     with transaction(ctx) as session:
-        events = core.claim_history(session=session, key=key)
+        events = claim_history(session=session, key=key)
     if as_json:
         print_json([event.record() for event in events])
         return

@@ -13,10 +13,10 @@ from typing import TextIO
 
 import typer
 
-from factcheck import claimreview, csvimport, export
 from factcheck.cli.common import say, state, transaction
+from factcheck.editorial import claimreview, csvimport, export
 from factcheck.errors import ValidationError
-from factcheck.models import utcnow
+from factcheck.storage.models import utcnow
 
 export_app = typer.Typer(
     help="Export claims, evidence, verdicts and changes as CSV, or ClaimReview JSON-LD.",

@@ -14,12 +14,12 @@ from typing import Any
 
 import typer
 
-from factcheck import notify, runner, scheduler
 from factcheck.cli.common import JSON_OPTION, out, print_json, say, state, transaction
 from factcheck.domain import RunStatus, Trigger
 from factcheck.errors import ValidationError
-from factcheck.models import Run, utcnow
-from factcheck.runlock import Holder
+from factcheck.storage.models import Run, utcnow
+from factcheck.storage.runlock import Holder
+from factcheck.verification import nightly, notices, runner
 
 EXIT_INTERRUPTED = 130
 
@@ -73,7 +73,7 @@ def schedule(ctx: typer.Context) -> None:
     _log_runs()
     shutdown = threading.Event()
 
-    def started(info: scheduler.Started) -> None:
+    def started(info: nightly.Started) -> None:
         if info.interrupted_runs:
             say(f"marked interrupted: run(s) {', '.join(map(str, info.interrupted_runs))}")
         when = _when(info.next_run_time)
@@ -83,7 +83,7 @@ def schedule(ctx: typer.Context) -> None:
         )
 
     with stop_on_signals(shutdown):
-        scheduler.serve(
+        nightly.serve(
             engine=engine, settings=app_state.settings, shutdown=shutdown, on_started=started
         )
     say("scheduler stopped")
@@ -94,7 +94,7 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Show the next fire time, the last run and its outcome, and who holds the locks."""
     app_state = state(ctx)
     now = utcnow()
-    info = scheduler.schedule_status(engine=app_state.open(), settings=app_state.settings)
+    info = nightly.schedule_status(engine=app_state.open(), settings=app_state.settings)
     overdue = bool(
         info.next_run_time and info.next_run_time < now and info.scheduler_holder is None
     )
@@ -196,7 +196,7 @@ def changes(
     """List verdict flips: system verdicts whose label differs from the claim's previous one."""
     start = _parse_since(since) if since else utcnow() - timedelta(days=7)
     with transaction(ctx) as session:
-        found = notify.flips(session=session, since=start)
+        found = notices.flips(session=session, since=start)
     if as_json:
         print_json([f.as_json() for f in found])
         return

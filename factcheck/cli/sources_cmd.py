@@ -7,10 +7,11 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from factcheck import store
 from factcheck.cli.common import JSON_OPTION, out, print_json, say, transaction
-from factcheck.records import source_record
-from factcheck.sources import read_declarations, validate_source
+from factcheck.declarations.files import read_declarations
+from factcheck.declarations.inputs import validate_source
+from factcheck.storage import catalog
+from factcheck.storage.records import source_record
 
 source_app = typer.Typer(
     help="Sources: the public pages and documents that evidence comes from.", no_args_is_help=True
@@ -45,7 +46,7 @@ def add(
         }
     )
     with transaction(ctx) as session:
-        store.add_source(session=session, spec=spec)
+        catalog.add_source(session=session, spec=spec)
     say(f"added source {key}")
 
 
@@ -53,7 +54,7 @@ def add(
 def list_(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """List sources."""
     with transaction(ctx) as session:
-        sources = store.list_sources(session=session)
+        sources = catalog.list_sources(session=session)
     if as_json:
         print_json([source_record(s) for s in sources])
         return
@@ -73,8 +74,8 @@ def show(
 ) -> None:
     """Show a source and the claims that use it, with their rules."""
     with transaction(ctx) as session:
-        source = store.get_source(session=session, key=key)
-        links = store.source_claims(session=session, source_id=source.id or 0)
+        source = catalog.get_source(session=session, key=key)
+        links = catalog.source_claims(session=session, source_id=source.id or 0)
     record = source_record(source)
     record["claims"] = [
         {
@@ -116,9 +117,9 @@ def import_(
     """Import declared sources and claims. Everything is validated before anything is written."""
     with transaction(ctx) as session:
         declared = read_declarations(
-            paths, known_source_formats=store.source_formats(session=session)
+            paths, known_source_formats=catalog.source_formats(session=session)
         )
-        report = store.apply_declarations(session=session, declared=declared)
+        report = catalog.apply_declarations(session=session, declared=declared)
         if dry_run:
             session.rollback()
     for name in report.created:

@@ -10,15 +10,16 @@ import sys
 import typer
 from rich.table import Table
 
-from factcheck import store
 from factcheck.cli.common import JSON_OPTION, out, parse_options, print_json, state, transaction
+from factcheck.declarations.fields import check_url
+from factcheck.declarations.inputs import NORMALISE_OPTIONS, validate_link
 from factcheck.domain import Rule, RuleKind, SourceFormat
-from factcheck.extract import apply_rule, parse_document
-from factcheck.fetch import Fetcher
-from factcheck.ledger import hit_json
-from factcheck.pipeline import normalise
-from factcheck.quantities import describe, parse_quantities, to_json
-from factcheck.sources import NORMALISE_OPTIONS, check_url, validate_link
+from factcheck.extraction.rules import apply_rule, parse_document
+from factcheck.fetching.fetcher import Fetcher
+from factcheck.normalising.quantities import describe, parse_quantities, to_json
+from factcheck.storage import catalog
+from factcheck.storage.records import hit_json
+from factcheck.verification.source_unit import normalise
 
 rule_app = typer.Typer(
     help="Extraction rules: try one against a source, writing nothing.", no_args_is_help=True
@@ -76,7 +77,7 @@ def rule_test(
         source_format = SourceFormat(fmt or "html")
     else:
         with transaction(ctx) as session:
-            source = store.get_source(session=session, key=target)
+            source = catalog.get_source(session=session, key=target)
         url, source_format = source.url, SourceFormat(fmt or source.format)
     options = parse_options(option)
     link = validate_link(

@@ -8,10 +8,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
-from factcheck import pipeline, runner
 from factcheck.cli.common import JSON_OPTION, err, out, print_json, say, state
 from factcheck.cli.schedule import EXIT_INTERRUPTED, WAIT, stop_on_signals
 from factcheck.domain import RunStatus, Trigger
+from factcheck.verification import pipeline, runner, source_unit
 
 EXIT_SOURCES_FAILED = 3
 
@@ -51,7 +51,7 @@ def verify(
     def planned(plan: pipeline.Plan) -> None:
         progress.update(task, total=len(plan.sources))
 
-    def advanced(result: pipeline.SourceResult) -> None:
+    def advanced(result: source_unit.SourceResult) -> None:
         progress.update(task, advance=1, description=result.plan.key[:30])
 
     with progress:

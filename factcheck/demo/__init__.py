@@ -25,12 +25,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 from factcheck.config import Settings
-from factcheck.db import make_engine, session_scope, upgrade
+from factcheck.declarations.files import read_declarations
+from factcheck.declarations.inputs import Declarations
 from factcheck.domain import Trigger
 from factcheck.errors import ConfigError
-from factcheck.pipeline import RunSummary, run_verification
-from factcheck.sources import Declarations, read_declarations
-from factcheck.store import apply_declarations
+from factcheck.storage.catalog import apply_declarations
+from factcheck.storage.db import make_engine, session_scope, upgrade
+from factcheck.verification.pipeline import RunSummary, run_verification
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ PAGES_DIR = Path(__file__).with_name("pages")
 DATABASE_NAME = "factcheck.db"
 POLL_S = 0.05  # how soon the page server notices it should stop
 # The repository's declared claims, when factcheck runs from a clone (an editable install).
-REPO_SOURCES_DIR = Path(__file__).resolve().parents[2] / "sources"
+DECLARED_PACKAGE = "factcheck.declared"  # the repository's sources/, shipped in the package
 CONTENT_TYPES = {  # by page suffix: what the server says the page is
     ".html": "text/html; charset=utf-8",
     ".json": "application/json",
@@ -87,9 +88,16 @@ def load_pages(directory: Path = PAGES_DIR) -> dict[str, Page]:
 
 
 def find_sources_dir(cwd: Path | None = None) -> Path:
-    """The repository's `sources/` (next to the package), else `./sources`."""
-    for candidate in (REPO_SOURCES_DIR, (cwd or Path.cwd()) / "sources"):
-        if candidate.is_dir():
+    """The declared sources shipped with factcheck (the repository's `sources/`), else
+    `./sources`."""
+    from importlib.resources import files
+
+    try:
+        shipped: Path | None = Path(str(files(DECLARED_PACKAGE)))
+    except ModuleNotFoundError:
+        shipped = None
+    for candidate in (shipped, (cwd or Path.cwd()) / "sources"):
+        if candidate is not None and candidate.is_dir() and any(candidate.glob("*.toml")):
             return candidate
     raise ConfigError(
         "no sources/ folder found: run from a clone of the repository or pass --sources DIR"

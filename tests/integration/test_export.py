@@ -20,13 +20,14 @@ from xml.etree import ElementTree
 import pytest
 import sqlalchemy as sa
 
-from factcheck import csvsafe, db, export, ledger, review, store
 from factcheck.config import Settings
-from factcheck.csvimport import import_claims_csv
+from factcheck.declarations.inputs import validate_claim, validate_source
 from factcheck.domain import Hit
+from factcheck.editorial import csvsafe, export, overrides
+from factcheck.editorial.csvimport import import_claims_csv
 from factcheck.errors import ValidationError
-from factcheck.models import Evidence, Verdict
-from factcheck.sources import validate_claim, validate_source
+from factcheck.storage import catalog, db, records, runs, verdicts
+from factcheck.storage.models import Evidence, Verdict
 from tests.support import DatabaseUnderTest, Result, database_state
 from tests.unit.test_csvsafe import INJECTION_TABLE
 
@@ -41,7 +42,7 @@ def build(database: DatabaseUnderTest) -> dict[str, int]:
     """Three claims, one source, a run with good, reused and failed evidence, and verdicts."""
     ids: dict[str, int] = {}
     with db.session_scope(database.engine) as session:
-        store.add_source(
+        catalog.add_source(
             session=session,
             spec=validate_source(
                 {"key": "card", "url": "https://example.org/card.md", "format": "text"}
@@ -84,10 +85,10 @@ def build(database: DatabaseUnderTest) -> dict[str, int]:
             },
         ]
         for entry in entries:
-            claim = store.add_claim(session=session, spec=validate_claim(entry), now=NOW)
+            claim = catalog.add_claim(session=session, spec=validate_claim(entry), now=NOW)
             ids[claim.key] = claim.id or 0
-        run = ledger.start_run(session=session, trigger="manual", now=NOW)
-        source = store.get_source(session=session, key="card")
+        run = runs.start_run(session=session, trigger="manual", now=NOW)
+        source = catalog.get_source(session=session, key="card")
         first = Evidence(
             run_id=run.id or 0,
             claim_id=ids["price-drop"],
@@ -100,12 +101,12 @@ def build(database: DatabaseUnderTest) -> dict[str, int]:
             value="-0.5",
             unit="%",
             excerpt=PLANTED,
-            hits=[ledger.hit_json(Hit(raw="-50%", excerpt=PLANTED, location="line 1"), None)],
+            hits=[records.hit_json(Hit(raw="-50%", excerpt=PLANTED, location="line 1"), None)],
             stance="supports",
         )
         session.add(first)
         session.flush()
-        second = ledger.start_run(session=session, trigger="manual", now=NOW)
+        second = runs.start_run(session=session, trigger="manual", now=NOW)
         session.add(
             Evidence(
                 run_id=second.id or 0,
@@ -133,7 +134,7 @@ def build(database: DatabaseUnderTest) -> dict[str, int]:
             )
         )
         for key, label in (("price-drop", "supported"), ("size-405b", "not_enough_info")):
-            ledger.add_verdict(
+            verdicts.add_verdict(
                 session=session,
                 verdict=Verdict(
                     claim_id=ids[key],
@@ -146,7 +147,7 @@ def build(database: DatabaseUnderTest) -> dict[str, int]:
                     evidence_ids=[first.id or 0],
                 ),
             )
-        review.set_override(
+        overrides.set_override(
             session=session,
             key="price-drop",
             label="refuted",
@@ -154,10 +155,10 @@ def build(database: DatabaseUnderTest) -> dict[str, int]:
             note="=cmd|' /C calc'!A0",
             now=NOW + timedelta(minutes=1),
         )
-        review.set_override(
+        overrides.set_override(
             session=session, key="size-405b", label="mixed", editor="Bo", note="context", now=NOW
         )
-        review.lift_override(
+        overrides.lift_override(
             session=session, key="size-405b", editor="Bo", note="machine is right", now=NOW
         )
     return ids
@@ -302,9 +303,9 @@ def test_edited_export_comes_back_and_only_edited_rows_change(database: Database
         ["price-drop"],
     )
     with db.session_scope(database.engine) as session:
-        claim = store.get_claim(session=session, key="formula")
-        tags = store.claim_tags(session=session, claim_ids=[claim.id or 0])[claim.id or 0]
-        sizes = store.get_claim(session=session, key="size-405b")
+        claim = catalog.get_claim(session=session, key="formula")
+        tags = catalog.claim_tags(session=session, claim_ids=[claim.id or 0])[claim.id or 0]
+        sizes = catalog.get_claim(session=session, key="size-405b")
     assert claim.statement_en == "=2+2 是新的 English" and tags == ["maths", "zh"]
     assert sizes.expected_amounts == ["70000000000", "405000000000"]
     after = _export_text(database).split("\r\n")

@@ -14,8 +14,9 @@ import json
 from datetime import date
 from urllib.parse import urlsplit
 
-from factcheck import claimreview, db
 from factcheck.config import Settings
+from factcheck.editorial import claimreview
+from factcheck.storage import db
 from tests.integration.test_export import build
 from tests.support import DatabaseUnderTest
 
@@ -57,9 +58,9 @@ def test_claimreview_has_every_field_google_documents(database: DatabaseUnderTes
 def test_claim_with_speaker_date_and_place(database: DatabaseUnderTest) -> None:
     build(database)
     with db.session_scope(database.engine) as session:
-        from factcheck import review
+        from factcheck.editorial import overrides
 
-        review.set_override(
+        overrides.set_override(
             session=session, key="size-405b", label="supported", editor="Cy", note="card says so"
         )
         reviews = list(claimreview.claim_reviews(session=session, settings=SETTINGS, tag="llama"))

@@ -26,7 +26,7 @@ from werkzeug import Request, Response
 from factcheck.config import Settings
 from factcheck.domain import ErrorCode, SourceFormat
 from factcheck.errors import FetchError
-from factcheck.fetch import MAX_REDIRECTS, Fetcher
+from factcheck.fetching.fetcher import MAX_REDIRECTS, Fetcher
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 KIB = 1024

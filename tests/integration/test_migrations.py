@@ -8,8 +8,8 @@ import sys
 import sqlalchemy as sa
 from sqlmodel import select
 
-from factcheck import db
-from factcheck.models import Claim, Run, Verdict
+from factcheck.storage import db
+from factcheck.storage.models import Claim, Run, Verdict
 from tests.support import REPO, DatabaseUnderTest, seed
 
 

@@ -14,11 +14,11 @@ from pytest_httpserver import HTTPServer
 from sqlmodel import col, select
 from werkzeug import Request, Response
 
-from factcheck import notify, runner
 from factcheck.config import Settings
-from factcheck.db import session_scope
 from factcheck.domain import RunStatus, Trigger
-from factcheck.models import Claim, Run, Verdict, WebhookDelivery
+from factcheck.storage.db import session_scope
+from factcheck.storage.models import Claim, Run, Verdict, WebhookDelivery
+from factcheck.verification import notices, runner
 from tests.integration.scheduling import declare, fast_settings
 from tests.support import DatabaseUnderTest, Result
 
@@ -74,8 +74,8 @@ def test_a_flip_is_a_system_label_change(database: DatabaseUnderTest) -> None:
         ],
     )
     with session_scope(database.engine) as session:
-        found = notify.flips(session=session)
-        since_day_4 = notify.flips(session=session, since=T0 + timedelta(days=3))
+        found = notices.flips(session=session)
+        since_day_4 = notices.flips(session=session, since=T0 + timedelta(days=3))
     assert [(f.claim, f.previous_label, f.label, f.at.day) for f in found] == [
         ("a", "supported", "refuted", 3),
         ("b", "supported", "mixed", 3),
@@ -174,7 +174,7 @@ def test_a_flip_is_logged_and_posted_once(
     assert any("verdict changed: claim-card supported -> refuted" in m for m in caplog.messages)
     assert len(receiver.got) == 1 and sleeps == []
     body, headers = receiver.got[0]
-    assert body["event"] == notify.EVENT and body["count"] == 1
+    assert body["event"] == notices.EVENT and body["count"] == 1
     assert body["run"]["id"] == report.summary.run_id  # type: ignore[index]
     assert body["changes"][0]["claim"] == "claim-card"  # type: ignore[index]
     assert body["changes"][0]["from"] == "supported" and body["changes"][0]["to"] == "refuted"  # type: ignore[index]
@@ -194,7 +194,10 @@ def test_a_receiver_that_fails_twice_gets_it_on_the_third_try(
     report, receiver, sleeps = _flipping_run(database, httpserver, page, tmp_path, [503, 500])
     assert len(receiver.got) == 3
     assert receiver.got[0][0] == receiver.got[2][0]  # the same payload each time
-    assert sleeps == [notify.WEBHOOK_BACKOFF_S, notify.WEBHOOK_BACKOFF_S * 2]  # backoff, not clock
+    assert sleeps == [
+        notices.WEBHOOK_BACKOFF_S,
+        notices.WEBHOOK_BACKOFF_S * 2,
+    ]  # backoff, not clock
     (delivery,) = _deliveries(database)
     assert (delivery.status, delivery.attempts, delivery.last_error) == ("delivered", 3, None)
     assert report.notice.delivery_status == "delivered"
@@ -204,10 +207,10 @@ def test_a_receiver_that_keeps_failing_is_recorded_as_failed(
     database: DatabaseUnderTest, httpserver: HTTPServer, page: dict[str, str], tmp_path: Path
 ) -> None:
     _report, receiver, sleeps = _flipping_run(database, httpserver, page, tmp_path, [500] * 9)
-    assert len(receiver.got) == notify.WEBHOOK_ATTEMPTS
-    assert len(sleeps) == notify.WEBHOOK_ATTEMPTS - 1
+    assert len(receiver.got) == notices.WEBHOOK_ATTEMPTS
+    assert len(sleeps) == notices.WEBHOOK_ATTEMPTS - 1
     (delivery,) = _deliveries(database)
-    assert (delivery.status, delivery.attempts) == ("failed", notify.WEBHOOK_ATTEMPTS)
+    assert (delivery.status, delivery.attempts) == ("failed", notices.WEBHOOK_ATTEMPTS)
     assert delivery.last_error == "HTTP 500"
 
 
@@ -229,7 +232,7 @@ def test_an_unreachable_receiver_is_retried_then_failed(database: DatabaseUnderT
         session.add(delivery)
         session.flush()
     sleeps: list[float] = []
-    done = notify.deliver(
+    done = notices.deliver(
         engine=database.engine,
         settings=Settings(),
         delivery=delivery,
@@ -249,7 +252,7 @@ def test_a_malformed_webhook_url_is_not_retried(database: DatabaseUnderTest) -> 
         session.add(delivery)
         session.flush()
     sleeps: list[float] = []
-    done = notify.deliver(
+    done = notices.deliver(
         engine=database.engine, settings=Settings(), delivery=delivery, sleep=sleeps.append
     )
     assert (done.status, done.attempts, sleeps) == ("failed", 1, [])

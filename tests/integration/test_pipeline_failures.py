@@ -24,11 +24,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, func, select
 
-from factcheck import db, ledger, store
 from factcheck.config import Settings
 from factcheck.domain import ErrorCode, RunStatus
-from factcheck.models import Claim, Evidence, Snapshot, Verdict
-from factcheck.pipeline import RunSummary, run_verification
+from factcheck.storage import catalog, db, runs
+from factcheck.storage.models import Claim, Evidence, Snapshot, Verdict
+from factcheck.verification.pipeline import RunSummary, run_verification
 from tests.support import REPO, DatabaseUnderTest, Result, database_state, run_cli, seed
 
 PAGES = REPO / "tests" / "pages" / "pipeline"
@@ -251,9 +251,9 @@ def count(database: DatabaseUnderTest, table: type[Verdict] | type[Snapshot]) ->
 
 def freshest_good_evidence_id(database: DatabaseUnderTest, claim_key: str) -> int | None:
     with db.session_scope(database.engine) as session:
-        claim = store.get_claim(session=session, key=claim_key)
+        claim = catalog.get_claim(session=session, key=claim_key)
         assert claim.id is not None
-        fresh = ledger.freshest_evidence(session=session, claim_ids=[claim.id])[claim.id]
+        fresh = runs.freshest_evidence(session=session, claim_ids=[claim.id])[claim.id]
         (kept,) = fresh.values()
         return kept.row.id
 
@@ -480,7 +480,7 @@ def test_verify_key_judges_only_that_claim(
 
 def _claim_id(database: DatabaseUnderTest, key: str) -> int | None:
     with db.session_scope(database.engine) as session:
-        return store.get_claim(session=session, key=key).id
+        return catalog.get_claim(session=session, key=key).id
 
 
 def test_error_codes_in_this_file_are_known() -> None:

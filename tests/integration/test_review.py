@@ -13,13 +13,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pytest_httpserver import HTTPServer
 
-from factcheck import db, review, store
 from factcheck.config import Settings
+from factcheck.declarations.inputs import validate_claim, validate_source
 from factcheck.domain import SourceFormat
+from factcheck.editorial import overrides, review
+from factcheck.editorial.history import claim_history
 from factcheck.errors import ValidationError
-from factcheck.models import Claim, Verdict
-from factcheck.pipeline import run_verification
-from factcheck.sources import validate_claim, validate_source
+from factcheck.storage import catalog, db, verdicts
+from factcheck.storage.models import Claim, Verdict
+from factcheck.verification.pipeline import run_verification
 from tests.support import DatabaseUnderTest, Result
 
 UA = "factcheck-test/1.0 (+https://example.org/factcheck; contact: test@example.org)"
@@ -50,7 +52,7 @@ def serve(site: HTTPServer, body: str) -> None:
 
 def declare(database: DatabaseUnderTest, site: HTTPServer) -> None:
     with db.session_scope(database.engine) as session:
-        store.add_source(
+        catalog.add_source(
             session=session,
             spec=validate_source(
                 {"key": "card", "url": site.url_for("/card.md"), "format": "text"}
@@ -76,7 +78,7 @@ def declare(database: DatabaseUnderTest, site: HTTPServer) -> None:
             },
             source_formats={"card": SourceFormat.TEXT},
         )
-        store.add_claim(session=session, spec=spec)
+        catalog.add_claim(session=session, spec=spec)
 
 
 def nightly(database: DatabaseUnderTest, at: datetime) -> None:
@@ -85,16 +87,18 @@ def nightly(database: DatabaseUnderTest, at: datetime) -> None:
 
 def standing(database: DatabaseUnderTest) -> Verdict:
     with db.session_scope(database.engine) as session:
-        claim = store.get_claim(session=session, key="size-405b")
-        return store.effective_verdicts(session=session, claim_ids=[claim.id or 0])[claim.id or 0]
+        claim = catalog.get_claim(session=session, key="size-405b")
+        return verdicts.effective_verdicts(session=session, claim_ids=[claim.id or 0])[
+            claim.id or 0
+        ]
 
 
 def history(database: DatabaseUnderTest) -> list[tuple[str, str]]:
     with db.session_scope(database.engine) as session:
-        claim = store.get_claim(session=session, key="size-405b")
+        claim = catalog.get_claim(session=session, key="size-405b")
         return [
             (v.set_by, v.label)
-            for v in store.verdict_history(session=session, claim_id=claim.id or 0)
+            for v in verdicts.verdict_history(session=session, claim_id=claim.id or 0)
         ]
 
 
@@ -113,7 +117,7 @@ def test_override_survives_nightly_runs_and_contradiction_goes_to_review(
     assert standing(database).label == "supported" and queue(database, DAY1) == {}
 
     with db.session_scope(database.engine) as session:
-        review.set_override(
+        overrides.set_override(
             session=session,
             key="size-405b",
             label="mixed",
@@ -148,17 +152,17 @@ def test_override_survives_nightly_runs_and_contradiction_goes_to_review(
     assert "supported -> refuted" in reasons["flipped"]
 
     with db.session_scope(database.engine) as session:
-        review.lift_override(
+        overrides.lift_override(
             session=session, key="size-405b", editor="Ann", note="the card changed", now=day3
         )
     lifted = standing(database)
     assert (lifted.set_by, lifted.label) == ("system", "refuted")
     assert history(database)[-1] == ("editor", "refuted")  # the lift row, appended
     with db.session_scope(database.engine) as session, pytest.raises(ValidationError):
-        review.lift_override(session=session, key="size-405b", editor="Ann", note="again")
+        overrides.lift_override(session=session, key="size-405b", editor="Ann", note="again")
 
     with db.session_scope(database.engine) as session:
-        events = review.claim_history(session=session, key="size-405b")
+        events = claim_history(session=session, key="size-405b")
     # evidence carries the real fetch time, verdicts this test's clock: compare each in order
     assert [(e.kind, e.by.split(" (")[0]) for e in events if e.kind != "evidence"] == [
         ("verdict", "system"),
@@ -190,7 +194,7 @@ def test_stale_and_overdue_need_a_human_until_reviewed(
                 "due": (start - timedelta(days=1)).date().isoformat(),
             }
         )
-        store.add_claim(session=session, spec=prediction)
+        catalog.add_claim(session=session, spec=prediction)
     late = start + timedelta(days=SETTINGS.stale_after_days + 1)
     assert queue(database, late) == {
         "open-weights-by-2026": ["overdue"],
@@ -201,9 +205,9 @@ def test_stale_and_overdue_need_a_human_until_reviewed(
             review.mark_reviewed(session=session, key=key, note="seen", now=late)
     assert queue(database, late) == {}
     with db.session_scope(database.engine) as session:  # retired claims are not reviewed
-        claim = session.get(Claim, store.get_claim(session=session, key="size-405b").id)
+        claim = session.get(Claim, catalog.get_claim(session=session, key="size-405b").id)
         assert claim is not None
-        store.retire_claim(session=session, claim=claim)
+        catalog.retire_claim(session=session, claim=claim)
     assert queue(database, late + timedelta(days=30)) == {}
 
 
@@ -218,7 +222,9 @@ def test_editor_commands(cli, database: DatabaseUnderTest, site: HTTPServer) -> 
     ok(cli("verdict", "set", "size-405b", "refuted", "--note", "=not 405B", "--editor", "Ann"))
     assert standing(database).label == "refuted"
     with db.session_scope(database.engine) as session, pytest.raises(ValidationError):
-        review.set_override(session=session, key="size-405b", label="wrong", editor="A", note="x")
+        overrides.set_override(
+            session=session, key="size-405b", label="wrong", editor="A", note="x"
+        )
     listed = ok(cli("review", "--json")).json()
     assert listed == []  # an override alone, never judged: nothing to review yet
     ok(cli("review", "done", "size-405b", "--note", "checked the card", "--editor", "Bo"))
@@ -230,5 +236,5 @@ def test_editor_commands(cli, database: DatabaseUnderTest, site: HTTPServer) -> 
     assert events[0]["note"] == "=not 405B" and events[1]["summary"] == "checked the card"
     ok(cli("verdict", "clear", "size-405b", "--note", "too hasty", "--editor", "Ann"))
     with db.session_scope(database.engine) as session:
-        claim = store.get_claim(session=session, key="size-405b")
-        assert store.effective_verdicts(session=session, claim_ids=[claim.id or 0]) == {}
+        claim = catalog.get_claim(session=session, key="size-405b")
+        assert verdicts.effective_verdicts(session=session, claim_ids=[claim.id or 0]) == {}

@@ -7,11 +7,11 @@ from pathlib import Path
 from pytest_httpserver import HTTPServer
 from sqlmodel import col, select
 
-from factcheck import db, store
 from factcheck.config import Settings
-from factcheck.models import Claim, Evidence
-from factcheck.pipeline import run_verification
-from factcheck.sources import validate_link
+from factcheck.declarations.inputs import validate_link
+from factcheck.storage import catalog, db
+from factcheck.storage.models import Claim, Evidence
+from factcheck.verification.pipeline import run_verification
 from tests.support import DatabaseUnderTest, seed
 
 PAGE = (Path(__file__).resolve().parents[1] / "pages" / "pipeline" / "size.html").read_bytes()
@@ -33,13 +33,13 @@ def _declare(tmp_path: Path, database: DatabaseUnderTest, url: str) -> None:
 def _relink(database: DatabaseUnderTest, options: dict[str, object]) -> None:
     """Unlink and link again with other options: the expression stays the same."""
     with db.session_scope(database.engine) as session:
-        claim = store.get_claim(session=session, key="size")
-        source = store.get_source(session=session, key="size-page")
-        store.unlink_claim(session=session, claim=claim, source=source)
+        claim = catalog.get_claim(session=session, key="size")
+        source = catalog.get_source(session=session, key="size-page")
+        catalog.unlink_claim(session=session, claim=claim, source=source)
         link = validate_link(
             {"source": "size-page", "rule_kind": "css", "rule": "#size", "options": options}
         )
-        store.link_claim(session=session, claim=claim, source=source, link=link)
+        catalog.link_claim(session=session, claim=claim, source=source, link=link)
 
 
 def _rows(database: DatabaseUnderTest) -> list[Evidence]:

@@ -9,9 +9,9 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
-from factcheck import runlock
 from factcheck.config import Settings
 from factcheck.errors import LockHeldError
+from factcheck.storage import runlock
 from tests.support import PG_ADMIN_DSN, DatabaseUnderTest
 
 T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)

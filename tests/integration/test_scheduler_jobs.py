@@ -14,11 +14,12 @@ import pytest
 from pytest_httpserver import HTTPServer
 from sqlmodel import col, select
 
-from factcheck import ledger, runlock, runner, scheduler
 from factcheck.config import Settings
-from factcheck.db import session_scope
 from factcheck.domain import RunStatus, Trigger
-from factcheck.models import Evidence, Run, Source
+from factcheck.storage import runlock, runs
+from factcheck.storage.db import session_scope
+from factcheck.storage.models import Evidence, Run, Source
+from factcheck.verification import nightly, runner
 from tests.integration.scheduling import declare, fast_settings, wait_until
 from tests.support import DatabaseUnderTest
 
@@ -37,14 +38,14 @@ def _record_run(
     database: DatabaseUnderTest, *, trigger: Trigger, started: str, status: RunStatus
 ) -> int:
     with session_scope(database.engine) as session:
-        run = ledger.start_run(session=session, trigger=trigger.value, now=at(started)())
+        run = runs.start_run(session=session, trigger=trigger.value, now=at(started)())
         if status is not RunStatus.RUNNING:
-            ledger.finish_run(session=session, run_id=run.id or 0, status=status, counts={})
+            runs.finish_run(session=session, run_id=run.id or 0, status=status, counts={})
         return run.id or 0
 
 
-def _service(database: DatabaseUnderTest, now: str, **changes: object) -> scheduler.NightlyService:
-    return scheduler.NightlyService(
+def _service(database: DatabaseUnderTest, now: str, **changes: object) -> nightly.NightlyService:
+    return nightly.NightlyService(
         engine=database.engine, settings=fast_settings(database, **changes), now=at(now)
     )
 
@@ -90,15 +91,15 @@ def test_the_stored_job_runs_once_per_night(
     database: DatabaseUnderTest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = [datetime(2026, 3, 2, 2, 0, 3, tzinfo=UTC)]
-    service = scheduler.NightlyService(
+    service = nightly.NightlyService(
         engine=database.engine, settings=fast_settings(database), now=lambda: clock[0]
     )
-    monkeypatch.setattr(scheduler, "_live", service)
-    scheduler.nightly_job()
+    monkeypatch.setattr(nightly, "_live", service)
+    nightly.nightly_job()
     clock[0] += timedelta(seconds=30)  # fired again for the same night (a restart, a retry)
-    scheduler.nightly_job()
+    nightly.nightly_job()
     clock[0] = datetime(2026, 3, 3, 2, 0, 2, tzinfo=UTC)
-    scheduler.nightly_job()
+    nightly.nightly_job()
     runs = _runs(database)
     assert [(r.trigger, r.status, r.started_at.day) for r in runs] == [
         ("schedule", "succeeded", 2),
@@ -117,7 +118,7 @@ def test_nightly_job_does_due_work_and_no_more(
         weekly.recheck_hours = 168
         session.add(weekly)
     now = datetime.now(UTC)
-    service = scheduler.NightlyService(
+    service = nightly.NightlyService(
         engine=database.engine, settings=fast_settings(database), now=lambda: now
     )
     first = service.nightly()
@@ -161,18 +162,18 @@ def test_a_missed_fire_and_a_due_catch_up_make_one_run(
     the grace) and no night was ever served, so both the misfire and the catch-up are due."""
     caplog.set_level(logging.INFO, logger="factcheck")
     settings = Settings(database_url=database.url, schedule_cron="0 * * * *")
-    aps = scheduler.make_scheduler(engine=database.engine, settings=settings)
+    aps = nightly.make_scheduler(engine=database.engine, settings=settings)
     aps.start(paused=True)
-    missed = scheduler.previous_fire_time(
-        scheduler.make_trigger(settings), datetime.now(UTC) - timedelta(seconds=1)
+    missed = nightly.previous_fire_time(
+        nightly.make_trigger(settings), datetime.now(UTC) - timedelta(seconds=1)
     )
-    scheduler.ensure_job(aps, settings=settings).modify(next_run_time=missed)
-    scheduler.stop_scheduler(aps)
+    nightly.ensure_job(aps, settings=settings).modify(next_run_time=missed)
+    nightly.stop_scheduler(aps)
 
     shutdown = threading.Event()
-    started: list[scheduler.Started] = []
+    started: list[nightly.Started] = []
     thread = threading.Thread(
-        target=scheduler.serve,
+        target=nightly.serve,
         kwargs={
             "engine": database.engine,
             "settings": settings,

@@ -20,10 +20,10 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from werkzeug import Request, Response
 
-from factcheck import runlock
 from factcheck.config import Settings
-from factcheck.db import session_scope
-from factcheck.models import Evidence, Run, Source, Verdict
+from factcheck.storage import runlock
+from factcheck.storage.db import session_scope
+from factcheck.storage.models import Evidence, Run, Source, Verdict
 from tests.integration.scheduling import CHILD_ENV, Child, declare, wait_until
 from tests.support import DatabaseUnderTest, run_cli
 

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from factcheck import scheduler
 from factcheck.config import Settings
 from factcheck.errors import ConfigError
+from factcheck.verification import nightly
 from tests.support import DatabaseUnderTest
 
-DAILY = scheduler.make_trigger(Settings())  # 02:00 UTC
+DAILY = nightly.make_trigger(Settings())  # 02:00 UTC
 GRACE = timedelta(hours=6)
 
 
@@ -34,7 +34,7 @@ def test_next_fire_time_of_the_default_schedule(now: str, expected: str) -> None
 
 
 def test_timezone_is_honoured_across_daylight_saving() -> None:
-    trigger = scheduler.make_trigger(
+    trigger = nightly.make_trigger(
         Settings(schedule_cron="30 1 * * *", schedule_timezone="America/New_York")
     )
     assert trigger.get_next_fire_time(None, at("2026-01-15 00:00")) == at("2026-01-15 06:30")
@@ -42,9 +42,9 @@ def test_timezone_is_honoured_across_daylight_saving() -> None:
 
 
 def test_weekly_schedule() -> None:
-    trigger = scheduler.make_trigger(Settings(schedule_cron="0 3 * * mon"))
+    trigger = nightly.make_trigger(Settings(schedule_cron="0 3 * * mon"))
     assert trigger.get_next_fire_time(None, at("2026-03-04 12:00")) == at("2026-03-09 03:00")
-    assert scheduler.previous_fire_time(trigger, at("2026-03-08 12:00")) == at("2026-03-02 03:00")
+    assert nightly.previous_fire_time(trigger, at("2026-03-08 12:00")) == at("2026-03-02 03:00")
 
 
 @pytest.mark.parametrize(
@@ -56,7 +56,7 @@ def test_weekly_schedule() -> None:
     ],
 )
 def test_previous_fire_time(now: str, expected: str) -> None:
-    assert scheduler.previous_fire_time(DAILY, at(now)) == at(expected)
+    assert nightly.previous_fire_time(DAILY, at(now)) == at(expected)
 
 
 @pytest.mark.parametrize(
@@ -74,7 +74,7 @@ def test_previous_fire_time(now: str, expected: str) -> None:
 )
 def test_catch_up_rule(last_success: str | None, now: str, due: bool) -> None:
     last = at(last_success) if last_success else None
-    assert scheduler.catch_up_due(trigger=DAILY, last_success=last, now=at(now), grace=GRACE) is due
+    assert nightly.catch_up_due(trigger=DAILY, last_success=last, now=at(now), grace=GRACE) is due
 
 
 @pytest.mark.parametrize(
@@ -89,7 +89,7 @@ def test_catch_up_rule(last_success: str | None, now: str, due: bool) -> None:
 )
 def test_a_night_is_served_once(last_success: str | None, now: str, served: bool) -> None:
     last = at(last_success) if last_success else None
-    assert scheduler.night_served(trigger=DAILY, last_success=last, now=at(now)) is served
+    assert nightly.night_served(trigger=DAILY, last_success=last, now=at(now)) is served
 
 
 @pytest.mark.parametrize(
@@ -98,14 +98,14 @@ def test_a_night_is_served_once(last_success: str | None, now: str, served: bool
 )
 def test_bad_schedule_settings_are_config_errors(settings: Settings) -> None:
     with pytest.raises(ConfigError, match="FACTCHECK_SCHEDULE_"):
-        scheduler.make_trigger(settings)
+        nightly.make_trigger(settings)
 
 
 # -- the job in the database --------------------------------------------------------------------
 
 
-def _started(database: DatabaseUnderTest, settings: Settings) -> scheduler.BackgroundScheduler:
-    aps = scheduler.make_scheduler(engine=database.engine, settings=settings)
+def _started(database: DatabaseUnderTest, settings: Settings) -> nightly.BackgroundScheduler:
+    aps = nightly.make_scheduler(engine=database.engine, settings=settings)
     aps.start(paused=True)  # nothing fires: the test looks at the stored job only
     return aps
 
@@ -113,29 +113,29 @@ def _started(database: DatabaseUnderTest, settings: Settings) -> scheduler.Backg
 def test_job_added_once_and_a_missed_run_kept_across_restarts(database: DatabaseUnderTest) -> None:
     settings = Settings(database_url=database.url)
     aps = _started(database, settings)
-    job = scheduler.ensure_job(aps, settings=settings)
+    job = nightly.ensure_job(aps, settings=settings)
     assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, 6 * 3600)
     missed = at("2026-03-02 02:00")  # the scheduler goes down before this fire time
     job.modify(next_run_time=missed)
-    scheduler.stop_scheduler(aps)
+    nightly.stop_scheduler(aps)
 
     aps = _started(database, settings)  # the next start, the morning after
     try:
-        job = scheduler.ensure_job(aps, settings=settings)
+        job = nightly.ensure_job(aps, settings=settings)
         assert job.next_run_time == missed  # kept: APScheduler runs it within the grace
-        assert [j.id for j in aps.get_jobs()] == [scheduler.JOB_ID]
+        assert [j.id for j in aps.get_jobs()] == [nightly.JOB_ID]
         # what issue 696 describes: replacing at every start moves the run to the future
         replaced = aps.add_job(
-            scheduler.nightly_job,
-            trigger=scheduler.make_trigger(settings),
-            id=scheduler.JOB_ID,
+            nightly.nightly_job,
+            trigger=nightly.make_trigger(settings),
+            id=nightly.JOB_ID,
             replace_existing=True,
         )
         assert replaced.next_run_time > datetime.now(UTC)
     finally:
-        scheduler.stop_scheduler(aps)
+        nightly.stop_scheduler(aps)
     with database.engine.connect() as conn:
-        count = conn.execute(sa.text(f"SELECT count(*) FROM {scheduler.JOB_TABLE}")).scalar()
+        count = conn.execute(sa.text(f"SELECT count(*) FROM {nightly.JOB_TABLE}")).scalar()
     assert count == 1
 
 
@@ -143,29 +143,29 @@ def test_changed_settings_update_the_stored_job(database: DatabaseUnderTest) -> 
     settings = Settings(database_url=database.url)
     aps = _started(database, settings)
     try:
-        job = scheduler.ensure_job(aps, settings=settings)
+        job = nightly.ensure_job(aps, settings=settings)
         kept = at("2026-03-02 02:00")
         job.modify(next_run_time=kept)
-        job = scheduler.ensure_job(aps, settings=settings.with_overrides(misfire_grace_s=60))
+        job = nightly.ensure_job(aps, settings=settings.with_overrides(misfire_grace_s=60))
         assert job.misfire_grace_time == 60 and job.next_run_time == kept
         later = settings.with_overrides(schedule_cron="30 4 * * *")
-        job = scheduler.ensure_job(aps, settings=later)
+        job = nightly.ensure_job(aps, settings=later)
         assert job.next_run_time is not None and job.next_run_time.time().isoformat() == "04:30:00"
     finally:
-        scheduler.stop_scheduler(aps)
+        nightly.stop_scheduler(aps)
 
 
 def test_status_reads_the_stored_next_run_time(database: DatabaseUnderTest) -> None:
     settings = Settings(database_url=database.url)
-    before = scheduler.schedule_status(
+    before = nightly.schedule_status(
         engine=database.engine, settings=settings, now=lambda: at("2026-03-01 12:00")
     )
     assert not before.job_stored and before.next_run_time == at("2026-03-02 02:00")
     assert before.catch_up_due and before.last_run is None and before.scheduler_holder is None
     aps = _started(database, settings)
     try:
-        scheduler.ensure_job(aps, settings=settings).modify(next_run_time=at("2026-03-05 02:00"))
+        nightly.ensure_job(aps, settings=settings).modify(next_run_time=at("2026-03-05 02:00"))
     finally:
-        scheduler.stop_scheduler(aps)
-    after = scheduler.schedule_status(engine=database.engine, settings=settings)
+        nightly.stop_scheduler(aps)
+    after = nightly.schedule_status(engine=database.engine, settings=settings)
     assert after.job_stored and after.next_run_time == at("2026-03-05 02:00")

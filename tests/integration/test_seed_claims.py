@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from factcheck import db, store
 from factcheck.config import Settings
+from factcheck.declarations.files import read_declarations
 from factcheck.demo import PAGES_DIR, Page, Site, load_pages, point_sources, serve
 from factcheck.domain import RunStatus
-from factcheck.models import Claim
-from factcheck.pipeline import RunSummary, run_verification
-from factcheck.sources import read_declarations
+from factcheck.storage import catalog, db, verdicts
+from factcheck.storage.models import Claim
+from factcheck.verification.pipeline import RunSummary, run_verification
 from tests.support import IN_CI, REPO, SHARED, DatabaseUnderTest, run_cli
 
 CORPUS = SHARED / "corpus"
@@ -111,7 +111,7 @@ def corpus_site() -> Iterator[Site]:
 def _verify_seed(database: DatabaseUnderTest, site: Site) -> RunSummary:
     declared = point_sources(read_declarations([REPO / "sources"]), base_url=site.url)
     with db.session_scope(database.engine) as session:
-        store.apply_declarations(session=session, declared=declared)
+        catalog.apply_declarations(session=session, declared=declared)
     settings = Settings(
         database_url=database.url, user_agent=UA, allow_loopback=True, per_host_delay_s=0.0
     )
@@ -154,7 +154,7 @@ def test_seed_claims_against_the_stored_real_sources(
     # and the verdicts are in the store, as judged
     with db.session_scope(database.engine) as session:
         claims = {c.id or 0: c.key for c in session.exec(select(Claim))}
-        stored = store.latest_verdicts(session=session, claim_ids=list(claims))
+        stored = verdicts.latest_verdicts(session=session, claim_ids=list(claims))
         assert {claims[cid]: v.label for cid, v in stored.items()} == EXPECTED
 
 

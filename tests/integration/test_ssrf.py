@@ -20,8 +20,8 @@ from pytest_httpserver import HTTPServer
 from factcheck.config import Settings
 from factcheck.domain import ErrorCode, SourceFormat
 from factcheck.errors import BlockedAddressError, FetchError
-from factcheck.fetch import Fetcher
-from factcheck.netguard import blocked_reason, resolve_checked
+from factcheck.fetching.fetcher import Fetcher
+from factcheck.fetching.netguard import blocked_reason, resolve_checked
 
 
 @pytest.fixture(autouse=True)

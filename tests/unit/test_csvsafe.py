@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from factcheck import csvsafe
-from factcheck.export import Column, format_row, write_csv
+from factcheck.editorial import csvsafe
+from factcheck.editorial.export import Column, format_row, write_csv
 
 # (what a text column holds, the cell as written); grouped by where such text comes from
 INJECTION_TABLE = [

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from factcheck import jsonpath, snippets, tables
 from factcheck.domain import Hit, Rule, RuleKind, SourceFormat
 from factcheck.errors import ExtractError, ValidationError
-from factcheck.extract import Document, apply_rule, parse_document, validate_rule
+from factcheck.extraction import jsonpath, snippets, tables
+from factcheck.extraction.rules import Document, apply_rule, parse_document, validate_rule
 
 PAGES = Path(__file__).parents[1] / "pages" / "extract"
 CORPUS = Path(__file__).parents[2] / ".." / "shared" / "corpus"

@@ -15,7 +15,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from factcheck import reasons
 from factcheck.domain import (
     Bound,
     ClaimKind,
@@ -29,8 +28,9 @@ from factcheck.domain import (
     Role,
     Stance,
 )
-from factcheck.judge import is_stale, judge
-from factcheck.reasons import parse_dates
+from factcheck.verdicts import reasons
+from factcheck.verdicts.judge import is_stale, judge
+from factcheck.verdicts.reasons import parse_dates
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 FETCHED = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)

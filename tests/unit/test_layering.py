@@ -1,45 +1,46 @@
-"""Imports go one way (../shared/STYLE.md): the pure core never touches the database or the CLI."""
+"""The import contract: packages by stage, and imports go one way (down), never up or sideways.
+
+Each factcheck module belongs to a layer; it may import factcheck modules of lower layers and
+of its own package only. Below storage nothing imports the database toolkits; only the CLI
+imports typer and rich. The checker is run on the real tree and on a planted upward import,
+so that a contract which can no longer fail is noticed.
+"""
 
 from __future__ import annotations
 
 import ast
+import shutil
 from pathlib import Path
+
+import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "factcheck"
 
-# module -> what it may not import (prefixes)
-PURE_CORE = {
-    "errors",
-    "config",
-    "domain",
-    "quantities",
-    "units",
-    "fetch",
-    "netguard",
-    "robots",
-    "charset",
-    "extract",
-    "htmltext",
-    "jsonpath",
-    "tables",
-    "snippets",
-    "judge",
-    "reasons",
-    "sources",
-}
-DATABASE = (
-    "sqlmodel",
-    "sqlalchemy",
-    "alembic",
-    "psycopg",
-    "factcheck.models",
-    "factcheck.db",
-    "factcheck.store",
-    "factcheck.ledger",
-    "factcheck.pipeline",
-    "factcheck.records",
+# Lowest first. Packages on one line are siblings: they may not import each other.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("errors",),
+    ("config", "domain"),
+    ("normalising",),
+    ("fetching", "extraction", "verdicts"),
+    ("declarations",),
+    ("storage",),
+    ("verification",),
+    ("editorial",),
+    ("demo",),
+    ("cli",),
+    ("__main__",),
 )
+DATABASE = ("sqlmodel", "sqlalchemy", "alembic", "psycopg")
 CLI_ONLY = ("typer", "rich", "click")
+STORAGE_LAYER = next(i for i, layer in enumerate(LAYERS) if "storage" in layer)
+
+
+def _layer_of(module: str) -> int:
+    top = module.split(".")[1] if module.startswith("factcheck.") else module
+    for index, layer in enumerate(LAYERS):
+        if top in layer:
+            return index
+    raise AssertionError(f"factcheck.{top} is in no layer: add it to LAYERS")
 
 
 def _imports(path: Path) -> set[str]:
@@ -50,39 +51,65 @@ def _imports(path: Path) -> set[str]:
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
             found.add(node.module)
-            # `from factcheck import store` imports factcheck.store
+            # `from factcheck.storage import db` imports factcheck.storage.db
             found.update(f"{node.module}.{alias.name}" for alias in node.names)
     return found
 
 
-def _modules() -> dict[str, Path]:
-    return {
-        ".".join(path.relative_to(PACKAGE).with_suffix("").parts): path
-        for path in PACKAGE.rglob("*.py")
-    }
-
-
-def test_pure_core_does_not_import_the_database_or_the_cli() -> None:
-    for name, path in _modules().items():
-        if name in PURE_CORE:
-            bad = {i for i in _imports(path) if i.startswith(DATABASE + CLI_ONLY)}
-            assert not bad, f"factcheck/{name}.py imports {sorted(bad)}"
-
-
-def test_only_the_cli_imports_typer_and_rich_and_nothing_imports_the_cli() -> None:
-    for name, path in _modules().items():
-        imports = _imports(path)
-        if name.startswith("cli") or name == "__main__":  # `python -m factcheck` is the CLI
+def violations(package: Path) -> list[str]:
+    """Every import in the tree at `package` that breaks the contract, as readable lines."""
+    found: list[str] = []
+    for path in sorted(package.rglob("*.py")):
+        parts = path.relative_to(package).with_suffix("").parts
+        if parts == ("__init__",):
             continue
-        assert not {i for i in imports if i.startswith(CLI_ONLY)}, (
-            f"factcheck/{name}.py imports the CLI toolkit"
-        )
-        assert not {i for i in imports if i.startswith("factcheck.cli")}, (
-            f"factcheck/{name}.py imports the CLI"
-        )
+        top = parts[0]
+        name = "factcheck." + ".".join(parts)
+        layer = _layer_of(top)
+        seen: set[str] = set()
+        for imported in sorted(_imports(path)):
+            if imported.startswith("factcheck."):
+                other = imported.split(".")[1]
+                if other in seen or other == top:
+                    continue
+                seen.add(other)
+                other_layer = _layer_of(other)
+                if other_layer >= layer:
+                    found.append(f"{name} imports {imported} (layer {layer} -> {other_layer})")
+            elif imported.startswith(DATABASE) and layer < STORAGE_LAYER:
+                found.append(f"{name} imports the database toolkit {imported}")
+            elif imported.startswith(CLI_ONLY) and top not in ("cli", "__main__"):
+                found.append(f"{name} imports the CLI toolkit {imported}")
+    return found
 
 
-def test_fetching_knows_nothing_of_the_database() -> None:
-    for name in ("fetch", "netguard", "robots", "charset"):
-        imports = _imports(PACKAGE / f"{name}.py")
-        assert not {i for i in imports if i.startswith(DATABASE)}, name
+def test_the_tree_keeps_the_import_contract() -> None:
+    assert violations(PACKAGE) == []
+
+
+def test_every_package_says_its_job_in_one_line() -> None:
+    for init in sorted(PACKAGE.glob("*/__init__.py")):
+        doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))
+        assert doc, f"{init.parent.name} has no docstring"
+        assert doc.splitlines()[0].strip(), init.parent.name
+
+
+@pytest.mark.parametrize(
+    ("where", "planted", "expected"),
+    [
+        ("normalising/planted.py", "from factcheck.storage import db\n", "layer 2 -> 5"),
+        ("fetching/planted.py", "from factcheck.extraction import rules\n", "layer 3 -> 3"),
+        ("extraction/planted.py", "import sqlalchemy\n", "database toolkit sqlalchemy"),
+        ("storage/planted.py", "import rich\n", "CLI toolkit rich"),
+        ("verdicts/planted.py", "from factcheck.cli import common\n", "layer 3 -> 9"),
+    ],
+)
+def test_a_planted_bad_import_is_caught(
+    tmp_path: Path, where: str, planted: str, expected: str
+) -> None:
+    copy = tmp_path / "factcheck"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "pages"))
+    (copy / where).write_text(planted, encoding="utf-8")
+    found = violations(copy)
+    assert len(found) == 1, found
+    assert expected in found[0]

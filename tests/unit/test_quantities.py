@@ -12,9 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from factcheck import quantities, units
 from factcheck.domain import Bound, Quantity
-from factcheck.quantities import describe, parse_quantities, parse_quantity, same_unit, to_json
+from factcheck.normalising import quantities, units
+from factcheck.normalising.quantities import (
+    describe,
+    parse_quantities,
+    parse_quantity,
+    same_unit,
+    to_json,
+)
 
 GOLDEN = Path(__file__).with_name("quantities_golden.tsv")
 

@@ -1,0 +1,290 @@
+"""Declared claims and sources: read TOML files and validate every field into frozen inputs.
+
+The same validators serve `factcheck import` (TOML) and `factcheck claim add` (CLI options), so
+a value is accepted or refused for the same reason whichever way it comes in. Errors name the
+file, the entry and the field. Nothing here touches the database.
+
+A file holds `[[source]]` and `[[claim]]` entries; a claim's `[[claim.evidence]]` entries link
+it to sources with an extraction rule. See sources/*.toml for real examples.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from factcheck.declarations.fields import (
+    _fail,
+    _unknown_fields,
+    check_bool,
+    check_choice,
+    check_date,
+    check_decimal,
+    check_int,
+    check_key,
+    check_partial_date,
+    check_tag,
+    check_text,
+    check_url,
+)
+from factcheck.domain import ClaimKind, ClaimStatus, Role, Rule, RuleKind, SourceFormat
+from factcheck.errors import ValidationError
+from factcheck.extraction.rules import validate_rule
+
+# Link options read by normalisation, not by the extraction rule: `unit` is the unit of a bare
+# number the rule extracts (a CSV "value" column, a per-token price in JSON).
+NORMALISE_OPTIONS = ("unit",)
+COMPARISONS = ("approx", "lt", "gt")
+
+
+@dataclass(frozen=True)
+class SourceInput:
+    key: str
+    url: str
+    format: SourceFormat
+    title: str = ""
+    publisher: str = ""
+    recheck_hours: int = 24
+
+
+@dataclass(frozen=True)
+class LinkInput:
+    source_key: str
+    rule: Rule
+    role: Role = Role.VALUE
+    self_published: bool = False
+    authoritative: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ClaimInput:
+    key: str
+    statement: str
+    kind: ClaimKind
+    language: str = "en"
+    statement_en: str = ""
+    speaker: str = ""
+    said_on: date | None = None
+    said_where: str | None = None
+    subject: str = ""
+    property: str = ""
+    inner_kind: ClaimKind | None = None
+    expected_amount: Decimal | None = None
+    expected_amounts: tuple[Decimal, ...] = ()
+    expected_unit: str | None = None
+    expected_pattern: str | None = None
+    expected_date: date | None = None
+    expected_precision: str | None = None
+    comparison: str = "approx"
+    tolerance: Decimal | None = None
+    due_on: date | None = None
+    status: ClaimStatus = ClaimStatus.ACTIVE
+    tags: tuple[str, ...] = ()
+    links: tuple[LinkInput, ...] = ()
+
+
+@dataclass(frozen=True)
+class Declarations:
+    """Everything declared in a set of files, validated and cross-checked."""
+
+    sources: tuple[SourceInput, ...] = ()
+    claims: tuple[ClaimInput, ...] = ()
+    files: tuple[Path, ...] = field(default=())
+
+
+# -- field validators: each raises ValidationError("field 'x': ...") -----------------------
+
+
+# -- entries --------------------------------------------------------------------------------
+
+SOURCE_FIELDS = ("key", "url", "format", "title", "publisher", "recheck_hours")
+LINK_FIELDS = (
+    "source",
+    "rule_kind",
+    "rule",
+    "options",
+    "role",
+    "self_published",
+    "authoritative",
+    "note",
+)
+CLAIM_FIELDS = (
+    "key",
+    "statement",
+    "language",
+    "statement_en",
+    "speaker",
+    "said_on",
+    "said_where",
+    "subject",
+    "property",
+    "kind",
+    "inner_kind",
+    "expected",
+    "unit",
+    "tolerance",
+    "comparison",
+    "due",
+    "status",
+    "tags",
+    "evidence",
+)
+
+
+def rule_fingerprint(kind: str, expression: str, options: Mapping[str, Any]) -> str:
+    """A short stable hash of a link's whole rule (options too): evidence made with another
+    rule is neither reused nor judged as this rule's evidence."""
+    text = json.dumps([kind, expression, options], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def validate_source(data: Mapping[str, Any]) -> SourceInput:
+    _unknown_fields(data, SOURCE_FIELDS)
+    fmt = check_choice(data.get("format", "html"), "format", [f.value for f in SourceFormat])
+    return SourceInput(
+        key=check_key(data.get("key")),
+        url=check_url(data.get("url"), "url", schemes=("http", "https", "file")),
+        format=SourceFormat(fmt),
+        title=check_text(data.get("title"), "title", max_len=300),
+        publisher=check_text(data.get("publisher"), "publisher", max_len=200),
+        recheck_hours=check_int(data.get("recheck_hours", 24), "recheck_hours", minimum=1),
+    )
+
+
+def validate_link(data: Mapping[str, Any], *, fmt: SourceFormat | None = None) -> LinkInput:
+    _unknown_fields(data, LINK_FIELDS)
+    kind = check_choice(data.get("rule_kind"), "rule_kind", [k.value for k in RuleKind])
+    expression = check_text(data.get("rule"), "rule", required=kind != RuleKind.TABLE)
+    options = data.get("options", {})
+    if not isinstance(options, Mapping):
+        raise _fail("options", "expected a table of rule options")
+    options = _plain(options)
+    if "unit" in options:
+        check_text(options["unit"], "options.unit", required=True, max_len=40)
+    rule = Rule(kind=RuleKind(kind), expression=expression, options=options)
+    extraction_only = {k: v for k, v in options.items() if k not in NORMALISE_OPTIONS}
+    try:
+        validate_rule(Rule(kind=rule.kind, expression=expression, options=extraction_only), fmt=fmt)
+    except ValidationError as exc:
+        raise _fail("rule", str(exc)) from None
+    return LinkInput(
+        source_key=check_key(data.get("source"), "source"),
+        rule=rule,
+        role=Role(check_choice(data.get("role", "value"), "role", [r.value for r in Role])),
+        self_published=check_bool(data.get("self_published", False), "self_published"),
+        authoritative=check_bool(data.get("authoritative", False), "authoritative"),
+        note=check_text(data.get("note"), "note"),
+    )
+
+
+def _plain(value: Any) -> Any:
+    """Rule options as JSON-safe values (TOML decimals become strings or ints)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def validate_claim(
+    data: Mapping[str, Any], *, source_formats: Mapping[str, SourceFormat] | None = None
+) -> ClaimInput:
+    """One claim entry; `source_formats` (when known) lets each link's rule be checked."""
+    _unknown_fields(data, CLAIM_FIELDS)
+    key = check_key(data.get("key"))
+    kind = ClaimKind(check_choice(data.get("kind"), "kind", [k.value for k in ClaimKind]))
+    inner: ClaimKind | None = None
+    due: date | None = None
+    if kind is ClaimKind.PREDICTION:
+        inner_choices = [k.value for k in ClaimKind if k is not ClaimKind.PREDICTION]
+        inner = ClaimKind(check_choice(data.get("inner_kind"), "inner_kind", inner_choices))
+        if data.get("due") is None:
+            raise _fail("due", "a prediction needs a due date")
+        due = check_date(data.get("due"), "due")
+    elif data.get("inner_kind") is not None:
+        raise _fail("inner_kind", "only predictions have an inner kind")
+    elif data.get("due") is not None:
+        due = check_date(data.get("due"), "due")
+    expected = _validate_expected(inner or kind, data)
+    said_where = data.get("said_where")
+    tags = data.get("tags", [])
+    if not isinstance(tags, list):
+        raise _fail("tags", "expected a list of tags")
+    links: list[LinkInput] = []
+    for index, entry in enumerate(data.get("evidence", []) or []):
+        if not isinstance(entry, Mapping):
+            raise _fail(f"evidence[{index}]", "expected a table")
+        fmt = (source_formats or {}).get(str(entry.get("source")))
+        try:
+            links.append(validate_link(entry, fmt=fmt))
+        except ValidationError as exc:
+            raise ValidationError(f"evidence[{index}]: {exc}") from None
+    return ClaimInput(
+        key=key,
+        statement=check_text(data.get("statement"), "statement", required=True),
+        kind=kind,
+        language=check_text(data.get("language", "en"), "language", required=True, max_len=16),
+        statement_en=check_text(data.get("statement_en"), "statement_en"),
+        speaker=check_text(data.get("speaker"), "speaker", max_len=200),
+        said_on=check_date(data["said_on"], "said_on") if data.get("said_on") is not None else None,
+        said_where=check_url(said_where, "said_where") if said_where else None,
+        subject=check_text(data.get("subject"), "subject", max_len=200),
+        property=check_text(data.get("property"), "property", max_len=200),
+        inner_kind=inner,
+        due_on=due,
+        status=ClaimStatus(
+            check_choice(data.get("status", "active"), "status", [s.value for s in ClaimStatus])
+        ),
+        tags=tuple(check_tag(t) for t in tags),
+        links=tuple(links),
+        **expected,
+    )
+
+
+def _validate_expected(kind: ClaimKind, data: Mapping[str, Any]) -> dict[str, Any]:
+    value = data.get("expected")
+    out: dict[str, Any] = {}
+    unit = data.get("unit")
+    if unit is not None:
+        out["expected_unit"] = check_text(unit, "unit", max_len=40) or None
+    if data.get("tolerance") is not None:
+        out["tolerance"] = check_decimal(
+            data["tolerance"], "tolerance", minimum=Decimal(0), max_chars=40
+        )
+    comparison = check_choice(data.get("comparison", "approx"), "comparison", COMPARISONS)
+    if comparison != "approx" and kind is not ClaimKind.RATIO:
+        raise _fail("comparison", "only ratio claims compare with lt/gt")
+    out["comparison"] = comparison
+    if kind is ClaimKind.QUANTITY or (kind is ClaimKind.RATIO and comparison == "approx"):
+        if value is None:
+            raise _fail("expected", f"a {kind.value} claim needs an expected amount")
+        out["expected_amount"] = check_decimal(value, "expected")
+    elif kind is ClaimKind.RATIO:
+        if value is not None:
+            out["expected_amount"] = check_decimal(value, "expected")
+    elif kind is ClaimKind.QUANTITY_SET:
+        if not isinstance(value, list) or not value:
+            raise _fail("expected", "a quantity_set claim needs a non-empty list of amounts")
+        out["expected_amounts"] = tuple(check_decimal(v, "expected") for v in value)
+    elif kind is ClaimKind.TEXT:
+        if value is not None:
+            out["expected_pattern"] = check_text(value, "expected")
+    elif kind is ClaimKind.DATE:
+        if value is None:
+            raise _fail("expected", "a date claim needs an expected date")
+        out["expected_date"], out["expected_precision"] = check_partial_date(value, "expected")
+    return out
+
+
+# -- files ----------------------------------------------------------------------------------

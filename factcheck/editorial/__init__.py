@@ -1,0 +1,1 @@
+"""Editors over the machine: overrides, the review queue, history, CSV and ClaimReview."""

@@ -1,0 +1,1 @@
+"""(document, rule) -> hits: parse each page once, run every declared rule on it; pure."""

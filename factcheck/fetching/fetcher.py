@@ -1,0 +1,454 @@
+"""url -> Fetched: one careful GET per source, or a FetchError carrying an ErrorCode value.
+
+Every request has connect/read timeouts, a per-source deadline, a byte cap counted after
+decompression, an honest User-Agent, robots.txt and per-host pacing (robots.py), and the SSRF
+guard with address pinning on every redirect hop (netguard.py). Retries (429/5xx and network
+errors, GET only, backoff with jitter, Retry-After capped) are urllib3's `Retry`, so they happen
+inside one `session.send`; redirects are followed here, hop by hop, so each hop is checked.
+This module knows nothing of the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+from urllib.request import url2pathname
+
+import requests
+from urllib3.exceptions import (
+    DecodeError,
+    IncompleteRead,
+    InvalidHeader,
+    MaxRetryError,
+    ProtocolError,
+    ReadTimeoutError,
+    SSLError,
+)
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
+from urllib3.response import BaseHTTPResponse
+from urllib3.util.retry import Retry
+
+from factcheck.config import Settings
+from factcheck.domain import ErrorCode, Fetched, SourceFormat
+from factcheck.errors import FetchError
+from factcheck.fetching.charset import choose_encoding
+from factcheck.fetching.netguard import PinnedAdapter
+from factcheck.fetching.robots import ROBOTS_MAX_BYTES, HostPacer, RobotsCache
+
+logger = logging.getLogger(__name__)
+
+MAX_REDIRECTS = 10  # hops followed before giving up with redirect_loop
+CHUNK_BYTES = 64 * 1024  # decoded bytes per read: the most a gzip bomb can add before a check
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+HTTP_SCHEMES = ("http", "https")
+
+# The budget of the fetch running on this thread, so urllib3's Retry can honour the deadline
+# between attempts (Retry objects are shared by every thread through the adapter).
+_active = threading.local()
+
+
+@dataclass
+class _Budget:
+    """The per-source deadline; time spent waiting for a host's turn does not count."""
+
+    url: str
+    total_s: float
+    deadline: float
+
+    @classmethod
+    def start(cls, url: str, total_s: float) -> _Budget:
+        return cls(url, total_s, time.monotonic() + total_s)
+
+    def remaining_s(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def check(self) -> None:
+        if self.remaining_s() <= 0:
+            raise self.exceeded()
+
+    def exceeded(self) -> FetchError:
+        return FetchError(
+            ErrorCode.TIMEOUT, f"deadline of {self.total_s:g} s exceeded fetching {self.url}"
+        )
+
+
+class _DeadlineRetry(Retry):
+    """urllib3 Retry that stops when the source's deadline would pass during the next pause,
+    and treats an unparseable Retry-After as absent. `retry_after_max` caps Retry-After."""
+
+    def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
+        try:
+            return super().get_retry_after(response)
+        except InvalidHeader:
+            return None
+
+    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
+        pause = None
+        if self.respect_retry_after_header and response is not None:
+            pause = self.get_retry_after(response)
+        if not pause:
+            pause = self.get_backoff_time()
+        budget: _Budget | None = getattr(_active, "budget", None)
+        if budget is not None and pause >= budget.remaining_s():
+            raise budget.exceeded()
+        if pause > 0:
+            time.sleep(pause)
+
+
+@dataclass(frozen=True)
+class _Reply:
+    status: int
+    headers: dict[str, str]  # lower-case keys
+    body: bytes  # only read for 2xx
+    location: str | None  # set for a redirect
+    retries: int  # attempts urllib3 repeated before this reply
+
+
+class Fetcher:
+    """One per run: one requests.Session, a robots.txt cache per host, per-host politeness.
+
+    Thread-safe: the pipeline calls `fetch` from `settings.workers` threads at once.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        retry = _DeadlineRetry(
+            total=settings.retries,
+            connect=settings.retries,
+            read=settings.retries,
+            status=settings.retries,
+            other=0,
+            redirect=False,  # followed by `_get`, hop by hop, through the SSRF guard
+            allowed_methods=frozenset({"GET", "HEAD"}),
+            status_forcelist=RETRY_STATUSES,
+            backoff_factor=settings.backoff_factor_s,
+            backoff_jitter=settings.backoff_factor_s,
+            # Typed int in urllib3 but compared with float seconds, so a float cap works.
+            retry_after_max=settings.retry_after_cap_s,  # type: ignore[arg-type]
+            respect_retry_after_header=True,
+            raise_on_status=False,  # the last 5xx comes back and becomes http_status below
+        )
+        pool = max(1, settings.workers)
+        session = requests.Session()
+        # Environment proxies (and .netrc) would bypass the pinned address; never use them.
+        session.trust_env = False
+        session.headers["User-Agent"] = settings.user_agent
+        for prefix, https in (("http://", False), ("https://", True)):
+            adapter = PinnedAdapter(
+                allow_loopback=settings.allow_loopback,
+                https=https,
+                pool_connections=pool,
+                pool_maxsize=pool,
+                max_retries=retry,
+            )
+            session.mount(prefix, adapter)
+        self._session = session
+        self._robots = RobotsCache(user_agent=settings.user_agent)
+        self._pacer = HostPacer(
+            concurrency=settings.per_host_concurrency, delay_s=settings.per_host_delay_s
+        )
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._session.close()
+
+    def fetch(
+        self,
+        url: str,
+        *,
+        fmt: SourceFormat,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> Fetched:
+        """GET `url`; conditional when `etag`/`last_modified` are given (a 304 -> not_modified)."""
+        clock = now or _utc_now
+        html = fmt is SourceFormat.HTML
+        cap = self._settings.max_html_bytes if html else self._settings.max_data_bytes
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "file" and self._settings.allow_file_urls:
+            return _read_file(url, fmt=fmt, cap=cap, fetched_at=clock())
+        if scheme not in HTTP_SCHEMES:
+            raise _blocked_scheme(url)
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        budget = _Budget.start(url, self._settings.source_deadline_s)
+        final_url, reply = self._get(url, headers=headers, cap=cap, budget=budget)
+        fetched_at = clock()
+        content_type = reply.headers.get("content-type")
+        if reply.status == 304:
+            return Fetched(
+                url=url,
+                final_url=final_url,
+                status=304,
+                headers=reply.headers,
+                body=b"",
+                sha256=hashlib.sha256(b"").hexdigest(),
+                fetched_at=fetched_at,
+                not_modified=True,
+                etag=_validator(reply.headers.get("etag", etag), MAX_ETAG_CHARS),
+                last_modified=_validator(
+                    reply.headers.get("last-modified", last_modified), MAX_LAST_MODIFIED_CHARS
+                ),
+                content_type=content_type,
+            )
+        if not 200 <= reply.status < 300:
+            after = f" after {reply.retries} retries" if reply.status in RETRY_STATUSES else ""
+            raise FetchError(ErrorCode.HTTP_STATUS, f"HTTP {reply.status} from {final_url}{after}")
+        return Fetched(
+            url=url,
+            final_url=final_url,
+            status=reply.status,
+            headers=reply.headers,
+            body=reply.body,
+            sha256=hashlib.sha256(reply.body).hexdigest(),
+            fetched_at=fetched_at,
+            encoding=choose_encoding(reply.body, content_type=content_type, fmt=fmt),
+            etag=_validator(reply.headers.get("etag"), MAX_ETAG_CHARS),
+            last_modified=_validator(reply.headers.get("last-modified"), MAX_LAST_MODIFIED_CHARS),
+            content_type=content_type,
+        )
+
+    def _get(
+        self,
+        url: str,
+        *,
+        headers: dict[str, str],
+        cap: int,
+        budget: _Budget,
+        for_robots: bool = False,
+    ) -> tuple[str, _Reply]:
+        """Follow redirects ourselves so every hop meets the scheme, robots and address checks."""
+        hop, seen = url, {url}
+        for _ in range(MAX_REDIRECTS + 1):
+            if urlsplit(hop).scheme.lower() not in HTTP_SCHEMES:
+                raise _blocked_scheme(hop)
+            crawl_delay_s = 0.0
+            if self._settings.obey_robots and not for_robots:
+                policy = self._robots.check(
+                    hop, download=lambda robots_url: self._download_robots(robots_url, budget)
+                )
+                crawl_delay_s = policy.crawl_delay_s(self._settings.user_agent)
+            reply = self._exchange(
+                hop,
+                headers=headers,
+                cap=cap,
+                budget=budget,
+                crawl_delay_s=crawl_delay_s,
+                truncate=for_robots,
+            )
+            if reply.location is None:
+                return hop, reply
+            hop = urljoin(hop, reply.location)
+            if hop in seen:
+                raise FetchError(
+                    ErrorCode.REDIRECT_LOOP, f"redirect loop fetching {url}: back to {hop}"
+                )
+            seen.add(hop)
+        raise FetchError(
+            ErrorCode.REDIRECT_LOOP, f"more than {MAX_REDIRECTS} redirects fetching {url}"
+        )
+
+    def _download_robots(self, robots_url: str, budget: _Budget) -> tuple[int, bytes]:
+        _, reply = self._get(
+            robots_url, headers={}, cap=ROBOTS_MAX_BYTES, budget=budget, for_robots=True
+        )
+        return reply.status, reply.body
+
+    def _exchange(
+        self,
+        url: str,
+        *,
+        headers: dict[str, str],
+        cap: int,
+        budget: _Budget,
+        crawl_delay_s: float,
+        truncate: bool,
+    ) -> _Reply:
+        """One GET (urllib3 retries included) inside the host's politeness slot."""
+        host = (urlsplit(url).hostname or "").lower()
+        with self._pacer.slot(host, delay_s=crawl_delay_s) as waited_s:
+            budget.deadline += waited_s
+            budget.check()
+            remaining_s = budget.remaining_s()
+            timeout = (
+                min(self._settings.connect_timeout_s, remaining_s),
+                min(self._settings.read_timeout_s, remaining_s),
+            )
+            request = self._session.prepare_request(requests.Request("GET", url, headers=headers))
+            _active.budget = budget
+            try:
+                response = self._session.send(
+                    request, stream=True, timeout=timeout, allow_redirects=False
+                )
+            except requests.RequestException as exc:
+                raise _send_error(
+                    exc, url=url, timeout=timeout, retries=self._settings.retries
+                ) from exc
+            finally:
+                _active.budget = None
+            with response:
+                reply_headers = {key.lower(): value for key, value in response.headers.items()}
+                raw_retries = getattr(response.raw, "retries", None)
+                retries = len(raw_retries.history) if raw_retries is not None else 0
+                location = reply_headers.get("location")
+                if response.status_code in REDIRECT_STATUSES and location:
+                    return _Reply(response.status_code, reply_headers, b"", location, retries)
+                body = b""
+                if 200 <= response.status_code < 300:
+                    body = _read_body(response, url=url, cap=cap, budget=budget, truncate=truncate)
+                    # the body was read to its end: hand the connection back to the pool for
+                    # the next request to this host (closing it would cost a new TCP/TLS setup)
+                    response.raw.release_conn()
+                return _Reply(response.status_code, reply_headers, body, None, retries)
+
+
+def _read_body(
+    response: requests.Response, *, url: str, cap: int, budget: _Budget, truncate: bool
+) -> bytes:
+    """Stream the body, decoded, stopping one chunk past `cap` (or cutting at it if `truncate`)."""
+    declared = response.headers.get("content-length", "")
+    encoded = response.headers.get("content-encoding", "identity").lower() != "identity"
+    if not truncate and not encoded and declared.isdigit() and int(declared) > cap:
+        raise _too_large(url, cap)
+    parts: list[bytes] = []
+    total = 0
+    try:
+        for chunk in response.raw.stream(CHUNK_BYTES, decode_content=True):
+            parts.append(chunk)
+            total += len(chunk)
+            if total > cap:
+                if truncate:
+                    return b"".join(parts)[:cap]
+                raise _too_large(url, cap)
+            budget.check()
+    except ReadTimeoutError as exc:
+        raise FetchError(ErrorCode.TIMEOUT, f"read timed out after {total} bytes of {url}") from exc
+    except ProtocolError as exc:
+        raise FetchError(ErrorCode.TRUNCATED, _truncation(exc, url=url, total=total)) from exc
+    except DecodeError as exc:
+        raise FetchError(
+            ErrorCode.DECODE_ERROR, f"cannot decompress body of {url}: {_describe(exc)}"
+        ) from exc
+    except SSLError as exc:
+        raise FetchError(ErrorCode.CONNECTION, f"TLS failed reading {url}: {exc}") from exc
+    return b"".join(parts)
+
+
+def _truncation(error: ProtocolError, *, url: str, total: int) -> str:
+    """Say how much of the body arrived; urllib3's IncompleteRead counts bytes on the wire."""
+    short = next((arg for arg in error.args if isinstance(arg, IncompleteRead)), None)
+    if short is not None and isinstance(short.partial, int) and isinstance(short.expected, int):
+        received, expected = short.partial, short.partial + short.expected
+        return f"body of {url} cut off after {received} of {expected} bytes"
+    return f"body of {url} cut off after {total} bytes: {_describe(error)}"
+
+
+def _read_file(url: str, *, fmt: SourceFormat, cap: int, fetched_at: datetime) -> Fetched:
+    """A file:// source (only when settings.allow_file_urls): the same cap and charset rules."""
+    parts = urlsplit(url)
+    if parts.netloc not in ("", "localhost"):
+        raise FetchError(ErrorCode.BLOCKED_SCHEME, f"refused {url}: file URLs must be local")
+    path = Path(url2pathname(parts.path))
+    try:
+        with path.open("rb") as handle:
+            body = handle.read(cap + 1)
+    except OSError as exc:
+        raise FetchError(ErrorCode.CONNECTION, f"cannot read {path}: {exc.strerror}") from exc
+    if len(body) > cap:
+        raise _too_large(url, cap)
+    content_type = mimetypes.guess_type(path.name)[0]
+    return Fetched(
+        url=url,
+        final_url=url,
+        status=200,
+        headers={"content-type": content_type} if content_type else {},
+        body=body,
+        sha256=hashlib.sha256(body).hexdigest(),
+        fetched_at=fetched_at,
+        encoding=choose_encoding(body, content_type=content_type, fmt=fmt),
+        content_type=content_type,
+    )
+
+
+# What a cache validator may be to be kept for the next conditional request. A server's header
+# can be any length; a longer one is dropped (a cut validator would never match again).
+MAX_ETAG_CHARS = 500
+MAX_LAST_MODIFIED_CHARS = 100
+
+
+def _validator(value: str | None, limit: int) -> str | None:
+    return value if value and len(value) <= limit else None
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _blocked_scheme(url: str) -> FetchError:
+    return FetchError(
+        ErrorCode.BLOCKED_SCHEME,
+        f"refused {url}: only http and https are fetched (file:// needs allow_file_urls)",
+    )
+
+
+def _too_large(url: str, cap: int) -> FetchError:
+    return FetchError(ErrorCode.TOO_LARGE, f"body of {url} exceeds the cap of {cap} bytes")
+
+
+def _send_error(
+    exc: requests.RequestException, *, url: str, timeout: tuple[float, float], retries: int
+) -> FetchError:
+    """Map what `session.send` raised to an ErrorCode; urllib3 wraps the cause in MaxRetryError."""
+    cause: Any = exc.args[0] if exc.args else exc
+    gave_up = isinstance(cause, MaxRetryError)
+    if gave_up:
+        cause = cause.reason
+    after = f" after {retries} retries" if gave_up else ""
+    if isinstance(exc, requests.Timeout) or isinstance(cause, Urllib3Timeout | TimeoutError):
+        return FetchError(
+            ErrorCode.TIMEOUT,
+            f"timed out fetching {url} (connect {timeout[0]:g} s, read {timeout[1]:g} s){after}",
+        )
+    if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.InvalidSchema):
+        return FetchError(ErrorCode.CONNECTION, f"cannot fetch invalid URL {url}: {exc}")
+    return FetchError(ErrorCode.CONNECTION, f"cannot fetch {url}: {_describe(cause)}{after}")
+
+
+def _describe(error: BaseException) -> str:
+    """The innermost OS-level reason ("Connection reset by peer"), else the error itself."""
+    pending: list[object] = [error]
+    seen: set[int] = set()
+    while pending:
+        item = pending.pop(0)
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, OSError) and item.strerror:
+            return item.strerror
+        pending.extend((*item.args, item.__cause__, item.__context__))
+    return str(error) or type(error).__name__

@@ -1,0 +1,1 @@
+"""Text -> exact quantities: figures, units and bounds in English and Chinese; pure."""

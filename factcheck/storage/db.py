@@ -1,0 +1,174 @@
+"""Engines, sessions and in-process migrations.
+
+`make_engine` is the one place a connection is configured: SQLite gets WAL,
+`synchronous=NORMAL`, a busy timeout and enforced foreign keys on every connection.
+Nothing connects at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlmodel import Session
+
+from factcheck.errors import ConfigError, DatabaseError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+log = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+# The migration scripts are the package `factcheck.migrations` (the repository's top-level
+# `migrations/`, mapped into the package by pyproject.toml), so that a wheel carries them.
+MIGRATIONS_PACKAGE = "factcheck.migrations"
+
+
+def migrations_dir() -> Path:
+    """The folder of the migration scripts, wherever factcheck is installed."""
+    from importlib.resources import files
+
+    try:
+        path = Path(str(files(MIGRATIONS_PACKAGE)))
+    except ModuleNotFoundError:
+        path = None
+    if path is None or not (path / "env.py").is_file():
+        raise ConfigError(f"the migrations ({MIGRATIONS_PACKAGE}) are missing from this install")
+    return path
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for other backends and in-memory databases."""
+    parsed = make_url(url)
+    if (
+        parsed.get_backend_name() != "sqlite"
+        or not parsed.database
+        or parsed.database == ":memory:"
+    ):
+        return None
+    return Path(parsed.database)
+
+
+def _set_sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_engine(url: str, *, must_exist: bool = True) -> Engine:
+    """An engine for `url`. With `must_exist`, a missing SQLite file is an error, not a new file."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(f"not a database URL: {url!r}") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        path = sqlite_path(url)
+        if path is not None:
+            if must_exist and not path.exists():
+                raise DatabaseError(f"no database at {path}: run `factcheck init` first")
+            if not path.parent.exists():
+                raise DatabaseError(f"cannot create a database in {path.parent}: no such directory")
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+        sa.event.listen(engine, "connect", _set_sqlite_pragmas)
+        return engine
+    if backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return sa.create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    raise ConfigError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back if it raises."""
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"database error: {_first_line(exc)}") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+
+
+# Alembic is imported where it is used: every CLI command starts faster without it.
+
+
+def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
+    return heads[0]
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"cannot reach the database: {_first_line(exc)}") from exc
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Run the migrations in-process on `engine`, in one transaction where the backend allows."""
+    from alembic import command
+
+    _run_alembic(engine, lambda cfg: command.upgrade(cfg, revision))
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    from alembic import command
+
+    _run_alembic(engine, lambda cfg: command.downgrade(cfg, revision))
+
+
+def _run_alembic(engine: Engine, action: object) -> None:
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            action(cfg)  # type: ignore[operator]
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"migration failed: {_first_line(exc)}") from exc
+
+
+def check_at_head(engine: Engine) -> None:
+    """Refuse to work on a database whose schema is not the code's."""
+    current = current_revision(engine)
+    head = head_revision()
+    if current is None:
+        raise DatabaseError("the database has no factcheck schema: run `factcheck init`")
+    if current != head:
+        raise DatabaseError(
+            f"the database schema is at {current}, the code expects {head}: "
+            "run `factcheck db upgrade`"
+        )

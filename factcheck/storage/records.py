@@ -1,0 +1,227 @@
+"""Conversions between stored rows, validated inputs, domain values and plain dicts.
+
+Kept apart from the queries so that `store` says what is read and written, and this says what
+it looks like: the JSON of read commands, the TOML-shaped entry that `claim edit` revalidates,
+and the `ClaimSpec` the judge sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from factcheck.declarations.inputs import ClaimInput, LinkInput, SourceInput
+from factcheck.domain import Bound, ClaimKind, ClaimSpec, ExpectedValue, Hit, Quantity
+from factcheck.storage.models import Claim, ClaimSource, Source, Verdict
+
+
+def canonical(number: Decimal) -> str:
+    """Decimal text without exponent or trailing zeros: Decimal("8E+9") -> "8000000000"."""
+    text = format(number.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def _dec(text: str | None) -> Decimal | None:
+    return Decimal(text) if text is not None else None
+
+
+def claim_columns(spec: ClaimInput) -> dict[str, Any]:
+    """The Claim columns a validated input sets (everything but ids, tags and timestamps)."""
+    return {
+        "key": spec.key,
+        "statement": spec.statement,
+        "language": spec.language,
+        "statement_en": spec.statement_en,
+        "speaker": spec.speaker,
+        "said_on": spec.said_on,
+        "said_where": spec.said_where,
+        "subject": spec.subject,
+        "property": spec.property,
+        "kind": spec.kind.value,
+        "inner_kind": spec.inner_kind.value if spec.inner_kind else None,
+        "expected_amount": canonical(spec.expected_amount)
+        if spec.expected_amount is not None
+        else None,
+        "expected_amounts": [canonical(a) for a in spec.expected_amounts] or None,
+        "expected_unit": spec.expected_unit,
+        "expected_pattern": spec.expected_pattern,
+        "expected_date": spec.expected_date,
+        "expected_precision": spec.expected_precision,
+        "comparison": spec.comparison,
+        "tolerance": canonical(spec.tolerance) if spec.tolerance is not None else None,
+        "due_on": spec.due_on,
+        "status": spec.status.value,
+    }
+
+
+def source_columns(spec: SourceInput) -> dict[str, Any]:
+    return {
+        "key": spec.key,
+        "url": spec.url,
+        "format": spec.format.value,
+        "title": spec.title,
+        "publisher": spec.publisher,
+        "recheck_hours": spec.recheck_hours,
+    }
+
+
+def link_columns(link: LinkInput) -> dict[str, Any]:
+    return {
+        "rule_kind": link.rule.kind.value,
+        "rule": link.rule.expression,
+        "rule_options": dict(link.rule.options),
+        "role": link.role.value,
+        "self_published": link.self_published,
+        "authoritative": link.authoritative,
+        "note": link.note,
+    }
+
+
+def expected_entry(claim: Claim) -> Any:
+    """The claim's expected value as it would be written in a TOML entry."""
+    kind = ClaimKind(claim.inner_kind or claim.kind)
+    if kind is ClaimKind.QUANTITY_SET:
+        return list(claim.expected_amounts or [])
+    if kind is ClaimKind.DATE and claim.expected_date is not None:
+        text = claim.expected_date.isoformat()
+        return {"year": text[:4], "month": text[:7]}.get(claim.expected_precision or "day", text)
+    if kind is ClaimKind.TEXT:
+        return claim.expected_pattern
+    return claim.expected_amount
+
+
+def claim_entry(claim: Claim, tags: Sequence[str]) -> dict[str, Any]:
+    """A claim as a TOML-shaped mapping (what `validate_claim` accepts), links left out."""
+    entry: dict[str, Any] = {
+        "key": claim.key,
+        "statement": claim.statement,
+        "language": claim.language,
+        "statement_en": claim.statement_en,
+        "speaker": claim.speaker,
+        "said_on": claim.said_on,
+        "said_where": claim.said_where,
+        "subject": claim.subject,
+        "property": claim.property,
+        "kind": claim.kind,
+        "inner_kind": claim.inner_kind,
+        "expected": expected_entry(claim),
+        "unit": claim.expected_unit,
+        "tolerance": claim.tolerance,
+        "comparison": claim.comparison,
+        "due": claim.due_on,
+        "status": claim.status,
+        "tags": list(tags),
+    }
+    return {k: v for k, v in entry.items() if v is not None}
+
+
+def claim_spec(claim: Claim) -> ClaimSpec:
+    """The claim as the judge sees it."""
+    return ClaimSpec(
+        key=claim.key,
+        kind=ClaimKind(claim.kind),
+        expected=ExpectedValue(
+            amount=_dec(claim.expected_amount),
+            amounts=tuple(Decimal(a) for a in claim.expected_amounts or []),
+            unit=claim.expected_unit,
+            pattern=claim.expected_pattern,
+            when=claim.expected_date,
+            precision=claim.expected_precision,
+            comparison=claim.comparison,
+        ),
+        subject=claim.subject,
+        property=claim.property,
+        tolerance=_dec(claim.tolerance),
+        due=claim.due_on,
+        inner_kind=ClaimKind(claim.inner_kind) if claim.inner_kind else None,
+        statement=claim.statement,
+        statement_en=claim.statement_en,
+    )
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return canonical(value)
+    return value
+
+
+def claim_record(claim: Claim, tags: Sequence[str], latest: Verdict | None) -> dict[str, Any]:
+    record = {k: jsonable(v) for k, v in claim.model_dump().items()}
+    record["tags"] = list(tags)
+    record["latest_verdict"] = verdict_record(latest) if latest is not None else None
+    return record
+
+
+def source_record(source: Source) -> dict[str, Any]:
+    return {k: jsonable(v) for k, v in source.model_dump().items()}
+
+
+def link_record(link: ClaimSource, source: Source) -> dict[str, Any]:
+    record = {k: jsonable(v) for k, v in link.model_dump().items()}
+    record["source_key"] = source.key
+    record["source_url"] = source.url
+    return record
+
+
+def verdict_record(verdict: Verdict) -> dict[str, Any]:
+    return {k: jsonable(v) for k, v in verdict.model_dump().items()}
+
+
+# -- hits as stored JSON ----------------------------------------------------------------------
+
+
+def quantity_json(q: Quantity | None) -> dict[str, Any] | None:
+    if q is None:
+        return None
+    return {
+        "amount": canonical(q.amount),
+        "unit": q.unit,
+        "bound": q.bound.value,
+        "lower": canonical(q.lower) if q.lower is not None else None,
+        "upper": canonical(q.upper) if q.upper is not None else None,
+        "text": q.text,
+    }
+
+
+def quantity_from_json(data: dict[str, Any] | None) -> Quantity | None:
+    if not data:
+        return None
+    return Quantity(
+        amount=Decimal(data["amount"]),
+        unit=data.get("unit"),
+        bound=Bound(data.get("bound", "exact")),
+        lower=Decimal(data["lower"]) if data.get("lower") is not None else None,
+        upper=Decimal(data["upper"]) if data.get("upper") is not None else None,
+        text=data.get("text", ""),
+    )
+
+
+def hit_json(hit: Hit, quantity: Quantity | None) -> dict[str, Any]:
+    return {
+        "raw": hit.raw,
+        "excerpt": hit.excerpt,
+        "location": hit.location,
+        "key": hit.key,
+        "value": canonical(hit.value) if hit.value is not None else None,
+        "quantity": quantity_json(quantity),
+    }
+
+
+def hits_from_json(
+    rows: Sequence[dict[str, Any]],
+) -> tuple[tuple[Hit, ...], tuple[Quantity | None, ...]]:
+    hits = tuple(
+        Hit(
+            raw=r.get("raw", ""),
+            excerpt=r.get("excerpt", ""),
+            location=r.get("location", ""),
+            key=r.get("key"),
+            value=Decimal(r["value"]) if r.get("value") is not None else None,
+        )
+        for r in rows
+    )
+    return hits, tuple(quantity_from_json(r.get("quantity")) for r in rows)

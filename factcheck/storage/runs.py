@@ -1,0 +1,277 @@
+"""The verification record: runs, snapshots and evidence, written and read back.
+
+Evidence and verdicts are appended, never edited, with one exception made inside the run that
+wrote them: the stance of this run's evidence rows is filled in when the run judges the claim
+(it depends on the other sources of the claim, which are processed in parallel).
+
+An unchanged source (304, or the same SHA-256) gets small evidence rows that point at the row
+whose extraction they reuse (`reused_from_id`), so an unchanged night costs little space.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from factcheck.domain import Hit, Quantity, RunStatus
+from factcheck.storage.models import Evidence, Run, Snapshot, Source, utcnow
+from factcheck.storage.records import hits_from_json
+
+SNAPSHOT_COMPRESSION_LEVEL = 6
+
+
+# -- runs ---------------------------------------------------------------------------------------
+
+
+def start_run(*, session: Session, trigger: str, now: datetime | None = None) -> Run:
+    stamp = now or utcnow()
+    run = Run(trigger=trigger, status=RunStatus.RUNNING.value, started_at=stamp, heartbeat_at=stamp)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def finish_run(
+    *,
+    session: Session,
+    run_id: int,
+    status: RunStatus,
+    counts: dict[str, int],
+    note: str = "",
+    now: datetime | None = None,
+) -> Run:
+    run = session.get(Run, run_id)
+    assert run is not None
+    run.status = status.value
+    run.finished_at = now or utcnow()
+    run.heartbeat_at = run.finished_at
+    run.claims_count = counts.get("claims", 0)
+    run.sources_count = counts.get("sources", 0)
+    run.errors_count = counts.get("errors", 0)
+    run.changes_count = counts.get("changes", 0)
+    run.note = note
+    session.add(run)
+    return run
+
+
+def sources_done_in_run(*, session: Session, run_id: int) -> set[int]:
+    """The sources a run already recorded: a resumed run skips them."""
+    query = select(Evidence.source_id).where(Evidence.run_id == run_id).distinct()
+    return set(session.exec(query))
+
+
+def source_done_in_run(*, session: Session, run_id: int, source_id: int) -> bool:
+    """True when this run already recorded this source: the (run, source) unit is idempotent."""
+    query = select(Evidence.id).where(Evidence.run_id == run_id, Evidence.source_id == source_id)
+    return session.exec(query.limit(1)).first() is not None
+
+
+# -- snapshots and evidence ---------------------------------------------------------------------
+
+
+def store_snapshot(*, session: Session, sha256: str, body: bytes, content_type: str | None) -> None:
+    """Keep a body once, however many evidence rows and runs point at it."""
+    values = {
+        "sha256": sha256,
+        "body": zlib.compress(body, SNAPSHOT_COMPRESSION_LEVEL),
+        "content_type": (content_type or "")[:200] or None,
+        "size": len(body),
+        "created_at": utcnow(),
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Snapshot).values(**values).on_conflict_do_nothing(index_elements=["sha256"])
+    session.execute(statement)
+
+
+def snapshot_body(*, session: Session, sha256: str) -> bytes | None:
+    snap = session.get(Snapshot, sha256)
+    return zlib.decompress(snap.body) if snap is not None else None
+
+
+def update_fetch_state(
+    *,
+    session: Session,
+    source_id: int,
+    etag: str | None,
+    last_modified: str | None,
+    sha256: str | None,
+    fetched_at: datetime,
+) -> None:
+    values: dict[str, Any] = {
+        "etag": etag,
+        "last_modified": last_modified,
+        "last_fetched_at": fetched_at,
+    }
+    if sha256 is not None:
+        values["last_sha256"] = sha256
+    session.connection().execute(
+        sa.update(Source.__table__).where(Source.__table__.c.id == source_id).values(**values)  # type: ignore[attr-defined]
+    )
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """Where a link's last extraction is kept, and what it was made with and from."""
+
+    evidence_id: int
+    rule_fingerprint: str | None
+    snapshot_sha256: str | None
+
+
+def original_extractions(
+    *, session: Session, source_ids: Iterable[int]
+) -> dict[tuple[int, int, str], Extraction]:
+    """For each (source, claim, role): the newest good evidence that holds an extraction.
+
+    One query for the whole plan, reading only the columns that decide whether to reuse.
+    """
+    ids = list(source_ids)
+    if not ids:
+        return {}
+    table = Evidence.__table__  # type: ignore[attr-defined]
+    newest = (
+        sa.select(sa.func.max(table.c.id))
+        .where(
+            table.c.source_id.in_(ids),
+            table.c.error_code.is_(None),
+            table.c.reused_from_id.is_(None),
+        )
+        .group_by(table.c.source_id, table.c.claim_id, table.c.role)
+    )
+    query = sa.select(
+        table.c.id,
+        table.c.source_id,
+        table.c.claim_id,
+        table.c.role,
+        table.c.rule_fingerprint,
+        table.c.snapshot_sha256,
+    ).where(table.c.id.in_(newest.scalar_subquery()))
+    return {
+        (r.source_id, r.claim_id, r.role): Extraction(r.id, r.rule_fingerprint, r.snapshot_sha256)
+        for r in session.connection().execute(query)
+    }
+
+
+@dataclass(frozen=True)
+class StoredEvidence:
+    """The freshest good evidence of one (claim, source, role), with its extraction resolved."""
+
+    row: Evidence
+    hits: tuple[Hit, ...]
+    quantities: tuple[Quantity | None, ...]
+
+
+def freshest_evidence(
+    *, session: Session, claim_ids: Iterable[int]
+) -> dict[int, dict[tuple[int, str], StoredEvidence]]:
+    """Per claim, per (source, role): the newest evidence without an error."""
+    ids = list(claim_ids)
+    result: dict[int, dict[tuple[int, str], StoredEvidence]] = {i: {} for i in ids}
+    if not ids:
+        return result
+    newest = (
+        select(sa.func.max(Evidence.id))
+        .where(col(Evidence.claim_id).in_(ids), col(Evidence.error_code).is_(None))
+        .group_by(col(Evidence.claim_id), col(Evidence.source_id), col(Evidence.role))
+    )
+    rows = list(
+        session.exec(select(Evidence).where(col(Evidence.id).in_(newest.scalar_subquery())))
+    )
+    originals_ids = {r.reused_from_id for r in rows if r.reused_from_id is not None}
+    originals = {}
+    if originals_ids:
+        query = select(Evidence).where(col(Evidence.id).in_(originals_ids))
+        originals = {r.id: r for r in session.exec(query)}
+    for row in rows:
+        source_row = originals.get(row.reused_from_id, row) if row.reused_from_id else row
+        hits, quantities = hits_from_json(source_row.hits or [])
+        result[row.claim_id][(row.source_id, row.role)] = StoredEvidence(row, hits, quantities)
+    return result
+
+
+def run_errors(*, session: Session, run_id: int, claim_ids: Iterable[int]) -> list[Evidence]:
+    query = select(Evidence).where(
+        Evidence.run_id == run_id,
+        col(Evidence.claim_id).in_(list(claim_ids)),
+        col(Evidence.error_code).is_not(None),
+    )
+    return list(session.exec(query))
+
+
+def set_stances(*, session: Session, run_id: int, stances: dict[int, str]) -> None:
+    """Fill in the stance of this run's evidence rows, once their claims are judged.
+
+    One Core executemany: an ORM update per row would be checked against every Evidence object
+    in the session (quadratic in the number of claims).
+    """
+    table = Evidence.__table__  # type: ignore[attr-defined]
+    statement = (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("evidence_id"), table.c.run_id == run_id)
+        .values(stance=sa.bindparam("new_stance"))
+    )
+    params = [{"evidence_id": i, "new_stance": stance} for i, stance in stances.items()]
+    session.connection().execute(statement, params)
+
+
+def insert_evidence(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Append evidence rows in one executemany (the hot path of a run)."""
+    if rows:
+        session.connection().execute(sa.insert(Evidence.__table__), list(rows))  # type: ignore[attr-defined]
+
+
+def recent_runs(*, session: Session, limit: int = 20) -> list[Run]:
+    return list(session.exec(select(Run).order_by(col(Run.id).desc()).limit(limit)))
+
+
+def interrupt_running_runs(*, session: Session, now: datetime | None = None) -> list[int]:
+    """Mark every run still `running` as interrupted; call only while holding the run lock.
+
+    Every writer of runs holds the run lock, so a run found running by the lock's holder was
+    left behind by a process that stopped without recording its end (kill -9, power loss).
+    """
+    stamp = now or utcnow()
+    rows = list(session.exec(select(Run).where(Run.status == RunStatus.RUNNING.value)))
+    for run in rows:
+        run.status = RunStatus.INTERRUPTED.value
+        run.finished_at = stamp
+        run.note = (run.note + " " if run.note else "") + "left running by a stopped process"
+        session.add(run)
+    return [run.id for run in rows if run.id is not None]
+
+
+def end_unfinished_run(
+    *, session: Session, run_id: int, status: RunStatus, note: str, now: datetime | None = None
+) -> None:
+    """Record how a run ended when the pipeline could not (it raised); a finished run is kept."""
+    session.execute(
+        sa.update(Run)
+        .where(col(Run.id) == run_id, col(Run.status) == RunStatus.RUNNING.value)
+        .values(status=status.value, finished_at=now or utcnow(), note=note[:2000])
+    )
+
+
+def touch_run(*, session: Session, run_id: int, now: datetime | None = None) -> None:
+    session.execute(
+        sa.update(Run).where(col(Run.id) == run_id).values(heartbeat_at=now or utcnow())
+    )
+
+
+def last_run(
+    *, session: Session, triggers: Sequence[str] = (), status: str | None = None
+) -> Run | None:
+    """The newest run, optionally of the given triggers and status."""
+    query = select(Run)
+    if triggers:
+        query = query.where(col(Run.trigger).in_(list(triggers)))
+    if status is not None:
+        query = query.where(Run.status == status)
+    return session.exec(query.order_by(col(Run.started_at).desc(), col(Run.id).desc())).first()

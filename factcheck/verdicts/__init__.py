@@ -1,0 +1,1 @@
+"""(claim, evidence, now) -> Judgement: the pure judge and its per-kind readings."""

@@ -1,0 +1,1 @@
+"""A run: plan it, fetch -> extract -> normalise per source, judge, record; nightly."""

@@ -1,0 +1,397 @@
+"""The nightly run: APScheduler 3 with its job kept in our database, catch-up, one scheduler.
+
+The job has a fixed id and is added only when absent. Adding it with `replace_existing=True` at
+every start would recompute its next run from now and silently drop a run missed while the
+scheduler was down (apscheduler issue 696). Its options: `coalesce` (several missed fire times
+make one run), `max_instances=1`, and `misfire_grace_time` (a missed fire still runs at start
+when it is at most that late).
+
+A night is *served* by a successful schedule or catch-up run that started at or after its fire
+time. Beyond APScheduler's grace, the catch-up rule takes over: on start, when the night after
+the last served one is more than the grace late (the last success is older than one period plus
+the grace), exactly one catch-up run starts at once. Both the nightly job and the catch-up check
+inside the run lock that their night is not served yet, so they never both run for one night.
+
+APScheduler pickles jobs into its table, so the stored job names a module-level function,
+`nightly_job`, which finds this process's live service.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.job import Job
+from apscheduler.jobstores.base import ConflictingIdError
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from factcheck.config import Settings
+from factcheck.domain import RunStatus, Trigger
+from factcheck.errors import ConfigError, DatabaseError, FactcheckError, LockHeldError
+from factcheck.storage import runlock, runs
+from factcheck.storage.db import session_scope
+from factcheck.storage.models import Run, utcnow
+from factcheck.verification import runner
+
+log = logging.getLogger(__name__)
+
+JOB_ID = "factcheck-nightly"
+JOB_TABLE = "apscheduler_jobs"  # left out of Alembic's drift check (migrations/env.py)
+NIGHTLY_TRIGGERS = (Trigger.SCHEDULE.value, Trigger.CATCH_UP.value)
+FIRE_TOLERANCE = timedelta(seconds=1)  # a job called a hair early still serves its own night
+MAX_LOOKBACK = timedelta(days=800)  # the longest gap a cron expression can leave (leap days)
+
+Clock = Callable[[], datetime]
+
+
+# -- the rules (pure) ---------------------------------------------------------------------------
+
+
+def make_trigger(settings: Settings) -> CronTrigger:
+    try:
+        zone = ZoneInfo(settings.schedule_timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"FACTCHECK_SCHEDULE_TIMEZONE: unknown time zone {settings.schedule_timezone!r}"
+        ) from None
+    try:
+        return CronTrigger.from_crontab(settings.schedule_cron, timezone=zone)
+    except ValueError as exc:
+        raise ConfigError(f"FACTCHECK_SCHEDULE_CRON {settings.schedule_cron!r}: {exc}") from None
+
+
+def previous_fire_time(trigger: CronTrigger, at: datetime) -> datetime | None:
+    """The latest fire time at or before `at`: the night a run starting at `at` serves."""
+    window = timedelta(minutes=1)
+    while window <= MAX_LOOKBACK:
+        fire = trigger.get_next_fire_time(None, at - window)
+        if fire is not None and fire <= at:
+            while (following := trigger.get_next_fire_time(fire, fire)) is not None:
+                if following > at:
+                    break
+                fire = following
+            return fire
+        window *= 2
+    return None
+
+
+def catch_up_due(
+    *, trigger: CronTrigger, last_success: datetime | None, now: datetime, grace: timedelta
+) -> bool:
+    """The night after the last served one is more than `grace` late (or none was served).
+
+    Equivalently: the last success is older than one period plus the grace, the period being
+    measured between fire times, so that the rule meets APScheduler's own misfire cut-off
+    exactly: a night is run either by APScheduler (within the grace) or by the catch-up.
+    """
+    if last_success is None:
+        return True
+    served = previous_fire_time(trigger, last_success) or last_success
+    following = trigger.get_next_fire_time(served, served)
+    return following is not None and now - following > grace
+
+
+def night_served(*, trigger: CronTrigger, last_success: datetime | None, now: datetime) -> bool:
+    """A successful nightly run started at or after the fire time a job firing now serves."""
+    fire = previous_fire_time(trigger, now + FIRE_TOLERANCE)
+    return fire is not None and last_success is not None and last_success >= fire
+
+
+# -- the service --------------------------------------------------------------------------------
+
+
+class NightlyService:
+    """The job bodies: the nightly run and the catch-up, each through the run lock."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        settings: Settings,
+        now: Clock = utcnow,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.engine, self.settings, self.now, self.sleep = engine, settings, now, sleep
+        self.trigger = make_trigger(settings)
+        self.grace = timedelta(seconds=settings.misfire_grace_s)
+        self.stopping = threading.Event()
+        self._runs: set[threading.Event] = set()
+        self._guard = threading.Lock()
+
+    def last_success(self) -> datetime | None:
+        with session_scope(self.engine) as session:
+            run = runs.last_run(
+                session=session, triggers=NIGHTLY_TRIGGERS, status=RunStatus.SUCCEEDED.value
+            )
+            return run.started_at if run else None
+
+    def catch_up_due(self) -> bool:
+        return catch_up_due(
+            trigger=self.trigger, last_success=self.last_success(), now=self.now(), grace=self.grace
+        )
+
+    def nightly(self) -> runner.RunReport | None:
+        """The scheduled job: one run, unless this night is already served."""
+        return self._run(
+            Trigger.SCHEDULE,
+            lambda: (
+                not night_served(
+                    trigger=self.trigger, last_success=self.last_success(), now=self.now()
+                )
+            ),
+        )
+
+    def catch_up(self) -> runner.RunReport | None:
+        """The run at start after a missed night; checked again under the lock."""
+        return self._run(Trigger.CATCH_UP, self.catch_up_due)
+
+    def stop(self) -> None:
+        """Stop: runs in progress finish their current sources and are recorded interrupted."""
+        self.stopping.set()
+        with self._guard:
+            for event in self._runs:
+                event.set()
+
+    def _run(self, trigger: Trigger, wanted: Callable[[], bool]) -> runner.RunReport | None:
+        stop = threading.Event()
+        with self._guard:
+            if self.stopping.is_set():
+                return None
+            self._runs.add(stop)
+        try:
+            with runlock.hold(
+                engine=self.engine,
+                settings=self.settings,
+                name=runlock.RUN_LOCK,
+                wait=True,
+                stop=stop,
+                on_wait=lambda why: log.info("%s run waits: %s", trigger.value, why),
+                on_lost=stop.set,
+            ) as lease:
+                if not wanted():
+                    log.info("%s run skipped: this night is already served", trigger.value)
+                    return None
+                return runner.execute(
+                    engine=self.engine,
+                    settings=self.settings,
+                    lease=lease,
+                    trigger=trigger,
+                    stop=stop,
+                    now=self.now,
+                    sleep=self.sleep,
+                )
+        except LockHeldError as exc:  # stopped while waiting
+            log.info("%s run not started: %s", trigger.value, exc)
+        except FactcheckError as exc:
+            log.error("%s run failed: %s", trigger.value, exc)
+        finally:
+            with self._guard:
+                self._runs.discard(stop)
+        return None
+
+
+_live: NightlyService | None = None  # the service of this process, for the stored job
+
+
+def nightly_job() -> None:
+    """What the stored job calls (by name: APScheduler keeps it pickled in the database)."""
+    if _live is None:
+        log.error("the nightly job fired, but no scheduler service is live in this process")
+        return
+    _live.nightly()
+
+
+def ensure_job(scheduler: BackgroundScheduler, *, settings: Settings) -> Job:
+    """Add the nightly job only when absent; keep a stored job's next run time.
+
+    A changed cron or time zone reschedules the job (from now: the operator asked for a new
+    schedule); other options are updated in place.
+    """
+    trigger = make_trigger(settings)
+    options = {
+        "coalesce": True,
+        "max_instances": 1,
+        "misfire_grace_time": settings.misfire_grace_s,
+    }
+    job = scheduler.get_job(JOB_ID, jobstore="default")
+    if job is None:
+        try:
+            return scheduler.add_job(
+                nightly_job,
+                trigger=trigger,
+                id=JOB_ID,
+                name="nightly verification",
+                jobstore="default",
+                replace_existing=False,
+                **options,
+            )
+        except ConflictingIdError:  # added in between by someone else
+            job = scheduler.get_job(JOB_ID, jobstore="default")
+            assert job is not None
+    if repr(job.trigger) != repr(trigger):
+        log.info("schedule changed from %s to %s", job.trigger, trigger)
+        scheduler.reschedule_job(JOB_ID, jobstore="default", trigger=trigger)
+    changed = {k: v for k, v in options.items() if getattr(job, k) != v}
+    if changed:
+        scheduler.modify_job(JOB_ID, jobstore="default", **changed)
+    stored = scheduler.get_job(JOB_ID, jobstore="default")  # the changes are made on a copy
+    assert stored is not None
+    return stored
+
+
+def make_scheduler(*, engine: Engine, settings: Settings) -> BackgroundScheduler:
+    return BackgroundScheduler(
+        jobstores={
+            "default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE),
+            "local": MemoryJobStore(),  # the catch-up: this start only, never persisted
+        },
+        executors={"default": ThreadPoolExecutor(2)},
+        timezone=make_trigger(settings).timezone,
+    )
+
+
+def stop_scheduler(aps: BackgroundScheduler, *, wait: bool = True) -> None:
+    """Shut down without touching the stored job.
+
+    APScheduler 3's `shutdown` wakes its loop once more with the executors already closed; a job
+    due at that moment is then consumed (its next run time moves on) but never runs. Pausing and
+    detaching the job stores first leaves the stored job as it was, for the next start.
+    """
+    aps.pause()
+    for alias in ("default", "local"):
+        aps.remove_jobstore(alias, shutdown=False)
+    aps.shutdown(wait=wait)
+
+
+@dataclass(frozen=True)
+class Started:
+    next_run_time: datetime | None
+    catch_up: bool
+    interrupted_runs: tuple[int, ...]
+
+
+def serve(
+    *,
+    engine: Engine,
+    settings: Settings,
+    shutdown: threading.Event,
+    on_started: Callable[[Started], None] | None = None,
+) -> None:
+    """Run the scheduler until `shutdown` is set (SIGTERM/SIGINT at the edge).
+
+    Holds the scheduler lock throughout: a second scheduler gets LockHeldError at once, and
+    a scheduler that loses the lock (a SQLite lease taken over after a long stall) stops and
+    raises it too.
+    """
+    global _live
+    lost = threading.Event()
+
+    def on_lost() -> None:
+        lost.set()
+        shutdown.set()
+
+    with runlock.hold(
+        engine=engine, settings=settings, name=runlock.SCHEDULER_LOCK, on_lost=on_lost
+    ):
+        service = NightlyService(engine=engine, settings=settings)
+        scheduler = make_scheduler(engine=engine, settings=settings)
+        _live = service
+        scheduler.start(paused=True)
+        try:
+            job = ensure_job(scheduler, settings=settings)
+            orphans = runner.interrupt_orphans(engine=engine, settings=settings)
+            catch_up = service.catch_up_due()
+            if catch_up:
+                scheduler.add_job(
+                    service.catch_up, id="catch-up", jobstore="local", misfire_grace_time=None
+                )
+            scheduler.resume()
+            log.info("scheduler started; next nightly run at %s", job.next_run_time)
+            if on_started is not None:
+                on_started(Started(job.next_run_time, catch_up, tuple(orphans)))
+            while not shutdown.wait(1.0):
+                pass
+            service.stop()
+            log.info("scheduler stopping: a run in progress ends after its current sources")
+        finally:
+            service.stop()
+            stop_scheduler(scheduler)
+            _live = None
+    if lost.is_set():
+        raise LockHeldError("lost the scheduler lock (another scheduler took it over): stopped")
+
+
+# -- status -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScheduleStatus:
+    cron: str
+    timezone: str
+    next_run_time: datetime | None
+    job_stored: bool  # False: no scheduler has started on this database yet
+    last_run: Run | None
+    last_nightly_success: datetime | None
+    catch_up_due: bool  # a scheduler starting now would run a catch-up
+    scheduler_holder: runlock.Holder | None
+    run_holder: runlock.Holder | None
+
+
+def stored_next_run_time(engine: Engine) -> tuple[bool, datetime | None]:
+    """(job stored?, its next run time) read straight from APScheduler's table."""
+    try:
+        if not sa.inspect(engine).has_table(JOB_TABLE):
+            return False, None
+        with engine.connect() as conn:
+            row = conn.execute(
+                sa.text(f"SELECT next_run_time FROM {JOB_TABLE} WHERE id = :id"), {"id": JOB_ID}
+            ).first()
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"cannot read the job store: {exc}") from exc
+    if row is None:
+        return False, None
+    stamp = row[0]
+    return True, datetime.fromtimestamp(stamp, UTC) if stamp is not None else None
+
+
+def schedule_status(*, engine: Engine, settings: Settings, now: Clock = utcnow) -> ScheduleStatus:
+    trigger = make_trigger(settings)
+    stored, next_run = stored_next_run_time(engine)
+    if not stored:
+        next_run = trigger.get_next_fire_time(None, now())
+    with session_scope(engine) as session:
+        last = runs.last_run(session=session)
+        success = runs.last_run(
+            session=session, triggers=NIGHTLY_TRIGGERS, status=RunStatus.SUCCEEDED.value
+        )
+    last_success = success.started_at if success else None
+    return ScheduleStatus(
+        cron=settings.schedule_cron,
+        timezone=settings.schedule_timezone,
+        next_run_time=next_run.astimezone(UTC) if next_run else None,
+        job_stored=stored,
+        last_run=last,
+        last_nightly_success=last_success,
+        catch_up_due=catch_up_due(
+            trigger=trigger,
+            last_success=last_success,
+            now=now(),
+            grace=timedelta(seconds=settings.misfire_grace_s),
+        ),
+        scheduler_holder=runlock.current_holder(
+            engine=engine, name=runlock.SCHEDULER_LOCK, now=now
+        ),
+        run_holder=runlock.current_holder(engine=engine, name=runlock.RUN_LOCK, now=now),
+    )

@@ -1,0 +1,233 @@
+"""Verdict-flip notices: what changed in a run, told to the log and to the operator's webhook.
+
+A flip is a system verdict whose label differs from the previous system verdict of the same
+claim. A claim's first verdict is not a flip, nor is a new verdict row with the same label
+(its confidence or figures moved): editors want to hear when a claim's standing changed, not
+when a page changed.
+
+The webhook gets one JSON POST per run that flipped something, retried with backoff on network
+errors, 429 and 5xx; each attempt is recorded in `webhookdelivery`. The URL is operator
+configuration, not a source, so it is posted to as configured (no SSRF guard), with a timeout
+and redirects not followed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+import requests
+import sqlalchemy as sa
+from requests.exceptions import InvalidSchema, InvalidURL, MissingSchema
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col
+
+from factcheck.config import Settings
+from factcheck.domain import SetBy
+from factcheck.storage.db import session_scope
+from factcheck.storage.models import Claim, Run, Verdict, WebhookDelivery, utcnow
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_ATTEMPTS = 5  # one POST and up to four retries
+WEBHOOK_BACKOFF_S = 2.0  # waits 2, 4, 8, 16 s between attempts
+WEBHOOK_TIMEOUT_S = (5.0, 15.0)  # connect, read
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+EVENT = "factcheck.verdicts_changed"
+
+
+@dataclass(frozen=True)
+class Flip:
+    claim: str
+    previous_label: str
+    label: str
+    reason: str
+    run_id: int | None
+    verdict_id: int
+    at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self), "at": self.at.isoformat()}
+
+
+def flips(
+    *, session: Session, since: datetime | None = None, run_id: int | None = None
+) -> list[Flip]:
+    """System verdicts whose label differs from the claim's previous system verdict."""
+    ordered = (
+        sa.select(
+            col(Verdict.id).label("id"),
+            col(Verdict.claim_id).label("claim_id"),
+            col(Verdict.run_id).label("run_id"),
+            col(Verdict.label).label("label"),
+            col(Verdict.reason).label("reason"),
+            col(Verdict.created_at).label("created_at"),
+            sa.func.lag(Verdict.label)
+            .over(partition_by=col(Verdict.claim_id), order_by=col(Verdict.id))
+            .label("previous"),
+        )
+        .where(col(Verdict.set_by) == SetBy.SYSTEM.value)
+        .subquery()
+    )
+    query = (
+        sa.select(ordered, col(Claim.key))
+        .join(Claim, col(Claim.id) == ordered.c.claim_id)
+        .where(ordered.c.previous.is_not(None), ordered.c.previous != ordered.c.label)
+        .order_by(ordered.c.id)
+    )
+    if since is not None:
+        query = query.where(ordered.c.created_at >= since)
+    if run_id is not None:
+        query = query.where(ordered.c.run_id == run_id)
+    return [
+        Flip(
+            claim=row.key,
+            previous_label=row.previous,
+            label=row.label,
+            reason=row.reason,
+            run_id=row.run_id,
+            verdict_id=row.id,
+            at=row.created_at,
+        )
+        for row in session.execute(query)
+    ]
+
+
+def payload(run: Run, changes: list[Flip]) -> dict[str, Any]:
+    return {
+        "event": EVENT,
+        "run": {
+            "id": run.id,
+            "trigger": run.trigger,
+            "status": run.status,
+            "started_at": run.started_at.isoformat(),
+            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        },
+        "count": len(changes),
+        "changes": [
+            {
+                "claim": f.claim,
+                "from": f.previous_label,
+                "to": f.label,
+                "reason": f.reason,
+                "verdict_id": f.verdict_id,
+                "at": f.at.isoformat(),
+            }
+            for f in changes
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What a run told: its flips, and how the webhook delivery went (None: not sent)."""
+
+    flips: list[Flip]
+    delivery_status: str | None = None
+    delivery_attempts: int = 0
+
+
+def announce(
+    *,
+    engine: Engine,
+    settings: Settings,
+    run_id: int,
+    attempts: int = WEBHOOK_ATTEMPTS,
+    backoff_s: float = WEBHOOK_BACKOFF_S,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Notice:
+    """Log the run's flips and POST them to the webhook; nothing at all when nothing flipped."""
+    with session_scope(engine) as session:
+        changes = flips(session=session, run_id=run_id)
+        run = session.get(Run, run_id)
+        if not changes or run is None:
+            return Notice(flips=changes)
+        for f in changes:
+            log.info(
+                "verdict changed: %s %s -> %s: %s", f.claim, f.previous_label, f.label, f.reason
+            )
+        if not settings.webhook_url:
+            return Notice(flips=changes)
+        delivery = WebhookDelivery(
+            run_id=run_id, url=settings.webhook_url[:2000], payload=payload(run, changes)
+        )
+        session.add(delivery)
+        session.flush()
+    done = deliver(
+        engine=engine,
+        settings=settings,
+        delivery=delivery,
+        attempts=attempts,
+        backoff_s=backoff_s,
+        sleep=sleep,
+    )
+    return Notice(flips=changes, delivery_status=done.status, delivery_attempts=done.attempts)
+
+
+def deliver(
+    *,
+    engine: Engine,
+    settings: Settings,
+    delivery: WebhookDelivery,
+    attempts: int = WEBHOOK_ATTEMPTS,
+    backoff_s: float = WEBHOOK_BACKOFF_S,
+    sleep: Callable[[float], None] = time.sleep,
+) -> WebhookDelivery:
+    """POST the payload until it is accepted, a permanent error, or `attempts` are spent.
+
+    Every attempt is recorded before the next wait, so a process killed mid-way leaves an
+    honest row behind.
+    """
+    headers = {
+        "User-Agent": settings.user_agent,
+        "X-Factcheck-Delivery": str(delivery.id),  # the same on retries: receivers can dedupe
+    }
+    with requests.Session() as http:
+        for attempt in range(1, attempts + 1):
+            error, retry = _post(http, delivery, headers)
+            delivery.attempts = attempt
+            delivery.last_error = error
+            if error is None:
+                delivery.status, delivery.delivered_at = "delivered", utcnow()
+            elif not retry or attempt == attempts:
+                delivery.status = "failed"
+            _save(engine, delivery)
+            if delivery.status != "pending":
+                break
+            sleep(backoff_s * 2 ** (attempt - 1))
+    if delivery.status == "delivered":
+        log.info("webhook delivered for run %s after %d attempt(s)", delivery.run_id, attempt)
+    else:
+        log.error("webhook for run %s failed: %s", delivery.run_id, delivery.last_error)
+    return delivery
+
+
+def _post(
+    http: requests.Session, delivery: WebhookDelivery, headers: dict[str, str]
+) -> tuple[str | None, bool]:
+    """(error or None, whether to try again)."""
+    try:
+        response = http.post(
+            delivery.url,
+            json=delivery.payload,
+            headers=headers,
+            timeout=WEBHOOK_TIMEOUT_S,
+            allow_redirects=False,
+        )
+    except (InvalidURL, InvalidSchema, MissingSchema) as exc:  # a typo will not heal
+        return f"{type(exc).__name__}: {exc}"[:2000], False
+    except requests.RequestException as exc:
+        return f"{type(exc).__name__}: {exc}"[:2000], True
+    with response:
+        if 200 <= response.status_code < 300:
+            return None, False
+        return f"HTTP {response.status_code}", response.status_code in RETRY_STATUSES
+
+
+def _save(engine: Engine, delivery: WebhookDelivery) -> None:
+    with session_scope(engine) as session:
+        session.merge(delivery)

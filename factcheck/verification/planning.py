@@ -1,0 +1,165 @@
+"""Planning a run: which sources are due, how each link is extracted, which claims to judge.
+
+Reads the store, touches no network. A source is due when its recheck interval has passed,
+when it serves a prediction on or after its due date, or when forced; a link's last extraction
+is reusable only when the same rule made it from the body the source last returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from factcheck.declarations.inputs import NORMALISE_OPTIONS, rule_fingerprint
+from factcheck.domain import (
+    ClaimKind,
+    Rule,
+    RuleKind,
+    SourceFormat,
+)
+from factcheck.storage import catalog, runs
+from factcheck.storage.models import Claim, ClaimSource, Source
+
+NUMERIC_KINDS = {ClaimKind.QUANTITY, ClaimKind.QUANTITY_SET, ClaimKind.RATIO}
+
+
+@dataclass(frozen=True)
+class LinkPlan:
+    claim_id: int
+    claim_key: str
+    role: str
+    rule: Rule  # extraction options only
+    fingerprint: str  # the whole rule's (sources.rule_fingerprint)
+    unit: str | None  # the unit of bare numbers, declared on the link
+    numeric: bool  # the claim compares numbers: split hits into quantities
+    previous_id: int | None  # the evidence row holding this link's last extraction
+
+
+@dataclass(frozen=True)
+class SourcePlan:
+    source_id: int
+    key: str
+    url: str
+    fmt: SourceFormat
+    etag: str | None
+    last_modified: str | None
+    last_sha256: str | None
+    links: tuple[LinkPlan, ...]
+
+    @property
+    def reusable(self) -> bool:
+        """Every link has an extraction to reuse, so a 304 or same body needs no parse."""
+        return bool(self.links) and all(link.previous_id is not None for link in self.links)
+
+
+@dataclass(frozen=True)
+class Plan:
+    sources: tuple[SourcePlan, ...]
+    claim_ids: tuple[int, ...]
+
+
+def _is_due(source: Source, *, now: datetime) -> bool:
+    if source.last_fetched_at is None:
+        return True
+    return now - source.last_fetched_at >= timedelta(hours=source.recheck_hours) - timedelta(
+        minutes=5
+    )
+
+
+def plan_run(
+    *, session: Session, claim_keys: Sequence[str] = (), force: bool = False, now: datetime
+) -> Plan:
+    """Which sources to fetch and which claims to judge.
+
+    Named claims force their sources. Otherwise a source is due when its recheck interval has
+    passed, or when it serves a prediction on or after its due date; `force` fetches all.
+    """
+    if claim_keys:
+        claims = [catalog.get_claim(session=session, key=k) for k in dict.fromkeys(claim_keys)]
+    else:
+        claims = list(
+            session.exec(select(Claim).where(Claim.status == "active").order_by(col(Claim.id)))
+        )
+    by_id = {c.id: c for c in claims if c.id is not None}
+    rows = session.exec(
+        select(ClaimSource, Source)
+        .join(Source, col(Source.id) == ClaimSource.source_id)
+        .where(col(ClaimSource.claim_id).in_(list(by_id)))
+        .order_by(col(Source.id), col(ClaimSource.id))
+    ).all()
+    grouped: dict[int, tuple[Source, list[ClaimSource]]] = {}
+    for link, source in rows:
+        grouped.setdefault(source.id or 0, (source, []))[1].append(link)
+    today = now.date()
+    due = {
+        source_id: links
+        for source_id, (source, links) in grouped.items()
+        if force
+        or claim_keys
+        or any(_prediction_due(by_id[link.claim_id], today) for link in links)
+        or _is_due(source, now=now)
+    }
+    previous = runs.original_extractions(session=session, source_ids=due)
+    plans = []
+    for source_id, (source, links) in grouped.items():
+        if source_id not in due:
+            continue
+        plans.append(
+            SourcePlan(
+                source_id=source_id,
+                key=source.key,
+                url=source.url,
+                fmt=SourceFormat(source.format),
+                etag=source.etag,
+                last_modified=source.last_modified,
+                last_sha256=source.last_sha256,
+                links=tuple(
+                    _link_plan(link, by_id[link.claim_id], previous, source.last_sha256)
+                    for link in links
+                ),
+            )
+        )
+    return Plan(sources=tuple(plans), claim_ids=tuple(by_id))
+
+
+def _prediction_due(claim: Claim, today: date) -> bool:
+    return (
+        claim.kind == ClaimKind.PREDICTION.value
+        and claim.due_on is not None
+        and claim.due_on <= today
+    )
+
+
+def _link_plan(
+    link: ClaimSource,
+    claim: Claim,
+    previous: dict[tuple[int, int, str], runs.Extraction],
+    source_sha256: str | None,
+) -> LinkPlan:
+    """How to extract one link; its last extraction is reusable only if it was made from the
+    body the source last returned with the same rule (a rule that stopped matching on a newer
+    body must not come back as good evidence when that body is seen again)."""
+    options = dict(link.rule_options or {})
+    unit = options.get("unit")
+    rule_options = {k: v for k, v in options.items() if k not in NORMALISE_OPTIONS}
+    kind = ClaimKind(claim.inner_kind or claim.kind)
+    fingerprint = rule_fingerprint(link.rule_kind, link.rule, options)
+    earlier = previous.get((link.source_id, link.claim_id, link.role))
+    same_rule = (
+        earlier is not None
+        and earlier.rule_fingerprint == fingerprint
+        and earlier.snapshot_sha256 == source_sha256
+    )
+    return LinkPlan(
+        claim_id=link.claim_id,
+        claim_key=claim.key,
+        role=link.role,
+        rule=Rule(kind=RuleKind(link.rule_kind), expression=link.rule, options=rule_options),
+        fingerprint=fingerprint,
+        unit=str(unit) if unit else None,
+        numeric=kind in NUMERIC_KINDS,
+        previous_id=earlier.evidence_id if same_rule and earlier is not None else None,
+    )

@@ -1,0 +1,165 @@
+"""One recorded verification run, whoever starts it: under the run lock, then its notices.
+
+Every path that writes a run (`factcheck verify`, `schedule run-now`, the nightly job and the
+catch-up) comes through here, so at most one run writes at a time across processes, and a run
+found `running` by the lock's holder can only have been left by a process that stopped: it is
+marked interrupted before anything else happens. A new run then starts; the sources the
+interrupted run already recorded are not due again (their recheck interval restarted), so
+nothing is fetched or stored twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+
+from sqlalchemy.engine import Engine
+
+from factcheck.config import Settings
+from factcheck.domain import RunStatus, Trigger
+from factcheck.errors import LockHeldError
+from factcheck.storage import catalog, runlock, runs
+from factcheck.storage.db import session_scope
+from factcheck.storage.models import utcnow
+from factcheck.verification import notices, pipeline, source_unit
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunReport:
+    summary: pipeline.RunSummary
+    notice: notices.Notice
+    interrupted_runs: tuple[int, ...] = ()  # runs found left running, now marked interrupted
+
+
+def interrupt_orphans(*, engine: Engine, settings: Settings) -> list[int]:
+    """Mark runs left running as interrupted, if no run is in progress now (else: later)."""
+    try:
+        with (
+            runlock.hold(engine=engine, settings=settings, name=runlock.RUN_LOCK),
+            session_scope(engine) as session,
+        ):
+            found = runs.interrupt_running_runs(session=session)
+    except LockHeldError:
+        return []
+    if found:
+        log.warning("run(s) %s were left running by a stopped process: marked interrupted", found)
+    return found
+
+
+def execute(
+    *,
+    engine: Engine,
+    settings: Settings,
+    lease: runlock.Lease,
+    trigger: Trigger,
+    claim_keys: Sequence[str] = (),
+    force: bool = False,
+    stop: threading.Event | None = None,
+    on_planned: Callable[[pipeline.Plan], None] | None = None,
+    on_source: Callable[[source_unit.SourceResult], None] | None = None,
+    now: Callable[[], datetime] = utcnow,
+    sleep: Callable[[float], None] = time.sleep,
+    lost: threading.Event | None = None,
+) -> RunReport:
+    """Run verification while holding `lease` (the run lock), record it, announce its flips."""
+    with session_scope(engine) as session:
+        for key in claim_keys:  # an unknown key fails here, before anything is written
+            catalog.get_claim(session=session, key=key)
+        orphans = runs.interrupt_running_runs(session=session, now=now())
+        run = runs.start_run(session=session, trigger=trigger.value, now=now())
+    assert run.id is not None
+    if orphans:
+        log.warning("run(s) %s were left running by a stopped process: marked interrupted", orphans)
+    log.info("run %s (%s) started", run.id, trigger.value)
+    beat = partial(_touch, engine, run.id)
+    lease.beats.append(beat)
+    try:
+        summary = pipeline.run_verification(
+            engine=engine,
+            settings=settings,
+            claim_keys=claim_keys,
+            force=force,
+            trigger=trigger,
+            run_id=run.id,
+            on_planned=on_planned,
+            on_source=on_source,
+            stop=stop,
+            lost=lost,
+            now=now,
+        )
+    except BaseException as exc:
+        status = RunStatus.INTERRUPTED if isinstance(exc, KeyboardInterrupt) else RunStatus.FAILED
+        with session_scope(engine) as session:
+            note = f"{type(exc).__name__}: {exc}"
+            runs.end_unfinished_run(
+                session=session, run_id=run.id, status=status, note=note, now=now()
+            )
+        log.error("run %s %s: %s", run.id, status.value, exc)
+        raise
+    finally:
+        lease.beats.remove(beat)
+    notice = notices.announce(engine=engine, settings=settings, run_id=run.id, sleep=sleep)
+    return RunReport(summary=summary, notice=notice, interrupted_runs=tuple(orphans))
+
+
+def _touch(engine: Engine, run_id: int) -> None:
+    with session_scope(engine) as session:
+        runs.touch_run(session=session, run_id=run_id)
+
+
+def run_locked(
+    *,
+    engine: Engine,
+    settings: Settings,
+    trigger: Trigger,
+    claim_keys: Sequence[str] = (),
+    force: bool = False,
+    wait: bool = False,
+    stop: threading.Event | None = None,
+    on_wait: Callable[[str], None] | None = None,
+    on_planned: Callable[[pipeline.Plan], None] | None = None,
+    on_source: Callable[[source_unit.SourceResult], None] | None = None,
+    now: Callable[[], datetime] = utcnow,
+    sleep: Callable[[float], None] = time.sleep,
+) -> RunReport:
+    """Take the run lock (or wait for it, or raise LockHeldError), then `execute`.
+
+    Losing the lock mid-run (a SQLite lease taken over after a long stall) stops the run.
+    """
+    stop = stop or threading.Event()
+    lost = threading.Event()
+
+    def on_lost() -> None:
+        lost.set()
+        stop.set()
+
+    with runlock.hold(
+        engine=engine,
+        settings=settings,
+        name=runlock.RUN_LOCK,
+        wait=wait,
+        stop=stop,
+        on_wait=on_wait,
+        on_lost=on_lost,
+    ) as lease:
+        return execute(
+            engine=engine,
+            settings=settings,
+            lease=lease,
+            trigger=trigger,
+            claim_keys=claim_keys,
+            force=force,
+            stop=stop,
+            on_planned=on_planned,
+            on_source=on_source,
+            now=now,
+            sleep=sleep,
+            lost=lost,
+        )

@@ -1,0 +1,1 @@
+"""The Alembic migrations, shipped inside the package so that a wheel can create a database."""
