@@ -31,7 +31,7 @@ from factcheck.domain import (
     Quantity,
     Role,
 )
-from factcheck.errors import DatabaseError, ExtractError, FetchError
+from factcheck.errors import DatabaseError, ExtractError, FactcheckError, FetchError
 from factcheck.extraction.rules import Document, apply_rule, parse_document
 from factcheck.fetching.fetcher import Fetcher
 from factcheck.normalising.quantities import parse_quantities
@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 MESSAGE_CHARS = 500  # an error message is one line, this long at most
+UNRECORDABLE = "this source's data could not be recorded"
 
 
 # -- the fault boundary -------------------------------------------------------------------------
@@ -218,26 +219,33 @@ def record_unit(
         if not refused_value(exc):
             raise
         cause = exc.__cause__ if isinstance(exc, DatabaseError) and exc.__cause__ else exc
-        log.error("source %s: the database refused its data: %s", result.plan.key, one_line(cause))
+        log.error(
+            "source %s: could not be recorded: %s", result.plan.key, one_line(cause), exc_info=True
+        )
         refused = failed_result(
             result.plan,
             code=ErrorCode.INTERNAL_ERROR.value,
-            message=f"the database refused this source's data: {one_line(cause)}",
+            message=f"{UNRECORDABLE}: {one_line(cause)}",
         )
         return _record_once(engine=engine, run_id=run_id, result=refused, now=now)
 
 
 def refused_value(exc: BaseException) -> bool:
-    """The database (or its driver) refused a value, rather than being unreachable or full."""
-    cause = exc.__cause__ if isinstance(exc, DatabaseError) else exc
-    if isinstance(cause, sa_exc.DataError | sa_exc.IntegrityError):
-        return True  # out of range, too long, NUL in text, a constraint
-    if isinstance(cause, sa_exc.DBAPIError):
-        return False  # operational: connection lost, disk full, locked
-    if isinstance(cause, sa_exc.StatementError):
-        return True  # a value that failed to bind before reaching the database
-    # raised by the driver while binding (sqlite3: OverflowError, UnicodeEncodeError)
-    return isinstance(cause, ValueError | TypeError | OverflowError)
+    """Recording failed because of this source's data, not because the database is gone.
+
+    Refused: a value the database or its driver would not take (out of range, too long, NUL in
+    text, a constraint, a value that failed to bind), or our own code choking on the source's
+    data. Not refused: connection lost, disk full, database locked, whatever else the database
+    itself says (an operational DBAPI error).
+    """
+    if isinstance(exc, DatabaseError):
+        cause = exc.__cause__
+        if isinstance(cause, sa_exc.DataError | sa_exc.IntegrityError):
+            return True
+        # a value that failed to bind before reaching the database (not a DBAPI error)
+        return isinstance(cause, sa_exc.StatementError) and not isinstance(cause, sa_exc.DBAPIError)
+    # sqlite3 raises OverflowError or UnicodeEncodeError unwrapped while binding
+    return not isinstance(exc, sa_exc.SQLAlchemyError | FactcheckError)
 
 
 def _record_once(

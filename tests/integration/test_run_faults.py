@@ -250,7 +250,7 @@ def test_a_value_the_database_refuses_is_recorded_as_an_error_row(
     recorded = record_unit(engine=database.engine, run_id=run_id, result=odd, now=utcnow())
     assert recorded.error_code == ErrorCode.INTERNAL_ERROR
     assert recorded.error_message is not None
-    assert recorded.error_message.startswith("the database refused this source's data: ")
+    assert recorded.error_message.startswith("this source's data could not be recorded: ")
     # the rolled-back transaction left nothing behind: the next source records normally
     fine = _result_of(database, "fine")
     assert record_unit(engine=database.engine, run_id=run_id, result=fine, now=utcnow()) == fine
@@ -279,7 +279,8 @@ def test_text_with_a_nul_character_does_not_fail_the_run(
     ((_, code, message),) = found["nul"]
     if database.backend == "postgresql":  # text columns cannot hold NUL
         assert code == ErrorCode.INTERNAL_ERROR and message is not None
-        assert "the database refused" in message
+        assert message.startswith("this source's data could not be recorded: ")
+        assert "NUL" in message
     else:  # SQLite stores it as it is
         assert code is None
     assert len(_verdict_claims(database)) == 2
@@ -297,6 +298,7 @@ def test_refused_values_are_told_apart_from_a_database_that_is_gone() -> None:
     full = sa_exc.OperationalError("INSERT", {}, Exception("database or disk is full"))
     assert refused_value(wrapped(data))
     assert refused_value(OverflowError("Python int too large to convert to SQLite INTEGER"))
+    assert refused_value(KeyError("our code choked on the source's data"))
     assert not refused_value(wrapped(gone))
     assert not refused_value(wrapped(full))
 
