@@ -79,6 +79,8 @@ class ErrorCode(StrEnum):
     PARSE_ERROR = "parse_error"
     RULE_NO_MATCH = "rule_no_match"
     NO_QUANTITY = "no_quantity"
+    INTERNAL_ERROR = "internal_error"  # the source made our code raise something unexpected
+    INTERRUPTED = "interrupted"  # the run stopped (SIGTERM) while the source was in flight
 
 
 class Trigger(StrEnum):

@@ -43,7 +43,7 @@ def stop_on_signals(stop: threading.Event) -> Iterator[None]:
     def handler(signum: int, _frame: FrameType | None) -> None:
         stop.set()
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        say(f"{signal.Signals(signum).name}: stopping after the sources in progress")
+        say(f"{signal.Signals(signum).name}: stopping; sources in flight are recorded interrupted")
 
     previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
@@ -64,7 +64,8 @@ def _log_runs() -> None:
 def schedule(ctx: typer.Context) -> None:
     """Run the nightly scheduler in the foreground until SIGTERM or SIGINT (for systemd).
 
-    Exits 5 at once when another scheduler runs on the same database.
+    Exits 5 at once when another scheduler runs on the same database, 130 when the signal
+    interrupted a run in progress (its sources in flight are recorded as interrupted).
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -83,10 +84,12 @@ def schedule(ctx: typer.Context) -> None:
         )
 
     with stop_on_signals(shutdown):
-        nightly.serve(
+        interrupted = nightly.serve(
             engine=engine, settings=app_state.settings, shutdown=shutdown, on_started=started
         )
     say("scheduler stopped")
+    if interrupted:  # a run was cut short: say so to systemd and to whoever sent the signal
+        raise typer.Exit(EXIT_INTERRUPTED)
 
 
 @schedule_app.command("status")

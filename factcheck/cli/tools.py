@@ -13,13 +13,14 @@ from rich.table import Table
 from factcheck.cli.common import JSON_OPTION, out, parse_options, print_json, state, transaction
 from factcheck.declarations.fields import check_url
 from factcheck.declarations.inputs import NORMALISE_OPTIONS, validate_link
-from factcheck.domain import Rule, RuleKind, SourceFormat
+from factcheck.domain import Fetched, Hit, Quantity, Rule, RuleKind, SourceFormat
+from factcheck.errors import ExtractError
 from factcheck.extraction.rules import apply_rule, parse_document
 from factcheck.fetching.fetcher import Fetcher
 from factcheck.normalising.quantities import describe, parse_quantities, to_json
 from factcheck.storage import catalog
 from factcheck.storage.records import hit_json
-from factcheck.verification.source_unit import normalise
+from factcheck.verification.source_unit import Fault, contain, normalise
 
 rule_app = typer.Typer(
     help="Extraction rules: try one against a source, writing nothing.", no_args_is_help=True
@@ -89,12 +90,21 @@ def rule_test(
         expression=link.rule.expression,
         options={k: v for k, v in options.items() if k not in NORMALISE_OPTIONS},
     )
-    with Fetcher(settings) as fetcher:
-        fetched = fetcher.fetch(url, fmt=source_format)
-    document = parse_document(fetched.body, fmt=source_format, encoding=fetched.encoding)
-    hits, quantities = normalise(
-        apply_rule(document, extraction), unit=options.get("unit"), numeric=numeric
-    )
+
+    def probe() -> tuple[Fetched, tuple[Hit, ...], tuple[Quantity | None, ...]]:
+        with Fetcher(settings) as fetcher:
+            fetched = fetcher.fetch(url, fmt=source_format)
+        document = parse_document(fetched.body, fmt=source_format, encoding=fetched.encoding)
+        hits, quantities = normalise(
+            apply_rule(document, extraction), unit=options.get("unit"), numeric=numeric
+        )
+        return fetched, hits, quantities
+
+    # the run's fault boundary: whatever the page makes us raise is an error code, one line
+    outcome = contain(probe, what=f"rule test on {url}", log_traceback=False)
+    if isinstance(outcome, Fault):
+        raise ExtractError(outcome.code, f"{outcome.code}: {outcome.message}")
+    fetched, hits, quantities = outcome
     if as_json:
         print_json(
             {

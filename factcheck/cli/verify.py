@@ -32,8 +32,9 @@ def verify(
 
     Exits 0 when the run completed (refuted claims are results, not failures), 3 when some
     sources could not be fetched or their rules found nothing, and 5 when another run (the
-    nightly one) is in progress, unless --wait. SIGTERM or Ctrl-C stops after the sources in
-    progress and records the run as interrupted (exit 130).
+    nightly one) is in progress, unless --wait. SIGTERM or Ctrl-C stops within seconds: the
+    sources in flight are recorded as interrupted, the rest is judged, and the run is recorded
+    as interrupted (exit 130).
     """
     app_state = state(ctx)
     engine = app_state.open()

@@ -9,13 +9,20 @@ the lock. The key is derived from the lock name and the current schema, so that 
 separate schemas do not block one another. A holder that dies loses its session, and with it
 the lock, at once. The holder's name is the connection's `application_name`.
 
-SQLite: a lease row in `runlock`, refreshed by a heartbeat thread. A holder killed with SIGKILL
-stops refreshing, and its lease is taken over once `expires_at` has passed, or at once when the
-holder was a process on this machine that no longer exists.
+SQLite: an OS lock (`flock`) on a file beside the database (`factcheck.db.run.lock`), which the
+kernel releases when the holder's process dies, however it dies. It is taken before anything is
+written, and a process that cannot take it never takes the lock over, whatever the age of the
+lease row: a live holder stalled for minutes (a CPU-bound match starving the heartbeat thread)
+keeps its lock. The lease row in `runlock` stays, for `schedule status` and error messages: it
+names the holder, and the heartbeat keeps its expiry moving. A holder killed with SIGKILL leaves
+its row behind; the next taker gets the file lock at once and overwrites the row.
+An in-memory database (one process) has no file to lock and keeps the lease row alone, taken
+over once it expires or when its holder was a process on this machine that no longer exists.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import os
@@ -26,6 +33,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,6 +44,7 @@ from sqlalchemy.pool import NullPool
 
 from factcheck.config import Settings
 from factcheck.errors import DatabaseError, FactcheckError, LockHeldError
+from factcheck.storage.db import sqlite_path
 from factcheck.storage.models import RunLock, utcnow
 
 log = logging.getLogger(__name__)
@@ -153,7 +162,11 @@ class _AdvisoryLease(Lease):
 
 
 def _lock_engine(engine: Engine) -> Engine:
-    """A pool-less engine: the lock's connection is its own session, closed with the lock."""
+    """A pool-less engine: the lock's connection is its own session, closed with the lock.
+
+    The connection is checked out once and held: no pool can recycle, pre-ping or hand it to
+    another user while the lock lives, so the lock ends only when the holder lets go or dies.
+    """
     return sa.create_engine(engine.url, poolclass=NullPool, connect_args={"connect_timeout": 5})
 
 
@@ -183,15 +196,61 @@ def _pg_holder(conn: Connection, *, name: str, key: int) -> Holder | None:
     return Holder(name=name, holder=row.application_name or f"pid {row.pid}", since=row[2])
 
 
-# -- SQLite: a lease row ------------------------------------------------------------------------
+# -- SQLite: a file lock, and a lease row that names the holder ---------------------------------
+
+
+def lock_file(engine: Engine, name: str) -> Path | None:
+    """The file beside the database that the `name` lock is taken on (None: in memory)."""
+    path = sqlite_path(engine.url.render_as_string(hide_password=False))
+    return None if path is None else path.with_name(f"{path.name}.{name}.lock")
+
+
+def _flock(path: Path) -> int | None:
+    """An open descriptor holding an exclusive flock on `path`, or None when another holds it."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _file_held(path: Path) -> bool:
+    """Whether some process holds the file lock (probed with a shared lock, let go at once)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing releases the probe's shared lock
+    return False
 
 
 class _RowLease(Lease):
-    def __init__(self, *, name: str, holder: str, engine: Engine, lease_s: int, now: Clock):
+    def __init__(
+        self,
+        *,
+        name: str,
+        holder: str,
+        engine: Engine,
+        lease_s: int,
+        now: Clock,
+        fd: int | None = None,
+    ):
         super().__init__(name=name, holder=holder)
         self._engine, self._lease, self._now = engine, timedelta(seconds=lease_s), now
+        self._fd = fd  # the flock; None for an in-memory database
 
     def renew(self) -> bool:
+        """Move the row's expiry; with the file lock held, the lock is ours whatever the row."""
         stamp = self._now()
         with self._engine.begin() as conn:
             done = conn.execute(
@@ -199,13 +258,20 @@ class _RowLease(Lease):
                 .where(_TABLE.c.name == self.name, _TABLE.c.holder == self.holder)
                 .values(heartbeat_at=stamp, expires_at=stamp + self._lease)
             )
-        return done.rowcount == 1
+        return self._fd is not None or done.rowcount == 1
 
     def release(self) -> None:
-        with self._engine.begin() as conn:
-            conn.execute(
-                _TABLE.delete().where(_TABLE.c.name == self.name, _TABLE.c.holder == self.holder)
-            )
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(
+                    _TABLE.delete().where(
+                        _TABLE.c.name == self.name, _TABLE.c.holder == self.holder
+                    )
+                )
+        finally:
+            if self._fd is not None:
+                os.close(self._fd)  # releases the flock
+                self._fd = None
 
 
 def _sqlite_try(
@@ -217,14 +283,66 @@ def _sqlite_try(
     now: Clock,
     is_alive: Callable[[int], bool],
 ) -> Lease | Holder:
-    stamp = now()
-    values: dict[str, Any] = {
+    path = lock_file(engine, name)
+    if path is None:
+        return _row_try(
+            engine, name=name, holder=holder, lease_s=lease_s, now=now, is_alive=is_alive
+        )
+    fd = _flock(path)
+    if fd is None:  # a live process holds it: never taken over, however old its lease row
+        row = _row(engine, name)
+        if row is None:
+            return Holder(name=name, holder="unknown (starting or stopping)")
+        return Holder(
+            name=name, holder=row.holder, since=row.acquired_at, expires_at=row.expires_at
+        )
+    try:
+        stamp = now()
+        values = _lease_values(name=name, holder=holder, stamp=stamp, lease_s=lease_s)
+        insert = sqlite_insert(_TABLE).values(**values)
+        with engine.begin() as conn:
+            left = conn.execute(sa.select(_TABLE.c.holder).where(_TABLE.c.name == name)).first()
+            conn.execute(
+                insert.on_conflict_do_update(
+                    index_elements=["name"],
+                    set_={k: insert.excluded[k] for k in values if k != "name"},
+                )
+            )
+    except BaseException:
+        os.close(fd)
+        raise
+    if left is not None:
+        log.warning("took the %s lock left by %s: that process is gone", name, left.holder)
+    return _RowLease(name=name, holder=holder, engine=engine, lease_s=lease_s, now=now, fd=fd)
+
+
+def _lease_values(*, name: str, holder: str, stamp: datetime, lease_s: int) -> dict[str, Any]:
+    return {
         "name": name,
         "holder": holder,
         "acquired_at": stamp,
         "heartbeat_at": stamp,
         "expires_at": stamp + timedelta(seconds=lease_s),
     }
+
+
+def _row(engine: Engine, name: str) -> Any:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(_TABLE).where(_TABLE.c.name == name)).first()
+
+
+def _row_try(
+    engine: Engine,
+    *,
+    name: str,
+    holder: str,
+    lease_s: int,
+    now: Clock,
+    is_alive: Callable[[int], bool],
+) -> Lease | Holder:
+    """The lease row alone (an in-memory database): taken when free, expired or left behind."""
+    stamp = now()
+    values = _lease_values(name=name, holder=holder, stamp=stamp, lease_s=lease_s)
     insert = sqlite_insert(_TABLE).values(**values)
     # One statement: take the row when it is free or expired; SQLite serialises writers.
     upsert = insert.on_conflict_do_update(
@@ -278,6 +396,8 @@ def try_acquire(
                 is_alive=is_alive,
             )
     except SQLAlchemyError as exc:
+        raise DatabaseError(f"cannot take the {name} lock: {exc}") from exc
+    except OSError as exc:  # the lock file beside a SQLite database cannot be opened
         raise DatabaseError(f"cannot take the {name} lock: {exc}") from exc
     if isinstance(got, Holder):
         raise LockHeldError(f"{_WHAT.get(name, name + ' lock held')} (held by {got.describe()})")
@@ -379,10 +499,14 @@ def current_holder(*, engine: Engine, name: str, now: Clock = utcnow) -> Holder 
         raise DatabaseError(f"cannot read the {name} lock: {exc}") from exc
     if row is None:
         return None
+    expired = row.expires_at < now()
+    path = lock_file(engine, name)
+    if path is not None and expired:  # a stalled heartbeat, or a holder that is gone?
+        expired = not _file_held(path)
     return Holder(
         name=name,
         holder=row.holder,
         since=row.acquired_at,
         expires_at=row.expires_at,
-        expired=row.expires_at < now(),
+        expired=expired,
     )

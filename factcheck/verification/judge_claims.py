@@ -18,9 +18,11 @@ from factcheck.domain import (
     ErrorCode,
     EvidenceItem,
     Hit,
+    Judgement,
     Quantity,
     Role,
     SetBy,
+    Stance,
 )
 from factcheck.storage import catalog, records, runs, verdicts
 from factcheck.storage.models import Claim, ClaimSource, Evidence, Source, Verdict
@@ -57,6 +59,19 @@ class Fresh:
     error_message: str | None = None
 
 
+@dataclass(frozen=True)
+class _Known:
+    """What judging reads from the store, once for every claim in scope."""
+
+    claims: list[Claim]
+    stored: dict[int, dict[tuple[int, str], runs.StoredEvidence]]
+    errors: list[Evidence]
+    latest_system: dict[int, Verdict]
+    overrides: dict[int, Verdict]
+    sources: dict[int, Source]
+    links: dict[tuple[int, int, str], ClaimSource]
+
+
 def judge_claims(
     *,
     session: Session,
@@ -71,88 +86,120 @@ def judge_claims(
     With `fresh` (a dry run) nothing is written and the given evidence replaces the stored.
     """
     write = fresh is None
-    fresh = fresh or {}
-    ids = list(claim_ids)
-    claims = list(
-        session.exec(select(Claim).where(col(Claim.id).in_(ids)).order_by(col(Claim.key)))
-    )
-    stored = runs.freshest_evidence(session=session, claim_ids=ids)
-    errors = runs.run_errors(session=session, run_id=run_id, claim_ids=ids) if run_id else []
-    latest_system = verdicts.latest_verdicts(
-        session=session, claim_ids=ids, set_by=SetBy.SYSTEM.value
-    )
-    overrides = verdicts.standing_overrides(session=session, claim_ids=ids)
-    sources = {s.id: s for s in catalog.list_sources(session=session)}
-    link_rows = session.exec(select(ClaimSource).where(col(ClaimSource.claim_id).in_(ids)))
-    links = {(link.claim_id, link.source_id, link.role): link for link in link_rows}
+    known = _load(session=session, run_id=run_id, claim_ids=claim_ids)
     stale_after = timedelta(days=settings.stale_after_days)
     outcomes = []
     stances: dict[int, str] = {}
-    for claim in claims:
+    for claim in known.claims:
         cid = claim.id or 0
-        entries: dict[tuple[int, str], tuple[Evidence | None, Fresh]] = {}
-        for error in (e for e in errors if e.claim_id == cid):
-            entries[(error.source_id, error.role)] = (error, _fresh_of(error, (), ()))
-        for key, kept in stored[cid].items():  # good evidence wins over this run's error ...
-            current = links.get((cid, *key))
-            made_by = kept.row.rule_fingerprint
-            if current is not None and made_by is not None and made_by != _fingerprint(current):
-                continue  # ... unless a rule the link no longer has made it
-            entries[key] = (kept.row, _fresh_of(kept.row, kept.hits, kept.quantities))
-        for (f_claim, source_id, role), item in fresh.items():
-            if f_claim == cid and not (item.error_code and (source_id, role) in stored[cid]):
-                entries[(source_id, role)] = (None, item)
-        items: list[EvidenceItem] = []
-        rows: list[Evidence | None] = []
-        for (source_id, role), (row, evidence) in sorted(entries.items(), key=lambda e: e[0]):
-            link = links.get((cid, source_id, role))
-            if link is None:  # unlinked since: history stays, judging uses current links only
-                continue
-            items.append(_item(evidence, role, sources[source_id], link))
-            rows.append(row)
+        entries = _entries(cid, known=known, fresh=fresh or {})
+        rows = [row for row, _ in entries]
+        items = [item for _, item in entries]
         judgement = judge(claim_spec(claim), items, now=now, stale_after=stale_after)
-        previous = latest_system.get(cid)
-        label, reason = judgement.label.value, judgement.reason
-        confidence = records.canonical(judgement.confidence)
-        if write and not verdicts.same_verdict(
-            previous, label=label, confidence=confidence, figures=judgement.figures
-        ):
-            verdict = Verdict(
-                claim_id=cid,
-                run_id=run_id,
-                label=label,
-                confidence=confidence,
-                reason=reason,
-                figures=judgement.figures,
-                set_by=SetBy.SYSTEM.value,
-                created_at=now,
-                evidence_ids=[r.id for r in rows if r is not None and r.id is not None],
-            )
-            verdicts.add_verdict(session=session, verdict=verdict)
+        previous = known.latest_system.get(cid)
+        if write:
+            _append_verdict(session, cid, run_id, judgement, previous, rows, now=now)
         if write and run_id is not None:
-            stances.update(
-                {
-                    r.id: stance.value
-                    for r, stance in zip(rows, judgement.stances, strict=False)
-                    if r is not None and r.id is not None and r.run_id == run_id
-                }
-            )
-        override = overrides.get(cid)
+            stances.update(_stances(rows, judgement.stances, run_id=run_id))
+        override = known.overrides.get(cid)
         outcomes.append(
             ClaimOutcome(
                 key=claim.key,
-                label=label,
+                label=judgement.label.value,
                 previous_label=previous.label if previous else None,
-                confidence=confidence,
-                reason=reason,
+                confidence=records.canonical(judgement.confidence),
+                reason=judgement.reason,
                 stale=is_stale(items, now=now, stale_after=stale_after),
-                changed=previous is None or previous.label != label,
+                changed=previous is None or previous.label != judgement.label.value,
                 override_label=override.label if override else None,
             )
         )
     if stances:
         runs.set_stances(session=session, run_id=run_id or 0, stances=stances)
     return outcomes
+
+
+def _load(*, session: Session, run_id: int | None, claim_ids: Sequence[int]) -> _Known:
+    ids = list(claim_ids)
+    claims = session.exec(select(Claim).where(col(Claim.id).in_(ids)).order_by(col(Claim.key)))
+    link_rows = session.exec(select(ClaimSource).where(col(ClaimSource.claim_id).in_(ids)))
+    return _Known(
+        claims=list(claims),
+        stored=runs.freshest_evidence(session=session, claim_ids=ids),
+        errors=runs.run_errors(session=session, run_id=run_id, claim_ids=ids) if run_id else [],
+        latest_system=verdicts.latest_verdicts(
+            session=session, claim_ids=ids, set_by=SetBy.SYSTEM.value
+        ),
+        overrides=verdicts.standing_overrides(session=session, claim_ids=ids),
+        sources={s.id: s for s in catalog.list_sources(session=session) if s.id is not None},
+        links={(link.claim_id, link.source_id, link.role): link for link in link_rows},
+    )
+
+
+def _entries(
+    cid: int, *, known: _Known, fresh: dict[tuple[int, int, str], Fresh]
+) -> list[tuple[Evidence | None, EvidenceItem]]:
+    """The evidence one claim is judged on, one per (source, role) it is linked to now."""
+    entries: dict[tuple[int, str], tuple[Evidence | None, Fresh]] = {}
+    for error in (e for e in known.errors if e.claim_id == cid):
+        entries[(error.source_id, error.role)] = (error, _fresh_of(error, (), ()))
+    for key, kept in known.stored[cid].items():  # good evidence wins over this run's error ...
+        current = known.links.get((cid, *key))
+        made_by = kept.row.rule_fingerprint
+        if current is not None and made_by is not None and made_by != _fingerprint(current):
+            continue  # ... unless a rule the link no longer has made it
+        entries[key] = (kept.row, _fresh_of(kept.row, kept.hits, kept.quantities))
+    for (f_claim, source_id, role), item in fresh.items():
+        if f_claim == cid and not (item.error_code and (source_id, role) in known.stored[cid]):
+            entries[(source_id, role)] = (None, item)
+    chosen = []
+    for (source_id, role), (row, evidence) in sorted(entries.items(), key=lambda e: e[0]):
+        link = known.links.get((cid, source_id, role))
+        if link is None:  # unlinked since: history stays, judging uses current links only
+            continue
+        chosen.append((row, _item(evidence, role, known.sources[source_id], link)))
+    return chosen
+
+
+def _append_verdict(
+    session: Session,
+    cid: int,
+    run_id: int | None,
+    judgement: Judgement,
+    previous: Verdict | None,
+    rows: Sequence[Evidence | None],
+    *,
+    now: datetime,
+) -> None:
+    """A system verdict, only when the judgement differs from the previous one."""
+    label, confidence = judgement.label.value, records.canonical(judgement.confidence)
+    if verdicts.same_verdict(
+        previous, label=label, confidence=confidence, figures=judgement.figures
+    ):
+        return
+    verdict = Verdict(
+        claim_id=cid,
+        run_id=run_id,
+        label=label,
+        confidence=confidence,
+        reason=judgement.reason,
+        figures=judgement.figures,
+        set_by=SetBy.SYSTEM.value,
+        created_at=now,
+        evidence_ids=[r.id for r in rows if r is not None and r.id is not None],
+    )
+    verdicts.add_verdict(session=session, verdict=verdict)
+
+
+def _stances(
+    rows: Sequence[Evidence | None], stances: Sequence[Stance], *, run_id: int
+) -> dict[int, str]:
+    """The stance of each of this run's evidence rows (older rows keep theirs)."""
+    return {
+        r.id: stance.value
+        for r, stance in zip(rows, stances, strict=False)
+        if r is not None and r.id is not None and r.run_id == run_id
+    }
 
 
 def _fingerprint(link: ClaimSource) -> str:

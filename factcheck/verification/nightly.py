@@ -76,7 +76,7 @@ def previous_fire_time(trigger: CronTrigger, at: datetime) -> datetime | None:
     """The latest fire time at or before `at`: the night a run starting at `at` serves."""
     window = timedelta(minutes=1)
     while window <= MAX_LOOKBACK:
-        fire = trigger.get_next_fire_time(None, at - window)
+        fire: datetime | None = trigger.get_next_fire_time(None, at - window)
         if fire is not None and fire <= at:
             while (following := trigger.get_next_fire_time(fire, fire)) is not None:
                 if following > at:
@@ -127,6 +127,7 @@ class NightlyService:
         self.trigger = make_trigger(settings)
         self.grace = timedelta(seconds=settings.misfire_grace_s)
         self.stopping = threading.Event()
+        self.interrupted_runs: list[int] = []  # runs a stop cut short (the process exits 130)
         self._runs: set[threading.Event] = set()
         self._guard = threading.Lock()
 
@@ -158,7 +159,7 @@ class NightlyService:
         return self._run(Trigger.CATCH_UP, self.catch_up_due)
 
     def stop(self) -> None:
-        """Stop: runs in progress finish their current sources and are recorded interrupted."""
+        """Stop: runs in progress record their sources in flight and end interrupted."""
         self.stopping.set()
         with self._guard:
             for event in self._runs:
@@ -183,7 +184,7 @@ class NightlyService:
                 if not wanted():
                     log.info("%s run skipped: this night is already served", trigger.value)
                     return None
-                return runner.execute(
+                report = runner.execute(
                     engine=self.engine,
                     settings=self.settings,
                     lease=lease,
@@ -192,6 +193,9 @@ class NightlyService:
                     now=self.now,
                     sleep=self.sleep,
                 )
+            if report.summary.status is RunStatus.INTERRUPTED and report.summary.run_id:
+                self.interrupted_runs.append(report.summary.run_id)
+            return report
         except LockHeldError as exc:  # stopped while waiting
             log.info("%s run not started: %s", trigger.value, exc)
         except FactcheckError as exc:
@@ -288,11 +292,12 @@ def serve(
     settings: Settings,
     shutdown: threading.Event,
     on_started: Callable[[Started], None] | None = None,
-) -> None:
+) -> tuple[int, ...]:
     """Run the scheduler until `shutdown` is set (SIGTERM/SIGINT at the edge).
 
-    Holds the scheduler lock throughout: a second scheduler gets LockHeldError at once, and
-    a scheduler that loses the lock (a SQLite lease taken over after a long stall) stops and
+    Returns the runs the shutdown interrupted (a catch-up or nightly run in progress), so that
+    the process can say it was cut short (exit 130). Holds the scheduler lock throughout: a
+    second scheduler gets LockHeldError at once, and a scheduler that loses the lock stops and
     raises it too.
     """
     global _live
@@ -324,13 +329,14 @@ def serve(
             while not shutdown.wait(1.0):
                 pass
             service.stop()
-            log.info("scheduler stopping: a run in progress ends after its current sources")
+            log.info("scheduler stopping: a run in progress records its sources in flight")
         finally:
             service.stop()
             stop_scheduler(scheduler)
             _live = None
     if lost.is_set():
         raise LockHeldError("lost the scheduler lock (another scheduler took it over): stopped")
+    return tuple(service.interrupted_runs)
 
 
 # -- status -------------------------------------------------------------------------------------

@@ -5,9 +5,14 @@ source is one unit of work keyed by (run, source): `process_source` fetches it o
 it once whatever the number of claims linked to it (no database), and `record_source` writes it
 in one transaction. A unit already recorded for the run is skipped, so a run can be resumed,
 and workers on several machines can later share a run through a queue of (run, source) units.
-Failures are evidence with an error code, never verdicts. Then every claim in scope is judged
-on the freshest good evidence of each of its sources; a verdict is appended only when the
+Failures are evidence with an error code, never verdicts, and a source is a fault boundary
+(source_unit): nothing one source does fails the run. Then every claim in scope is judged on
+the freshest good evidence of each of its sources; a verdict is appended only when the
 judgement changed.
+
+A stop (SIGTERM) takes effect within a fraction of a second: the writer takes no more results,
+records each source still in flight as `interrupted`, judges what was recorded, and records
+the run as interrupted; the workers are daemon threads nobody waits for (workers.py).
 """
 
 from __future__ import annotations
@@ -15,26 +20,33 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy.engine import Engine
 
 from factcheck.config import Settings
-from factcheck.domain import (
-    RunStatus,
-    Trigger,
-)
+from factcheck.domain import ErrorCode, RunStatus, Trigger
 from factcheck.fetching.fetcher import Fetcher
 from factcheck.storage import runs
 from factcheck.storage.db import session_scope
 from factcheck.storage.models import utcnow
 from factcheck.verification.judge_claims import ClaimOutcome, Fresh, judge_claims
 from factcheck.verification.planning import Plan, SourcePlan, plan_run
-from factcheck.verification.source_unit import SourceResult, process_source, record_source
+from factcheck.verification.source_unit import (
+    SourceResult,
+    failed_result,
+    process_source,
+    record_unit,
+)
+from factcheck.verification.workers import SourceWorkers
+
+__all__ = ["Plan", "RunSummary", "preview_verification", "run_verification"]
 
 log = logging.getLogger(__name__)
+
+INTERRUPTED_MESSAGE = "the run was stopped while this source was in flight"
 
 
 @dataclass
@@ -53,15 +65,6 @@ class RunSummary:
         return [c for c in self.claims if c.changed]
 
 
-# -- one source: network and parsing, no database ------------------------------------------------
-
-
-# -- one source: storing ------------------------------------------------------------------------
-
-
-# -- a whole run ----------------------------------------------------------------------------------
-
-
 def run_verification(
     *,
     engine: Engine,
@@ -76,14 +79,59 @@ def run_verification(
     lost: threading.Event | None = None,
     now: Callable[[], datetime] = utcnow,
 ) -> RunSummary:
-    """Plan, fetch every due source in a thread pool, judge, and record the run.
+    """Plan, fetch every due source on the workers, record each, judge, and record the run.
 
     `lost` is set when this process lost the run lock (another holder took it over): from then
     on nothing more is written, not even the run's end, which the new holder records.
 
     `run_id` resumes a run (sources it already recorded are skipped). `stop` ends the run
-    early: sources not started are left, the run is recorded as interrupted.
+    early: sources in flight are recorded as interrupted, sources not started are left, and
+    the run is recorded as interrupted.
     """
+    plan, run_id, done = _plan(
+        engine=engine, claim_keys=claim_keys, force=force, trigger=trigger, run_id=run_id, now=now
+    )
+    if on_planned:
+        on_planned(plan)
+    summary = RunSummary(run_id=run_id, status=RunStatus.RUNNING)
+    stop, lost = stop or threading.Event(), lost or threading.Event()
+    _fetch_and_record(
+        engine=engine,
+        settings=settings,
+        summary=summary,
+        todo=[p for p in plan.sources if p.source_id not in done],
+        stop=stop,
+        lost=lost,
+        on_source=on_source,
+        now=now,
+    )
+    if lost.is_set():
+        log.warning(
+            "run %s lost the run lock: not judged, its end is recorded by the new holder", run_id
+        )
+        summary.status = RunStatus.INTERRUPTED
+        return summary
+    _judge_and_finish(
+        engine=engine,
+        settings=settings,
+        summary=summary,
+        claim_ids=plan.claim_ids,
+        interrupted=stop.is_set(),
+        now=now,
+    )
+    return summary
+
+
+def _plan(
+    *,
+    engine: Engine,
+    claim_keys: Sequence[str],
+    force: bool,
+    trigger: Trigger,
+    run_id: int | None,
+    now: Callable[[], datetime],
+) -> tuple[Plan, int, set[int]]:
+    """The plan, the run (started now unless resumed), and the sources it already recorded."""
     done: set[int] = set()
     with session_scope(engine) as session:
         plan = plan_run(session=session, claim_keys=claim_keys, force=force, now=now())
@@ -92,51 +140,68 @@ def run_verification(
         else:
             done = runs.sources_done_in_run(session=session, run_id=run_id)
     assert run_id is not None
-    if on_planned:
-        on_planned(plan)
-    summary = RunSummary(run_id=run_id, status=RunStatus.RUNNING)
-    stop = stop or threading.Event()
-    # Workers fetch and parse; this thread is the one writer, one transaction per source, so
-    # SQLite's single write lock is never fought over and a fetch slot frees as soon as its
-    # page is parsed.
-    with Fetcher(settings) as fetcher, ThreadPoolExecutor(max_workers=settings.workers) as pool:
+    return plan, run_id, done
 
-        def unit(source_plan: SourcePlan) -> SourceResult | None:
-            if stop.is_set():
-                return None
-            return process_source(source_plan, fetcher=fetcher)
 
-        todo = [p for p in plan.sources if p.source_id not in done]
-        futures = [pool.submit(unit, p) for p in todo]
-        for future in as_completed(futures):
-            result = future.result()
-            if result is None or (lost is not None and lost.is_set()):
-                continue
-            with session_scope(engine) as session:
-                if runs.source_done_in_run(
-                    session=session, run_id=run_id, source_id=result.plan.source_id
-                ):
-                    result = SourceResult(result.plan, None, skipped=True)
-                else:
-                    record_source(session=session, run_id=run_id, result=result, now=now())
-            summary.sources.append(result)
-            if on_source:
-                on_source(result)
-    interrupted = stop.is_set()
-    if lost is not None and lost.is_set():
-        log.warning(
-            "run %s lost the run lock: not judged, its end is recorded by the new holder", run_id
+def _fetch_and_record(
+    *,
+    engine: Engine,
+    settings: Settings,
+    summary: RunSummary,
+    todo: Sequence[SourcePlan],
+    stop: threading.Event,
+    lost: threading.Event,
+    on_source: Callable[[SourceResult], None] | None,
+    now: Callable[[], datetime],
+) -> None:
+    """Fetch on the workers, record each result here; on a stop, what is in flight."""
+    run_id = summary.run_id
+    assert run_id is not None
+
+    def record(result: SourceResult) -> None:
+        if lost.is_set():  # the new holder of the lock owns the run now
+            return
+        recorded = record_unit(engine=engine, run_id=run_id, result=result, now=now())
+        summary.sources.append(recorded)
+        if on_source:
+            on_source(recorded)
+
+    with Fetcher(settings) as fetcher:
+        workers = SourceWorkers(
+            work=partial(process_source, fetcher=fetcher), width=settings.workers, stop=stop
         )
-        summary.status = RunStatus.INTERRUPTED
-        return summary
+        # This thread is the one writer, one transaction per source, so SQLite's single write
+        # lock is never fought over and a fetch slot frees as soon as its page is parsed.
+        for result in workers.results(todo):
+            record(result)
+        for source_plan in workers.in_flight() if stop.is_set() else ():
+            code, message = ErrorCode.INTERRUPTED.value, INTERRUPTED_MESSAGE
+            record(failed_result(source_plan, code=code, message=message))
+
+
+def _judge_and_finish(
+    *,
+    engine: Engine,
+    settings: Settings,
+    summary: RunSummary,
+    claim_ids: Sequence[int],
+    interrupted: bool,
+    now: Callable[[], datetime],
+) -> None:
+    """Judge every claim in scope on what is recorded, and record how the run ended."""
+    assert summary.run_id is not None
     with session_scope(engine) as session:
         summary.claims = judge_claims(
-            session=session, run_id=run_id, claim_ids=plan.claim_ids, settings=settings, now=now()
+            session=session,
+            run_id=summary.run_id,
+            claim_ids=claim_ids,
+            settings=settings,
+            now=now(),
         )
         summary.status = RunStatus.INTERRUPTED if interrupted else RunStatus.SUCCEEDED
         runs.finish_run(
             session=session,
-            run_id=run_id,
+            run_id=summary.run_id,
             status=summary.status,
             now=now(),
             counts={
@@ -148,13 +213,12 @@ def run_verification(
         )
     log.info(
         "run %s %s: %d sources, %d failed, %d changes",
-        run_id,
+        summary.run_id,
         summary.status.value,
         len(summary.sources),
         len(summary.failed_sources),
         len(summary.changes),
     )
-    return summary
 
 
 def preview_verification(
@@ -167,20 +231,41 @@ def preview_verification(
     on_source: Callable[[SourceResult], None] | None = None,
     now: Callable[[], datetime] = utcnow,
 ) -> RunSummary:
-    """A dry run: fetch, extract and judge as a run would, and write nothing."""
+    """A dry run: fetch, extract and judge as a run would, and write nothing.
+
+    A source's failure, expected or not, is its error code in the summary (no traceback).
+    """
     with session_scope(engine) as session:
         plan = plan_run(session=session, claim_keys=claim_keys, force=force, now=now())
     if on_planned:
         on_planned(plan)
     summary = RunSummary(run_id=None, status=RunStatus.SUCCEEDED)
-    with Fetcher(settings) as fetcher, ThreadPoolExecutor(max_workers=settings.workers) as pool:
-        futures = [pool.submit(process_source, p, fetcher=fetcher) for p in plan.sources]
-        for future in as_completed(futures):
-            summary.sources.append(future.result())
+    with Fetcher(settings) as fetcher:
+        work = partial(process_source, fetcher=fetcher, log_traceback=False)
+        workers = SourceWorkers(work=work, width=settings.workers, stop=threading.Event())
+        for result in workers.results(plan.sources):
+            summary.sources.append(result)
             if on_source:
-                on_source(summary.sources[-1])
+                on_source(result)
+    with session_scope(engine) as session:
+        summary.claims = judge_claims(
+            session=session,
+            run_id=None,
+            claim_ids=plan.claim_ids,
+            settings=settings,
+            now=now(),
+            fresh=_fresh_evidence(summary.sources, now=now),
+        )
+        session.rollback()
+    return summary
+
+
+def _fresh_evidence(
+    results: Sequence[SourceResult], *, now: Callable[[], datetime]
+) -> dict[tuple[int, int, str], Fresh]:
+    """What a dry run extracted, keyed as judging reads it: (claim, source, role)."""
     fresh: dict[tuple[int, int, str], Fresh] = {}
-    for result in summary.sources:
+    for result in results:
         if result.reused:
             continue
         stamp = result.fetched.fetched_at if result.fetched else now()
@@ -193,14 +278,4 @@ def preview_verification(
             fresh[(link.claim_id, result.plan.source_id, link.role)] = Fresh(
                 hits, quantities, stamp, code, message
             )
-    with session_scope(engine) as session:
-        summary.claims = judge_claims(
-            session=session,
-            run_id=None,
-            claim_ids=plan.claim_ids,
-            settings=settings,
-            now=now(),
-            fresh=fresh,
-        )
-        session.rollback()
-    return summary
+    return fresh

@@ -105,7 +105,11 @@ def execute(
         raise
     finally:
         lease.beats.remove(beat)
-    notice = notices.announce(engine=engine, settings=settings, run_id=run.id, sleep=sleep)
+    # a stopped run announces its flips with one attempt: the process is asked to exit now
+    attempts = 1 if stop is not None and stop.is_set() else notices.WEBHOOK_ATTEMPTS
+    notice = notices.announce(
+        engine=engine, settings=settings, run_id=run.id, attempts=attempts, sleep=sleep
+    )
     return RunReport(summary=summary, notice=notice, interrupted_runs=tuple(orphans))
 
 

@@ -1,15 +1,27 @@
 """One source, one unit of work: fetch and parse it once, run every linked rule, normalise
 (no database); then record it in one transaction. Anything the source causes becomes its
 evidence with an error code.
+
+A source is a fault boundary (`contain`): whatever its bytes, headers, redirects or rules make
+our code raise, expected (FetchError, ExtractError) or not (LookupError, UnicodeError,
+RecursionError, ...), becomes that source's evidence with an error code, `internal_error` for
+the unexpected, with the traceback in the log. Only KeyboardInterrupt and SystemExit pass. The
+same holds when recording: a value the database refuses (a NUL in text, a string too long, a
+number out of range) rolls back that source's transaction, and the source is recorded again as
+error evidence (`record_unit`); only a database that is gone fails the run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from factcheck.domain import (
@@ -19,12 +31,53 @@ from factcheck.domain import (
     Quantity,
     Role,
 )
-from factcheck.errors import ExtractError, FetchError
+from factcheck.errors import DatabaseError, ExtractError, FactcheckError, FetchError
 from factcheck.extraction.rules import Document, apply_rule, parse_document
 from factcheck.fetching.fetcher import Fetcher
 from factcheck.normalising.quantities import parse_quantities
 from factcheck.storage import records, runs
+from factcheck.storage.db import session_scope
 from factcheck.verification.planning import LinkPlan, SourcePlan
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+MESSAGE_CHARS = 500  # an error message is one line, this long at most
+UNRECORDABLE = "this source's data could not be recorded"
+
+
+# -- the fault boundary -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What one source's work raised, as evidence: an error code and a one-line message."""
+
+    code: str
+    message: str
+
+
+def one_line(exc: BaseException) -> str:
+    """`Type: first line of the message`, short enough for an evidence row or a terminal."""
+    text = str(exc).strip().splitlines()
+    line = f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+    return line[:MESSAGE_CHARS]
+
+
+def contain(work: Callable[[], T], *, what: str, log_traceback: bool = True) -> T | Fault:
+    """Run one source's work behind its fault boundary: what it raises becomes a Fault.
+
+    The unexpected is `internal_error`, logged at ERROR with its traceback (at DEBUG with
+    `log_traceback=False`: the dry run and `rule test` print the code, not a traceback).
+    """
+    try:
+        return work()
+    except (FetchError, ExtractError) as exc:
+        return Fault(str(exc.code), str(exc).strip().replace("\n", " ")[:MESSAGE_CHARS])
+    except Exception as exc:  # the boundary: anything but KeyboardInterrupt and SystemExit
+        level = logging.ERROR if log_traceback else logging.DEBUG
+        log.log(level, "%s: unexpected %s", what, one_line(exc), exc_info=True)
+        return Fault(ErrorCode.INTERNAL_ERROR.value, one_line(exc))
 
 
 @dataclass(frozen=True)
@@ -78,52 +131,131 @@ def normalise(
     return tuple(out_hits), tuple(out_quantities)
 
 
-def extract_links(document: Document, links: Sequence[LinkPlan]) -> tuple[LinkResult, ...]:
+def extract_links(
+    document: Document,
+    links: Sequence[LinkPlan],
+    *,
+    what: str = "source",
+    log_traceback: bool = True,
+) -> tuple[LinkResult, ...]:
+    """Each link's rule and figures; a rule that raises fails its link only."""
     results = []
     for link in links:
-        try:
-            hits = apply_rule(document, link.rule)
-        except ExtractError as exc:
-            results.append(LinkResult(link, error_code=exc.code, error_message=str(exc)))
-            continue
-        found, quantities = normalise(hits, unit=link.unit, numeric=link.numeric)
-        if (
-            link.numeric
-            and link.role != Role.CONTRADICTS.value
-            and not any(q is not None for q in quantities)
-        ):
-            message = (
-                f"{link.rule.kind.value} matched, but no figure in {found[0].raw[:80]!r}"
-                if found
-                else "no hits"
-            )
-            results.append(
-                LinkResult(link, error_code=ErrorCode.NO_QUANTITY.value, error_message=message)
-            )
-            continue
-        results.append(LinkResult(link, hits=found, quantities=quantities))
+        outcome = contain(
+            partial(_extract_link, document, link), what=what, log_traceback=log_traceback
+        )
+        if isinstance(outcome, Fault):
+            outcome = LinkResult(link, error_code=outcome.code, error_message=outcome.message)
+        results.append(outcome)
     return tuple(results)
 
 
-def process_source(plan: SourcePlan, *, fetcher: Fetcher) -> SourceResult:
-    """Fetch once, parse once (not at all when unchanged), apply every linked rule."""
-    conditional = plan.reusable
-    try:
-        fetched = fetcher.fetch(
-            plan.url,
-            fmt=plan.fmt,
-            etag=plan.etag if conditional else None,
-            last_modified=plan.last_modified if conditional else None,
+def _extract_link(document: Document, link: LinkPlan) -> LinkResult:
+    hits = apply_rule(document, link.rule)
+    found, quantities = normalise(hits, unit=link.unit, numeric=link.numeric)
+    if (
+        link.numeric
+        and link.role != Role.CONTRADICTS.value
+        and not any(q is not None for q in quantities)
+    ):
+        message = (
+            f"{link.rule.kind.value} matched, but no figure in {found[0].raw[:80]!r}"
+            if found
+            else "no hits"
         )
-    except FetchError as exc:
-        return SourceResult(plan, None, error_code=exc.code, error_message=str(exc))
+        return LinkResult(link, error_code=ErrorCode.NO_QUANTITY.value, error_message=message)
+    return LinkResult(link, hits=found, quantities=quantities)
+
+
+def process_source(
+    plan: SourcePlan, *, fetcher: Fetcher, log_traceback: bool = True
+) -> SourceResult:
+    """Fetch once, parse once (not at all when unchanged), apply every linked rule.
+
+    Never raises (but KeyboardInterrupt and SystemExit): a failure is the result's error code.
+    """
+    what = f"source {plan.key} ({plan.url})"
+    conditional = plan.reusable
+    fetch = partial(
+        fetcher.fetch,
+        plan.url,
+        fmt=plan.fmt,
+        etag=plan.etag if conditional else None,
+        last_modified=plan.last_modified if conditional else None,
+    )
+    fetched = contain(fetch, what=what, log_traceback=log_traceback)
+    if isinstance(fetched, Fault):
+        return SourceResult(plan, None, error_code=fetched.code, error_message=fetched.message)
     if conditional and (fetched.not_modified or fetched.sha256 == plan.last_sha256):
         return SourceResult(plan, fetched, reused=True)
+    parse = partial(parse_document, fetched.body, fmt=plan.fmt, encoding=fetched.encoding)
+    document = contain(parse, what=what, log_traceback=log_traceback)
+    if isinstance(document, Fault):
+        return SourceResult(plan, fetched, error_code=document.code, error_message=document.message)
+    links = extract_links(document, plan.links, what=what, log_traceback=log_traceback)
+    return SourceResult(plan, fetched, links=links)
+
+
+def failed_result(plan: SourcePlan, *, code: str, message: str) -> SourceResult:
+    """A source recorded as an error only (nothing fetched kept): interrupted, or refused."""
+    return SourceResult(plan, None, error_code=str(code), error_message=message)
+
+
+# -- recording ----------------------------------------------------------------------------------
+
+
+def record_unit(
+    *, engine: Engine, run_id: int, result: SourceResult, now: datetime
+) -> SourceResult:
+    """Record one source in its own transaction, once per run; what is returned was recorded.
+
+    When the database refuses a value the source brought, that transaction is rolled back and
+    the source is recorded as an `internal_error` row instead. Anything else (connection lost,
+    disk full) raises: the run cannot go on.
+    """
     try:
-        document = parse_document(fetched.body, fmt=plan.fmt, encoding=fetched.encoding)
-    except ExtractError as exc:
-        return SourceResult(plan, fetched, error_code=exc.code, error_message=str(exc))
-    return SourceResult(plan, fetched, links=extract_links(document, plan.links))
+        return _record_once(engine=engine, run_id=run_id, result=result, now=now)
+    except Exception as exc:
+        if not refused_value(exc):
+            raise
+        cause = exc.__cause__ if isinstance(exc, DatabaseError) and exc.__cause__ else exc
+        log.error(
+            "source %s: could not be recorded: %s", result.plan.key, one_line(cause), exc_info=True
+        )
+        refused = failed_result(
+            result.plan,
+            code=ErrorCode.INTERNAL_ERROR.value,
+            message=f"{UNRECORDABLE}: {one_line(cause)}",
+        )
+        return _record_once(engine=engine, run_id=run_id, result=refused, now=now)
+
+
+def refused_value(exc: BaseException) -> bool:
+    """Recording failed because of this source's data, not because the database is gone.
+
+    Refused: a value the database or its driver would not take (out of range, too long, NUL in
+    text, a constraint, a value that failed to bind), or our own code choking on the source's
+    data. Not refused: connection lost, disk full, database locked, whatever else the database
+    itself says (an operational DBAPI error).
+    """
+    if isinstance(exc, DatabaseError):
+        cause = exc.__cause__
+        if isinstance(cause, sa_exc.DataError | sa_exc.IntegrityError):
+            return True
+        # a value that failed to bind before reaching the database (not a DBAPI error)
+        return isinstance(cause, sa_exc.StatementError) and not isinstance(cause, sa_exc.DBAPIError)
+    # sqlite3 raises OverflowError or UnicodeEncodeError unwrapped while binding
+    return not isinstance(exc, sa_exc.SQLAlchemyError | FactcheckError)
+
+
+def _record_once(
+    *, engine: Engine, run_id: int, result: SourceResult, now: datetime
+) -> SourceResult:
+    with session_scope(engine) as session:
+        if runs.source_done_in_run(session=session, run_id=run_id, source_id=result.plan.source_id):
+            return SourceResult(result.plan, None, skipped=True)
+        record_source(session=session, run_id=run_id, result=result, now=now)
+    return result
 
 
 def record_source(*, session: Session, run_id: int, result: SourceResult, now: datetime) -> None:

@@ -94,40 +94,52 @@ def test_a_stopped_waiter_gives_up(database: DatabaseUnderTest) -> None:
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
-def test_sqlite_lease_expires_and_is_taken_over(database: DatabaseUnderTest) -> None:
-    # a holder on another machine: only the lease's expiry frees it
-    dead = _take(database, holder="elsewhere:123:abcd", now=lambda: T0)
-    with pytest.raises(LockHeldError, match="elsewhere:123:abcd"):
-        _take(database, now=lambda: T0 + timedelta(seconds=59))
-    expired = runlock.current_holder(
-        engine=database.engine, name=runlock.RUN_LOCK, now=lambda: T0 + timedelta(seconds=61)
-    )
-    assert expired is not None and expired.expired
-    lease = _take(database, now=lambda: T0 + timedelta(seconds=61))
-    assert not dead.renew()  # the old holder learns it lost the lease
-    assert lease.renew()
-    lease.release()
+def test_sqlite_an_expired_lease_of_a_live_holder_is_never_taken_over(
+    database: DatabaseUnderTest,
+) -> None:
+    # a holder whose heartbeat stalled (a CPU-bound match): its lease row ran out an hour ago,
+    # but it still holds the file lock beside the database
+    stalled = _take(database, now=lambda: T0)
+    later = T0 + timedelta(hours=1)
+    with pytest.raises(LockHeldError, match=stalled.holder):
+        _take(database, now=lambda: later)
+    found = runlock.current_holder(engine=database.engine, name=runlock.RUN_LOCK, now=lambda: later)
+    assert found is not None and found.holder == stalled.holder and not found.expired
+    assert stalled.renew()  # still the holder
+    stalled.release()
+    _take(database, now=lambda: later).release()
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
-def test_sqlite_lease_of_a_dead_local_process_is_taken_at_once(database: DatabaseUnderTest) -> None:
-    holder = runlock.new_holder()
-    host, pid, _ = holder.split(":")
-    _take(database, holder=f"{host}:{pid}:0000", now=lambda: T0)
-    with pytest.raises(LockHeldError):  # this process is alive
-        _take(database, now=lambda: T0)
-    lease = _take(database, now=lambda: T0, is_alive=lambda _pid: False)
+def test_sqlite_a_lease_row_left_by_a_dead_holder_is_taken_at_once(
+    database: DatabaseUnderTest,
+) -> None:
+    # killed with SIGKILL: the kernel dropped its file lock, its lease row (unexpired) stays
+    with database.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO runlock (name, holder, acquired_at, heartbeat_at, expires_at) "
+                "VALUES ('run', 'elsewhere:123:abcd', :t, :t, :e)"
+            ),
+            {"t": T0, "e": T0 + timedelta(days=1)},
+        )
+    left = runlock.current_holder(engine=database.engine, name=runlock.RUN_LOCK, now=lambda: T0)
+    assert left is not None and left.holder == "elsewhere:123:abcd"
+    lease = _take(database, now=lambda: T0)
+    found = runlock.current_holder(engine=database.engine, name=runlock.RUN_LOCK, now=lambda: T0)
+    assert found is not None and found.holder == lease.holder
     lease.release()
+    assert runlock.current_holder(engine=database.engine, name=runlock.RUN_LOCK) is None
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
-def test_sqlite_heartbeat_moves_the_expiry(database: DatabaseUnderTest) -> None:
+def test_sqlite_heartbeat_moves_the_expiry_shown(database: DatabaseUnderTest) -> None:
     clock = [T0]
     lease = _take(database, now=lambda: clock[0])
     clock[0] = T0 + timedelta(seconds=50)
     assert lease.renew()
-    with pytest.raises(LockHeldError):  # without the heartbeat it would have expired at 60 s
-        _take(database, now=lambda: T0 + timedelta(seconds=100))
+    found = runlock.current_holder(engine=database.engine, name=runlock.RUN_LOCK, now=lambda: T0)
+    assert found is not None and found.expires_at == T0 + timedelta(seconds=110)
     lease.release()
 
 

@@ -127,21 +127,33 @@ def test_a_run_killed_mid_way_is_interrupted_and_the_next_start_completes_it(
     assert judged == 3
 
 
-def test_sigterm_finishes_the_source_in_progress_and_records_the_run(
+def test_sigterm_during_a_run_records_the_source_in_flight_and_exits_130(
     database: DatabaseUnderTest, tmp_path: Path, site: Site
 ) -> None:
     declare(database, tmp_path, site.base, ["a", "slow", "c"])
     child = Child("schedule", db_url=database.url, cwd=tmp_path)
     try:
         assert site.arrived.wait(30), child.seen
+        wait_until(lambda: "a" in _evidence(database))
         child.signal(signal.SIGTERM)
         child.wait_for("scheduler stopping")  # logged once the run's stop is set
+        code = child.finish()  # `slow` is still held: the run does not wait for it
     finally:
         site.release.set()
-        code = child.finish()
-    assert code == 0
+        if child.proc.poll() is None:
+            child.kill()
+            child.finish()
+    assert code == 130, child.seen  # a run was cut short: not a clean stop
+    assert child.seen[-1] == "scheduler stopped"
     assert _runs(database) == [("catch_up", "interrupted")]
     assert _evidence(database) == {"a": [1], "slow": [1]}  # `c` was never started
+    with session_scope(database.engine) as session:
+        codes = session.exec(
+            select(Evidence.error_code)
+            .join(Source, col(Source.id) == Evidence.source_id)
+            .where(Source.key == "slow")
+        ).all()
+    assert codes == ["interrupted"]
 
 
 def test_verify_exits_5_during_a_run_or_waits_with_wait(
