@@ -79,6 +79,9 @@ class ErrorCode(StrEnum):
     PARSE_ERROR = "parse_error"
     RULE_NO_MATCH = "rule_no_match"
     NO_QUANTITY = "no_quantity"
+    # extraction bounds (hostile pages)
+    RULE_TIMEOUT = "rule_timeout"  # a regex rule ran out of its time budget
+    TOO_MANY_HITS = "too_many_hits"  # a numeric rule found more figures than are kept
 
 
 class Trigger(StrEnum):

@@ -41,6 +41,13 @@ table (html, text, csv)  expression: html: a CSS selector for the tables (defaul
 regex, contains and not_contains search the document's text: for html the page text
 (script/style dropped, a line break per block element and a space per cell, whitespace
 collapsed within lines), so "char"/"line" count in that text; otherwise the decoded body.
+
+Hostile pages are bounded by `Limits` (see `factcheck.extraction.limits`), passed in by the
+caller: a regex runs with the `regex` package under a time budget with the GIL released
+(`rule_timeout_s`, else ExtractError("rule_timeout")) on at most `max_regex_text_chars` of
+text (a cut is noted); every kind keeps at most `max_hits` hits of bounded size and counts
+the rest in `RuleResult.dropped`; JSON and HTML nested deeper than their limits are
+ExtractError("parse_error"), and no RecursionError leaves `parse_document` or `run_rule`.
 """
 
 from __future__ import annotations
@@ -52,8 +59,10 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import lru_cache
+from itertools import accumulate
 
 import cssselect
+import regex
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
@@ -61,6 +70,7 @@ from factcheck.domain import Hit, Rule, RuleKind, SourceFormat
 from factcheck.errors import ExtractError, ValidationError
 from factcheck.extraction import jsonpath
 from factcheck.extraction.htmltext import codec_for, element_text, page_text, parse_html
+from factcheck.extraction.limits import DEFAULT_LIMITS, HitCollector, Limits, RuleResult
 from factcheck.extraction.snippets import (
     DOUBLE_QUOTES,
     SINGLE_QUOTES,
@@ -97,8 +107,11 @@ _OPTIONS = {
     RuleKind.NOT_CONTAINS: frozenset({"case_sensitive"}),
     RuleKind.TABLE: TABLE_OPTIONS,
 }
-_REGEX_FLAGS = {"i": re.IGNORECASE, "s": re.DOTALL, "m": re.MULTILINE}
-_HTML_TABLE = re.compile(r"<table\b.*?</table\s*>", re.IGNORECASE | re.DOTALL)
+_REGEX_FLAGS = {"i": regex.IGNORECASE, "s": regex.DOTALL, "m": regex.MULTILINE}
+_TABLE_TAG = re.compile(r"<table\b|</table\s*>", re.IGNORECASE)  # linear, unlike <table.*?</table>
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')  # unrolled: no backtracking blow-up
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
 class Document:
@@ -150,28 +163,46 @@ class Document:
         if self.fmt is SourceFormat.CSV:
             return (csv_table(self.rows),)
         if self.fmt is SourceFormat.HTML and self.root is not None:
-            elements: list[etree._Element] = []
+            elements: dict[etree._Element, None] = {}  # ordered and O(1) to test
             for el in _css(selector)(self.root):
-                found = [el] if el.tag == "table" else el.iter("table")
-                elements.extend(e for e in found if e not in elements)
+                for e in [el] if el.tag == "table" else el.iter("table"):
+                    elements.setdefault(e)
             return tuple(html_table(el) for el in elements)
         found = markdown_tables(self.text)
-        for m in _HTML_TABLE.finditer(self.text):
-            fragment = etree.fromstring(m.group(0), etree.HTMLParser(remove_comments=True))
+        for start, end in _html_table_spans(self.text):
+            fragment = etree.fromstring(
+                self.text[start:end], etree.HTMLParser(remove_comments=True)
+            )
             table = fragment.find(".//table") if fragment is not None else None
             if table is not None:
-                found.append((m.start(), html_table(table)))
+                found.append((start, html_table(table)))
         return tuple(table for _, table in sorted(found, key=lambda pair: pair[0]))
 
 
-def parse_document(body: bytes, *, fmt: SourceFormat, encoding: str | None) -> Document:
-    """Parse a fetched body once; malformed JSON or CSV raises ExtractError("parse_error")."""
-    fmt = SourceFormat(fmt)
+def parse_document(
+    body: bytes, *, fmt: SourceFormat, encoding: str | None, limits: Limits = DEFAULT_LIMITS
+) -> Document:
+    """Parse a fetched body once; malformed or too deeply nested JSON, HTML or CSV raises
+    ExtractError("parse_error"), never RecursionError."""
+    try:
+        return _parse_document(body, fmt=SourceFormat(fmt), encoding=encoding, limits=limits)
+    except RecursionError:  # the last line: every known path is bounded before it recurses
+        raise ExtractError("parse_error", f"{fmt} nested too deeply to read") from None
+
+
+def _parse_document(
+    body: bytes, *, fmt: SourceFormat, encoding: str | None, limits: Limits
+) -> Document:
     if fmt is SourceFormat.HTML:
-        root, parser = parse_html(body, encoding)
+        root, parser = parse_html(body, encoding, max_depth=limits.max_html_depth)
         return Document(fmt, root=root, parser=parser)
     text = body.decode(codec_for(encoding), errors="replace")
     if fmt is SourceFormat.JSON:
+        depth = json_depth(text)
+        if depth > limits.max_nesting_depth:
+            raise ExtractError(
+                "parse_error", f"JSON nested deeper than {limits.max_nesting_depth} ({depth})"
+            )
         try:
             data = json.loads(text, parse_float=Decimal, parse_constant=Decimal)
         except json.JSONDecodeError as err:
@@ -190,24 +221,55 @@ def parse_document(body: bytes, *, fmt: SourceFormat, encoding: str | None) -> D
     return Document(fmt, text=text)
 
 
-def apply_rule(doc: Document, rule: Rule) -> tuple[Hit, ...]:
-    """The hits of one rule; none raises ExtractError("rule_no_match") (not for not_contains)."""
+def apply_rule(doc: Document, rule: Rule, *, limits: Limits = DEFAULT_LIMITS) -> tuple[Hit, ...]:
+    """The hits `run_rule` keeps, for callers that do not report what the caps dropped."""
+    return run_rule(doc, rule, limits=limits).hits
+
+
+def run_rule(doc: Document, rule: Rule, *, limits: Limits = DEFAULT_LIMITS) -> RuleResult:
+    """The hits of one rule within `limits`, and what was dropped, cut or replaced.
+
+    No hits raises ExtractError("rule_no_match") (not for not_contains); a regex over its
+    time budget ExtractError("rule_timeout"); a tree too deep to walk ("parse_error").
+    """
     validate_rule(rule, fmt=doc.fmt)
+    collector = HitCollector(limits)
+    try:
+        _collect(doc, rule, collector)
+    except RecursionError:  # the last line: no walk below recurses with the document's depth
+        raise ExtractError("parse_error", f"{doc.fmt} nested too deeply to read") from None
+    return collector.result()
+
+
+def _collect(doc: Document, rule: Rule, collector: HitCollector) -> None:
     kind, options = RuleKind(rule.kind), rule.options
     if kind is RuleKind.CSS:
-        return _apply_css(doc, rule.expression, options)
-    if kind is RuleKind.JSON_PATH:
-        return jsonpath.apply_json_rule(doc.data, rule.expression, options)
-    if kind is RuleKind.REGEX:
-        return _apply_regex(doc, rule.expression, options)
-    if kind is RuleKind.TABLE:
+        _apply_css(doc, rule.expression, options, collector)
+    elif kind is RuleKind.JSON_PATH:
+        jsonpath.apply_json_rule(doc.data, rule.expression, options, collector)
+    elif kind is RuleKind.REGEX:
+        _apply_regex(doc, rule.expression, options, collector)
+    elif kind is RuleKind.TABLE:
         selector = rule.expression.strip() or "table"
         what = repr(selector) if doc.fmt is SourceFormat.HTML else f"in {doc.fmt.value}"
-        return apply_table_rule(doc.tables(selector), options, what=what)
-    hits = _find_phrase(doc, rule.expression, case_sensitive=options.get("case_sensitive") is True)
-    if kind is RuleKind.CONTAINS and not hits:
-        raise ExtractError("rule_no_match", f"contains {_short(rule.expression)} not found")
-    return hits
+        apply_table_rule(doc.tables(selector), options, collector, what=what)
+    else:
+        case_sensitive = options.get("case_sensitive") is True
+        _find_phrase(doc, rule.expression, collector, case_sensitive=case_sensitive)
+        if kind is RuleKind.CONTAINS and not collector.hits:
+            raise ExtractError("rule_no_match", f"contains {_short(rule.expression)} not found")
+
+
+def json_depth(text: str) -> int:
+    """How deeply arrays and objects nest in JSON text, in linear time and without recursion.
+
+    Strings are removed first, so brackets inside them do not count.
+
+    >>> json_depth('{"a": [1, {"b": "[[["}]}')
+    3
+    """
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0)
 
 
 def validate_rule(rule: Rule, *, fmt: SourceFormat | None = None) -> None:
@@ -253,25 +315,30 @@ def validate_rule(rule: Rule, *, fmt: SourceFormat | None = None) -> None:
         _check_bool(options, "case_sensitive", kind)
 
 
-def _apply_css(doc: Document, selector: str, options: Mapping[str, object]) -> tuple[Hit, ...]:
+def _apply_css(
+    doc: Document, selector: str, options: Mapping[str, object], collector: HitCollector
+) -> None:
     assert doc.root is not None  # validate_rule allows css on html only
     attr = options.get("attr")
     elements = _css(selector)(doc.root)
-    contexts: dict[etree._Element, str] = {}  # siblings share their parent's text
-    hits: list[Hit] = []
+    contexts: dict[etree._Element, str] = {}  # siblings share their parent's (collapsed) text
     for i, el in enumerate(elements):
+        if collector.full:  # count the rest as matched elements, without reading their text
+            collector.skip(len(elements) - i)
+            break
         raw = collapse(el.get(attr, "")) if isinstance(attr, str) else element_text(el)
         if not raw:
             continue
         parent = el.getparent()
         context = el if parent is None or parent.tag in ("body", "html") else parent
         if context not in contexts:
-            contexts[context] = " ".join(context.itertext())  # C-speed; cells stay apart
-        hits.append(Hit(raw, excerpt_of(contexts[context], raw), f"css:{selector}[{i}]"))
+            contexts[context] = collapse(" ".join(context.itertext()))  # C-speed; cells apart
+        shown = excerpt_of(contexts[context], raw, collapsed=True)
+        collector.add(Hit(raw, shown, f"css:{selector}[{i}]"))
         if options.get("all") is False:
             break
-    if hits:
-        return tuple(hits)
+    if collector.hits:
+        return
     if not elements:
         raise ExtractError("rule_no_match", f"css {_short(selector)} matched nothing")
     empty = f"attribute {attr!r}" if isinstance(attr, str) else "text"
@@ -281,29 +348,74 @@ def _apply_css(doc: Document, selector: str, options: Mapping[str, object]) -> t
     )
 
 
-def _apply_regex(doc: Document, pattern: str, options: Mapping[str, object]) -> tuple[Hit, ...]:
+def _apply_regex(
+    doc: Document, pattern: str, options: Mapping[str, object], collector: HitCollector
+) -> None:
+    """Match with the `regex` package: a time budget (stdlib `re` has none) and, with
+    concurrent=True, the GIL released, so a backtracking pattern cannot stall the run."""
+    limits = collector.limits
     compiled = _compile_regex(pattern, options)
     group = str(options.get("group", "value"))
     text = doc.text
-    hits = []
-    for m in compiled.finditer(text):
-        start = m.start(group)
-        if start < 0:  # the named group did not take part in this match
-            continue
-        where = f"char {start}, line {doc.line(start)}"
-        hits.append(Hit(collapse(m.group(group)), excerpt(text, m.start(), m.end()), where))
-    if not hits:
-        raise ExtractError("rule_no_match", f"regex {_short(pattern)} matched nothing")
-    return tuple(hits)
+    if len(text) > limits.max_regex_text_chars:
+        collector.notes.append(
+            f"regex searched the first {limits.max_regex_text_chars:,} "
+            f"of {len(text):,} characters"
+        )
+        text = text[: limits.max_regex_text_chars]
+    try:
+        for m in compiled.finditer(text, concurrent=True, timeout=limits.rule_timeout_s):
+            start = m.start(group)
+            if start < 0:  # the named group did not take part in this match
+                continue
+            if collector.full:
+                collector.skip()
+                continue
+            where = f"char {start}, line {doc.line(start)}"
+            raw = collapse(_bounded(m.group(group), limits.max_hit_chars))
+            collector.add(Hit(raw, excerpt(text, m.start(), m.end()), where))
+    except TimeoutError:
+        raise ExtractError(
+            "rule_timeout",
+            f"regex {_short(pattern)} ran out of its {limits.rule_timeout_s:g} s budget "
+            f"on {len(text):,} characters",
+        ) from None
+    if not collector.hits:
+        cut = f" ({collector.notes[0]})" if collector.notes else ""
+        raise ExtractError("rule_no_match", f"regex {_short(pattern)} matched nothing{cut}")
 
 
-def _find_phrase(doc: Document, phrase: str, *, case_sensitive: bool) -> tuple[Hit, ...]:
+def _find_phrase(
+    doc: Document, phrase: str, collector: HitCollector, *, case_sensitive: bool
+) -> None:
+    """Linear: the phrase pattern is literal words joined by whitespace runs."""
     text = doc.text
-    hits = []
     for m in _phrase_pattern(phrase, case_sensitive).finditer(text):
+        if collector.full:
+            collector.skip()
+            continue
         where = f"char {m.start()}, line {doc.line(m.start())}"
-        hits.append(Hit(collapse(m.group(0)), excerpt(text, m.start(), m.end()), where))
-    return tuple(hits)
+        raw = collapse(_bounded(m.group(0), collector.limits.max_hit_chars))
+        collector.add(Hit(raw, excerpt(text, m.start(), m.end()), where))
+
+
+def _bounded(text: str, limit: int) -> str:
+    """At most about `limit` characters, so collapsing a huge match costs no more than that."""
+    return text if len(text) <= 2 * limit else text[: 2 * limit]
+
+
+def _html_table_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each <table ...> ... </table> in text, as the lazy regex
+    `<table.*?</table>` would find them, but in one linear pass."""
+    spans: list[tuple[int, int]] = []
+    opened: int | None = None
+    for m in _TABLE_TAG.finditer(text):
+        if m.group(0)[1] != "/":
+            opened = m.start() if opened is None else opened
+        elif opened is not None:
+            spans.append((opened, m.end()))
+            opened = None
+    return spans
 
 
 @lru_cache(maxsize=256)
@@ -315,7 +427,7 @@ def _phrase_pattern(phrase: str, case_sensitive: bool) -> re.Pattern[str]:
     return re.compile(body, 0 if case_sensitive else re.IGNORECASE)
 
 
-def _compile_regex(pattern: str, options: Mapping[str, object]) -> re.Pattern[str]:
+def _compile_regex(pattern: str, options: Mapping[str, object]) -> regex.Pattern[str]:
     flags_opt = options.get("flags", "")
     if not isinstance(flags_opt, str) or set(flags_opt) - set(_REGEX_FLAGS):
         raise ValidationError(f"regex option 'flags' takes letters from 'ism', got {flags_opt!r}")
@@ -326,8 +438,8 @@ def _compile_regex(pattern: str, options: Mapping[str, object]) -> re.Pattern[st
     for letter in flags_opt:
         flags |= _REGEX_FLAGS[letter]
     try:
-        compiled = re.compile(pattern, flags)
-    except re.error as err:
+        compiled = regex.compile(pattern, flags)
+    except regex.error as err:
         raise ValidationError(f"invalid regex {_short(pattern)}: {err}") from None
     if group not in compiled.groupindex:
         raise ValidationError(

@@ -36,6 +36,7 @@ from lxml import etree
 
 from factcheck.domain import Hit
 from factcheck.errors import ExtractError, ValidationError
+from factcheck.extraction.limits import HitCollector
 from factcheck.extraction.snippets import collapse, excerpt
 
 OPTIONS = frozenset({"column", "row", "row_contains", "where"})
@@ -124,8 +125,8 @@ def check_options(options: Mapping[str, object]) -> None:
 
 
 def apply_table_rule(
-    tables: Sequence[Table], options: Mapping[str, object], *, what: str
-) -> tuple[Hit, ...]:
+    tables: Sequence[Table], options: Mapping[str, object], collector: HitCollector, *, what: str
+) -> None:
     """One hit per row passing row/row_contains/where, reading the `column` cell."""
     column = _key(str(options["column"]))
     row = collapse(str(options["row"])) if "row" in options else None
@@ -138,7 +139,6 @@ def apply_table_rule(
     )
     if not tables:
         raise ExtractError("rule_no_match", f"table {what}: no table found")
-    hits: list[Hit] = []
     with_column = 0
     for t_index, table in enumerate(tables):
         keys = [_key(h) for h in table.header]
@@ -157,10 +157,14 @@ def apply_table_rule(
                 continue
             if c_index >= len(cells) or not cells[c_index]:
                 continue
+            if collector.full:
+                collector.skip()
+                continue
             location = f"table[{t_index}] row {r_index} column {table.header[c_index]!r}"
-            hits.append(Hit(cells[c_index], _row_excerpt(cells, c_index), location, label or None))
-    if hits:
-        return tuple(hits)
+            hit = Hit(cells[c_index], _row_excerpt(cells, c_index), location, label or None)
+            collector.add(hit)
+    if collector.hits:
+        return
     if not with_column:
         seen = ", ".join(_unique(h for t in tables for h in t.header if h))[:200]
         extra = list(where_opt) if isinstance(where_opt, Mapping) else []
