@@ -48,7 +48,7 @@ class Settings:
     max_regex_text_chars: int = 2_000_000  # a regex searches this many characters; the cut is noted
     max_hits_per_rule: int = 1_000  # hits kept per rule; the rest are counted as dropped
     max_hit_chars: int = 2_000  # characters kept of one hit's raw text, and of its excerpt
-    max_link_chars: int = 200_000  # raw + excerpt characters kept over all hits of one rule
+    max_link_chars: int = 1_000_000  # raw + excerpt characters kept over all hits of one rule
     max_nesting_depth: int = 200  # JSON arrays/objects in each other; deeper is parse_error
     max_html_depth: int = 1_000  # HTML elements in each other (lxml alone stops at 256)
     # judging

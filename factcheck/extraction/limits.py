@@ -24,7 +24,7 @@ class Limits:
 
     max_hits: int = 1_000  # hits kept per rule; further hits are counted in `dropped`
     max_hit_chars: int = 2_000  # a hit's raw text and its excerpt are each cut to this
-    max_link_chars: int = 200_000  # raw + excerpt characters kept over all hits of one rule
+    max_link_chars: int = 1_000_000  # raw + excerpt characters kept over all hits of one rule
     max_regex_text_chars: int = 2_000_000  # a regex searches at most this much text
     rule_timeout_s: float = 2.0  # a regex rule's matching time on one document
     max_nesting_depth: int = 200  # JSON arrays/objects inside each other

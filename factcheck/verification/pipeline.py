@@ -32,7 +32,12 @@ from factcheck.storage.db import session_scope
 from factcheck.storage.models import utcnow
 from factcheck.verification.judge_claims import ClaimOutcome, Fresh, judge_claims
 from factcheck.verification.planning import Plan, SourcePlan, plan_run
-from factcheck.verification.source_unit import SourceResult, process_source, record_source
+from factcheck.verification.source_unit import (
+    SourceResult,
+    limits_for,
+    process_source,
+    record_source,
+)
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +109,7 @@ def run_verification(
         def unit(source_plan: SourcePlan) -> SourceResult | None:
             if stop.is_set():
                 return None
-            return process_source(source_plan, fetcher=fetcher)
+            return process_source(source_plan, fetcher=fetcher, limits=limits_for(settings))
 
         todo = [p for p in plan.sources if p.source_id not in done]
         futures = [pool.submit(unit, p) for p in todo]
@@ -174,7 +179,10 @@ def preview_verification(
         on_planned(plan)
     summary = RunSummary(run_id=None, status=RunStatus.SUCCEEDED)
     with Fetcher(settings) as fetcher, ThreadPoolExecutor(max_workers=settings.workers) as pool:
-        futures = [pool.submit(process_source, p, fetcher=fetcher) for p in plan.sources]
+        limits = limits_for(settings)
+        futures = [
+            pool.submit(process_source, p, fetcher=fetcher, limits=limits) for p in plan.sources
+        ]
         for future in as_completed(futures):
             summary.sources.append(future.result())
             if on_source:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from factcheck.config import Settings
 from factcheck.domain import (
     ErrorCode,
     Fetched,
@@ -20,7 +21,8 @@ from factcheck.domain import (
     Role,
 )
 from factcheck.errors import ExtractError, FetchError
-from factcheck.extraction.rules import Document, apply_rule, parse_document
+from factcheck.extraction.limits import DEFAULT_LIMITS, Limits
+from factcheck.extraction.rules import Document, parse_document, run_rule
 from factcheck.fetching.fetcher import Fetcher
 from factcheck.normalising.quantities import parse_quantities
 from factcheck.storage import records, runs
@@ -34,6 +36,8 @@ class LinkResult:
     quantities: tuple[Quantity | None, ...] = ()
     error_code: str | None = None
     error_message: str | None = None
+    dropped: int = 0  # hits found beyond the caps: counted, not kept
+    note: str | None = None  # what the caps cut or replaced; stored in error_message
 
 
 @dataclass(frozen=True)
@@ -78,13 +82,42 @@ def normalise(
     return tuple(out_hits), tuple(out_quantities)
 
 
-def extract_links(document: Document, links: Sequence[LinkPlan]) -> tuple[LinkResult, ...]:
+def limits_for(settings: Settings) -> Limits:
+    """The extraction caps of these settings, as the plain numbers extraction takes."""
+    return Limits(
+        max_hits=settings.max_hits_per_rule,
+        max_hit_chars=settings.max_hit_chars,
+        max_link_chars=settings.max_link_chars,
+        max_regex_text_chars=settings.max_regex_text_chars,
+        rule_timeout_s=settings.rule_timeout_s,
+        max_nesting_depth=settings.max_nesting_depth,
+        max_html_depth=settings.max_html_depth,
+    )
+
+
+def extract_links(
+    document: Document, links: Sequence[LinkPlan], *, limits: Limits = DEFAULT_LIMITS
+) -> tuple[LinkResult, ...]:
     results = []
     for link in links:
         try:
-            hits = apply_rule(document, link.rule)
+            extracted = run_rule(document, link.rule, limits=limits)
         except ExtractError as exc:
             results.append(LinkResult(link, error_code=exc.code, error_message=str(exc)))
+            continue
+        hits, dropped, note = extracted.hits, extracted.dropped, extracted.note()
+        if dropped and link.numeric:
+            # Every figure counts in a numeric verdict (a set, a ratio, agreeing sources): one
+            # read from the first hits only would be wrong, so none is given.
+            message = f"{link.rule.kind.value} found {len(hits) + dropped:,} hits; {note}"
+            results.append(
+                LinkResult(
+                    link,
+                    error_code=ErrorCode.TOO_MANY_HITS.value,
+                    error_message=message,
+                    dropped=dropped,
+                )
+            )
             continue
         found, quantities = normalise(hits, unit=link.unit, numeric=link.numeric)
         if (
@@ -101,11 +134,15 @@ def extract_links(document: Document, links: Sequence[LinkPlan]) -> tuple[LinkRe
                 LinkResult(link, error_code=ErrorCode.NO_QUANTITY.value, error_message=message)
             )
             continue
-        results.append(LinkResult(link, hits=found, quantities=quantities))
+        results.append(
+            LinkResult(link, hits=found, quantities=quantities, dropped=dropped, note=note)
+        )
     return tuple(results)
 
 
-def process_source(plan: SourcePlan, *, fetcher: Fetcher) -> SourceResult:
+def process_source(
+    plan: SourcePlan, *, fetcher: Fetcher, limits: Limits = DEFAULT_LIMITS
+) -> SourceResult:
     """Fetch once, parse once (not at all when unchanged), apply every linked rule."""
     conditional = plan.reusable
     try:
@@ -120,10 +157,12 @@ def process_source(plan: SourcePlan, *, fetcher: Fetcher) -> SourceResult:
     if conditional and (fetched.not_modified or fetched.sha256 == plan.last_sha256):
         return SourceResult(plan, fetched, reused=True)
     try:
-        document = parse_document(fetched.body, fmt=plan.fmt, encoding=fetched.encoding)
+        document = parse_document(
+            fetched.body, fmt=plan.fmt, encoding=fetched.encoding, limits=limits
+        )
     except ExtractError as exc:
         return SourceResult(plan, fetched, error_code=exc.code, error_message=str(exc))
-    return SourceResult(plan, fetched, links=extract_links(document, plan.links))
+    return SourceResult(plan, fetched, links=extract_links(document, plan.links, limits=limits))
 
 
 def record_source(*, session: Session, run_id: int, result: SourceResult, now: datetime) -> None:
@@ -162,7 +201,7 @@ def record_source(*, session: Session, run_id: int, result: SourceResult, now: d
                 session=session,
                 sha256=fetched.sha256,
                 body=fetched.body,
-                content_type=fetched.content_type,
+                content_type=records.storable(fetched.content_type),
             )
             common["snapshot_sha256"] = fetched.sha256
     outcomes = {id(r.link): r for r in result.links}
@@ -182,14 +221,14 @@ def record_source(*, session: Session, run_id: int, result: SourceResult, now: d
             row["reused"], row["reused_from_id"] = True, link.previous_id
         else:
             row.update(_extraction(outcomes[id(link)]))
-        rows.append(row)
+        rows.append(records.storable_row(row))
     runs.insert_evidence(session=session, rows=rows)
     if fetched is not None and result.error_code is None:
         runs.update_fetch_state(
             session=session,
             source_id=plan.source_id,
-            etag=fetched.etag,
-            last_modified=fetched.last_modified,
+            etag=records.storable(fetched.etag),
+            last_modified=records.storable(fetched.last_modified),
             sha256=None if fetched.not_modified else fetched.sha256,
             fetched_at=fetched.fetched_at,
         )
@@ -200,7 +239,9 @@ def _extraction(outcome: LinkResult) -> dict[str, Any]:
     if outcome.error_code is not None:
         return {"error_code": outcome.error_code, "error_message": outcome.error_message}
     hits = [records.hit_json(h, q) for h, q in zip(outcome.hits, outcome.quantities, strict=True)]
-    columns: dict[str, Any] = {"hits": hits}
+    # A note (hits dropped, text cut, characters replaced) rides in error_message while
+    # error_code stays NULL: the row is good evidence, and the note says what was left out.
+    columns: dict[str, Any] = {"hits": hits, "error_message": outcome.note}
     if outcome.hits:
         first = outcome.hits[0]
         quantity = next((q for q in outcome.quantities if q is not None), None)
