@@ -15,6 +15,8 @@ import threading
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from factcheck.config import Settings
 from factcheck.domain import ErrorCode, Hit, Role, Rule, RuleKind, SourceFormat
@@ -229,6 +231,29 @@ def test_a_two_million_record_json_page_extracts_in_bounded_memory() -> None:
 def test_json_depth_counts_brackets_outside_strings() -> None:
     assert json_depth('{"a": [1, {"b": "[[[\\"]]]"}], "c": {}}') == 3
     assert json_depth("7") == 0
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, dict | list):
+        children = value.values() if isinstance(value, dict) else value
+        return 1 + max(map(_depth, children), default=0)
+    return 0
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\ aé\x00'),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(alphabet='[]{}"\\ b', max_size=4), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=JSON_VALUES, ascii_only=st.booleans())
+def test_json_depth_agrees_with_the_parsed_value(value: object, ascii_only: bool) -> None:
+    assert json_depth(json.dumps(value, ensure_ascii=ascii_only)) == _depth(value)
 
 
 def test_json_nested_deeper_than_the_limit_is_a_parse_error() -> None:
