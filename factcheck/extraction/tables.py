@@ -41,6 +41,8 @@ from factcheck.extraction.snippets import collapse, excerpt
 
 OPTIONS = frozenset({"column", "row", "row_contains", "where"})
 _MAX_SPAN = 1000  # a rowspan/colspan above this is treated as this (guards against blow-ups)
+# Spans still multiply: 20,000 cells of colspan=1000 (a 460 KB page) are 20 million positions.
+MAX_TABLE_CELLS = 1_000_000  # positions of one table after spans; more is a parse_error
 _DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 _PIPE = re.compile(r"(?<!\\)\|")
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -185,12 +187,18 @@ def apply_table_rule(
 def _expand_spans(trs: Sequence[etree._Element]) -> list[list[str]]:
     grid: list[list[str]] = []
     carried: dict[int, tuple[int, str]] = {}  # column -> (rows still to cover, text)
+    cells = 0
     for tr in trs:
         row: list[str] = []
         below: dict[int, tuple[int, str]] = {}  # what this row hands down to the next
+        last = max(carried, default=-1)  # once per row: max() per column was quadratic
         for cell in [*tr.xpath("./td | ./th"), None]:
+            if cells + len(row) > MAX_TABLE_CELLS:
+                raise ExtractError(
+                    "parse_error", f"a table spans more than {MAX_TABLE_CELLS:,} cells"
+                )
             # Fill columns held by a rowspan from above; after the last cell, fill them all.
-            while len(row) in carried or (cell is None and carried and max(carried) > len(row)):
+            while len(row) in carried or (cell is None and last > len(row)):
                 left, text = carried.pop(len(row), (0, ""))
                 row.append(text)
                 if left > 1:
@@ -205,6 +213,7 @@ def _expand_spans(trs: Sequence[etree._Element]) -> list[list[str]]:
                 carried.pop(len(row), None)
                 row.append(text)
         carried = below
+        cells += len(row)
         grid.append(row)
     return grid
 

@@ -24,6 +24,7 @@ from factcheck.errors import ExtractError
 from factcheck.extraction.limits import DEFAULT_LIMITS, HitCollector, Limits, RuleResult
 from factcheck.extraction.rules import Document, json_depth, parse_document, run_rule
 from factcheck.extraction.snippets import clean_text
+from factcheck.extraction.tables import MAX_TABLE_CELLS
 from factcheck.verification.planning import LinkPlan
 from factcheck.verification.source_unit import extract_links, limits_for
 
@@ -292,6 +293,15 @@ def test_no_recursion_error_escapes_a_rule() -> None:
     finally:
         sys.setrecursionlimit(limit)
     assert caught.value.code == "parse_error"
+
+
+def test_a_table_whose_spans_expand_past_the_cap_is_a_parse_error() -> None:
+    cells = "<td colspan=1000>x</td>" * (MAX_TABLE_CELLS // 1000 + 1)
+    page = doc(f"<table><tr><th>Size</th></tr><tr>{cells}</tr></table>", HTML)
+    with pytest.raises(ExtractError) as caught:
+        run(page, RuleKind.TABLE, "table", column="Size")
+    assert caught.value.code == "parse_error"
+    assert str(caught.value) == "a table spans more than 1,000,000 cells"
 
 
 def test_html_tables_in_text_are_found_in_one_pass() -> None:
