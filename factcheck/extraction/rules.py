@@ -20,7 +20,8 @@ json_path (json)  expression: a JSONPath subset; see `factcheck.extraction.jsonp
             e.g. {input_cost_per_token = 3, output_cost_per_token = 1} gives (3*in+out)/4)
             and `key_field` (Hit.key). JSON numbers are Decimals, never floats; a number read
             with `field` is also put in Hit.value.
-regex (any)  expression: a Python regex with a named group. Each match is a hit; its raw
+regex (any)  expression: a Python regex (run by the `regex` package, see
+            `extraction.regexrule`) with a named group. Each match is a hit; its raw
             text is the group, the excerpt ~80 characters either side of the match.
               group: str     the named group (default "value"); must be in the pattern
               flags: str     any of "i" (ignore case), "s" (dot matches newline), "m"
@@ -59,10 +60,8 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import lru_cache
-from itertools import accumulate
 
 import cssselect
-import regex
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
@@ -70,7 +69,14 @@ from factcheck.domain import Hit, Rule, RuleKind, SourceFormat
 from factcheck.errors import ExtractError, ValidationError
 from factcheck.extraction import jsonpath
 from factcheck.extraction.htmltext import codec_for, element_text, page_text, parse_html
-from factcheck.extraction.limits import DEFAULT_LIMITS, HitCollector, Limits, RuleResult
+from factcheck.extraction.limits import (
+    DEFAULT_LIMITS,
+    HitCollector,
+    Limits,
+    RuleResult,
+    json_depth,
+)
+from factcheck.extraction.regexrule import apply_regex_rule, compile_regex
 from factcheck.extraction.snippets import (
     DOUBLE_QUOTES,
     SINGLE_QUOTES,
@@ -78,6 +84,7 @@ from factcheck.extraction.snippets import (
     collapse,
     excerpt,
     excerpt_of,
+    head,
     normalise_quotes,
 )
 from factcheck.extraction.tables import OPTIONS as TABLE_OPTIONS
@@ -86,6 +93,7 @@ from factcheck.extraction.tables import (
     apply_table_rule,
     csv_table,
     html_table,
+    html_table_spans,
     markdown_tables,
 )
 from factcheck.extraction.tables import check_options as check_table_options
@@ -107,13 +115,6 @@ _OPTIONS = {
     RuleKind.NOT_CONTAINS: frozenset({"case_sensitive"}),
     RuleKind.TABLE: TABLE_OPTIONS,
 }
-_REGEX_FLAGS = {"i": regex.IGNORECASE, "s": regex.DOTALL, "m": regex.MULTILINE}
-_TABLE_TAG = re.compile(r"<table\b|</table\s*>", re.IGNORECASE)  # linear, unlike <table.*?</table>
-_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')  # unrolled: no backtracking blow-up
-_JSON_SYNTAX = b'"[]{}\\'  # all json_depth needs to see of a JSON text
-_NOT_JSON_SYNTAX = bytes(b for b in range(256) if b not in _JSON_SYNTAX)
-_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
-_DEPTH_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 
 
 class Document:
@@ -171,7 +172,7 @@ class Document:
                     elements.setdefault(e)
             return tuple(html_table(el) for el in elements)
         found = markdown_tables(self.text)
-        for start, end in _html_table_spans(self.text):
+        for start, end in html_table_spans(self.text):
             fragment = etree.fromstring(
                 self.text[start:end], etree.HTMLParser(remove_comments=True)
             )
@@ -250,7 +251,9 @@ def _collect(doc: Document, rule: Rule, collector: HitCollector) -> None:
     elif kind is RuleKind.JSON_PATH:
         jsonpath.apply_json_rule(doc.data, rule.expression, options, collector)
     elif kind is RuleKind.REGEX:
-        _apply_regex(doc, rule.expression, options, collector)
+        apply_regex_rule(
+            doc.text, line=doc.line, pattern=rule.expression, options=options, collector=collector
+        )
     elif kind is RuleKind.TABLE:
         selector = rule.expression.strip() or "table"
         what = repr(selector) if doc.fmt is SourceFormat.HTML else f"in {doc.fmt.value}"
@@ -260,24 +263,6 @@ def _collect(doc: Document, rule: Rule, collector: HitCollector) -> None:
         _find_phrase(doc, rule.expression, collector, case_sensitive=case_sensitive)
         if kind is RuleKind.CONTAINS and not collector.hits:
             raise ExtractError("rule_no_match", f"contains {_short(rule.expression)} not found")
-
-
-def json_depth(text: str) -> int:
-    """How deeply arrays and objects nest in JSON text, in linear time and without recursion.
-
-    Strings are removed first, so brackets inside them do not count. Everything but quotes,
-    backslashes and brackets is deleted in C first (UTF-8 multi-byte sequences never hold
-    ASCII bytes); then the strings go, as plain `""` pairs when none holds a bracket or an
-    escape (the usual case, again in C), else by a string regex over the whole text.
-
-    >>> json_depth('{"a": [1, {"b": "[[["}]}')
-    3
-    """
-    encoded = text.encode("utf-8", "surrogatepass")
-    brackets = encoded.translate(None, _NOT_JSON_SYNTAX).replace(b'""', b"")
-    if b'"' in brackets or b"\\" in brackets:  # the escapes need the text they escape
-        brackets = _JSON_STRING.sub(b"", encoded).translate(None, _NOT_BRACKET)
-    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0)
 
 
 def validate_rule(rule: Rule, *, fmt: SourceFormat | None = None) -> None:
@@ -310,7 +295,7 @@ def validate_rule(rule: Rule, *, fmt: SourceFormat | None = None) -> None:
         jsonpath.parse_path(expression)
         jsonpath.check_options(options)
     elif kind is RuleKind.REGEX:
-        _compile_regex(expression, options)
+        compile_regex(expression, options)
     elif kind is RuleKind.TABLE:
         check_table_options(options)
         selector = expression.strip() or "table"
@@ -356,42 +341,6 @@ def _apply_css(
     )
 
 
-def _apply_regex(
-    doc: Document, pattern: str, options: Mapping[str, object], collector: HitCollector
-) -> None:
-    """Match with the `regex` package: a time budget (stdlib `re` has none) and, with
-    concurrent=True, the GIL released, so a backtracking pattern cannot stall the run."""
-    limits = collector.limits
-    compiled = _compile_regex(pattern, options)
-    group = str(options.get("group", "value"))
-    text = doc.text
-    if len(text) > limits.max_regex_text_chars:
-        collector.notes.append(
-            f"regex searched the first {limits.max_regex_text_chars:,} of {len(text):,} characters"
-        )
-        text = text[: limits.max_regex_text_chars]
-    try:
-        for m in compiled.finditer(text, concurrent=True, timeout=limits.rule_timeout_s):
-            start = m.start(group)
-            if start < 0:  # the named group did not take part in this match
-                continue
-            if collector.full:
-                collector.skip()
-                continue
-            where = f"char {start}, line {doc.line(start)}"
-            raw = collapse(_bounded(m.group(group), limits.max_hit_chars))
-            collector.add(Hit(raw, excerpt(text, m.start(), m.end()), where))
-    except TimeoutError:
-        raise ExtractError(
-            "rule_timeout",
-            f"regex {_short(pattern)} ran out of its {limits.rule_timeout_s:g} s budget "
-            f"on {len(text):,} characters",
-        ) from None
-    if not collector.hits:
-        cut = f" ({collector.notes[0]})" if collector.notes else ""
-        raise ExtractError("rule_no_match", f"regex {_short(pattern)} matched nothing{cut}")
-
-
 def _find_phrase(
     doc: Document, phrase: str, collector: HitCollector, *, case_sensitive: bool
 ) -> None:
@@ -402,27 +351,8 @@ def _find_phrase(
             collector.skip()
             continue
         where = f"char {m.start()}, line {doc.line(m.start())}"
-        raw = collapse(_bounded(m.group(0), collector.limits.max_hit_chars))
+        raw = collapse(head(m.group(0), collector.limits.max_hit_chars))
         collector.add(Hit(raw, excerpt(text, m.start(), m.end()), where))
-
-
-def _bounded(text: str, limit: int) -> str:
-    """At most about `limit` characters, so collapsing a huge match costs no more than that."""
-    return text if len(text) <= 2 * limit else text[: 2 * limit]
-
-
-def _html_table_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each <table ...> ... </table> in text, as the lazy regex
-    `<table.*?</table>` would find them, but in one linear pass."""
-    spans: list[tuple[int, int]] = []
-    opened: int | None = None
-    for m in _TABLE_TAG.finditer(text):
-        if m.group(0)[1] != "/":
-            opened = m.start() if opened is None else opened
-        elif opened is not None:
-            spans.append((opened, m.end()))
-            opened = None
-    return spans
 
 
 @lru_cache(maxsize=256)
@@ -432,27 +362,6 @@ def _phrase_pattern(phrase: str, case_sensitive: bool) -> re.Pattern[str]:
     words = normalise_quotes(phrase).split()
     body = r"\s+".join("".join(classes.get(c) or re.escape(c) for c in w) for w in words)
     return re.compile(body, 0 if case_sensitive else re.IGNORECASE)
-
-
-def _compile_regex(pattern: str, options: Mapping[str, object]) -> regex.Pattern[str]:
-    flags_opt = options.get("flags", "")
-    if not isinstance(flags_opt, str) or set(flags_opt) - set(_REGEX_FLAGS):
-        raise ValidationError(f"regex option 'flags' takes letters from 'ism', got {flags_opt!r}")
-    group = options.get("group", "value")
-    if not isinstance(group, str):
-        raise ValidationError(f"regex option 'group' must be a group name, got {group!r}")
-    flags = 0
-    for letter in flags_opt:
-        flags |= _REGEX_FLAGS[letter]
-    try:
-        compiled = regex.compile(pattern, flags)
-    except regex.error as err:
-        raise ValidationError(f"invalid regex {_short(pattern)}: {err}") from None
-    if group not in compiled.groupindex:
-        raise ValidationError(
-            f"regex {_short(pattern)} has no named group {group!r}; write (?P<{group}>...)"
-        )
-    return compiled
 
 
 @lru_cache(maxsize=512)

@@ -60,6 +60,14 @@ def clean_text(text: str) -> tuple[str, int]:
     return _UNSTORABLE.subn(REPLACEMENT, text)
 
 
+def head(text: str, limit: int) -> str:
+    """At most 2 * `limit` characters of `text`, so collapsing a huge match costs no more.
+
+    (Collapsing may shorten it; the caller cuts the result to `limit`.)
+    """
+    return text if len(text) <= 2 * limit else text[: 2 * limit]
+
+
 def normalise_quotes(text: str) -> str:
     """Typographic quotes and apostrophes become ASCII ones.
 

@@ -45,6 +45,7 @@ _MAX_SPAN = 1000  # a rowspan/colspan above this is treated as this (guards agai
 MAX_TABLE_CELLS = 1_000_000  # positions of one table after spans; more is a parse_error
 _DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 _PIPE = re.compile(r"(?<!\\)\|")
+_TABLE_TAG = re.compile(r"<table\b|</table\s*>", re.IGNORECASE)  # linear, unlike <table.*?</table>
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _WRAPPED = re.compile(r"^(\*\*|__|`)(.+)\1$")
 
@@ -97,6 +98,20 @@ def markdown_tables(text: str) -> list[tuple[int, Table]]:
             continue
         i += 1
     return found
+
+
+def html_table_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each <table ...> ... </table> in text, as the lazy regex
+    `<table.*?</table>` would find them, but in one linear pass."""
+    spans: list[tuple[int, int]] = []
+    opened: int | None = None
+    for m in _TABLE_TAG.finditer(text):
+        if m.group(0)[1] != "/":
+            opened = m.start() if opened is None else opened
+        elif opened is not None:
+            spans.append((opened, m.end()))
+            opened = None
+    return spans
 
 
 def csv_table(rows: Sequence[Sequence[str]]) -> Table:

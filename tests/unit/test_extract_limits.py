@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from factcheck.config import Settings
 from factcheck.domain import ErrorCode, Hit, Role, Rule, RuleKind, SourceFormat
 from factcheck.errors import ExtractError
-from factcheck.extraction.limits import DEFAULT_LIMITS, HitCollector, Limits, RuleResult
-from factcheck.extraction.rules import Document, json_depth, parse_document, run_rule
+from factcheck.extraction.limits import DEFAULT_LIMITS, HitCollector, Limits, RuleResult, json_depth
+from factcheck.extraction.rules import Document, parse_document, run_rule
 from factcheck.extraction.snippets import clean_text
 from factcheck.extraction.tables import MAX_TABLE_CELLS
 from factcheck.verification.planning import LinkPlan
