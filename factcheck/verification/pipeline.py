@@ -104,12 +104,13 @@ def run_verification(
     # Workers fetch and parse; this thread is the one writer, one transaction per source, so
     # SQLite's single write lock is never fought over and a fetch slot frees as soon as its
     # page is parsed.
+    limits = limits_for(settings)
     with Fetcher(settings) as fetcher, ThreadPoolExecutor(max_workers=settings.workers) as pool:
 
         def unit(source_plan: SourcePlan) -> SourceResult | None:
             if stop.is_set():
                 return None
-            return process_source(source_plan, fetcher=fetcher, limits=limits_for(settings))
+            return process_source(source_plan, fetcher=fetcher, limits=limits)
 
         todo = [p for p in plan.sources if p.source_id not in done]
         futures = [pool.submit(unit, p) for p in todo]
