@@ -52,6 +52,12 @@ def apply_regex_rule(
             raw = collapse(head(m.group(group), limits.max_hit_chars))
             collector.add(Hit(raw, excerpt(text, m.start(), m.end()), where))
     except TimeoutError:
+        if collector.full:  # the hits are kept; only the count of the rest was cut short
+            collector.notes.append(
+                f"counting stopped at the {limits.rule_timeout_s:g} s budget, so more were "
+                "dropped than counted"
+            )
+            return
         raise ExtractError(
             "rule_timeout",
             f"regex {_short(pattern)} ran out of its {limits.rule_timeout_s:g} s budget "

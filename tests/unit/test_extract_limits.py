@@ -91,6 +91,16 @@ def test_a_regex_releases_the_gil_while_it_matches() -> None:
     assert ticks >= 20
 
 
+def test_a_timeout_while_counting_past_the_cap_keeps_the_hits() -> None:
+    page = doc("7" * 1_900_000, TEXT)  # ~2 million one-digit matches to count
+    result = run(page, RuleKind.REGEX, r"(?P<value>\d)", Limits(max_hits=10, rule_timeout_s=0.05))
+    assert len(result.hits) == 10
+    assert result.dropped > 0
+    assert result.notes == (
+        "counting stopped at the 0.05 s budget, so more were dropped than counted",
+    )
+
+
 def test_text_beyond_the_regex_cap_is_cut_and_the_cut_is_said() -> None:
     page = doc("x" * 100 + " 5 million users " + "y" * 100 + " 7 million users", TEXT)
     limits = Limits(max_regex_text_chars=150)
