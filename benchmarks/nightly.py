@@ -31,7 +31,7 @@ The phases, in one run, side by side:
               against the ideal sources x latency / workers
 
 Figures: wall time; parse+extract CPU share of wall time (thread CPU time spent inside
-`parse_document`, `apply_rule` and quantity normalisation, measured by wrapping the names the
+`parse_document`, `run_rule` and quantity normalisation, measured by wrapping the names the
 pipeline calls, in this process only); client and server CPU seconds; peak RSS of this process
 so far (ru_maxrss, so it only grows); database growth per run per claim (SQLite: db + wal
 after `wal_checkpoint(TRUNCATE)`; PostgreSQL: pg_database_size of a scratch database).
@@ -457,7 +457,7 @@ def install_meters(meter: CpuMeter, walls: WallMeter, profiles: Profiles | None)
     from factcheck.verification import pipeline, source_unit
 
     source_unit.parse_document = meter.wrap("parse", source_unit.parse_document)  # type: ignore[assignment]
-    source_unit.apply_rule = meter.wrap("extract", source_unit.apply_rule)  # type: ignore[assignment]
+    source_unit.run_rule = meter.wrap("extract", source_unit.run_rule)  # type: ignore[assignment]
     source_unit.normalise = meter.wrap("normalise", source_unit.normalise)  # type: ignore[assignment]
     if profiles is not None:
         # Main thread only: profiling the 16 workers slows every SQLite write transaction

@@ -43,6 +43,14 @@ class Settings:
     max_html_bytes: int = 5 * MIB  # counted after decompression
     max_data_bytes: int = 20 * MIB  # JSON / CSV / text, counted after decompression
     obey_robots: bool = True
+    # extraction: what one rule on a hostile page may cost and keep
+    rule_timeout_s: float = 2.0  # matching time of one regex rule on one page -> rule_timeout
+    max_regex_text_chars: int = 2_000_000  # a regex searches this many characters; the cut is noted
+    max_hits_per_rule: int = 1_000  # hits kept per rule; the rest are counted as dropped
+    max_hit_chars: int = 2_000  # characters kept of one hit's raw text, and of its excerpt
+    max_link_chars: int = 1_000_000  # raw + excerpt characters kept over all hits of one rule
+    max_nesting_depth: int = 200  # JSON arrays/objects in each other; deeper is parse_error
+    max_html_depth: int = 1_000  # HTML elements in each other (lxml alone stops at 256)
     # judging
     stale_after_days: int = 7  # a verdict whose freshest good evidence is older is stale
     # scheduling

@@ -81,6 +81,9 @@ class ErrorCode(StrEnum):
     NO_QUANTITY = "no_quantity"
     INTERNAL_ERROR = "internal_error"  # the source made our code raise something unexpected
     INTERRUPTED = "interrupted"  # the run stopped (SIGTERM) while the source was in flight
+    # extraction bounds (hostile pages)
+    RULE_TIMEOUT = "rule_timeout"  # a regex rule ran out of its time budget
+    TOO_MANY_HITS = "too_many_hits"  # a numeric rule found more figures than are kept
 
 
 class Trigger(StrEnum):

@@ -4,7 +4,9 @@ lxml parses and cssselect-compiled XPath selects in C, 5-30x faster than Beautif
 soupsieve (benchmarks/extract_speed.py), so lxml is the hot path. BeautifulSoup (with the
 lxml builder, which feeds the tree incrementally) is used only when lxml reports a fatal
 error -- e.g. nesting deeper than 256, where lxml silently drops the rest of the page -- or
-yields no root; its tree is converted back to lxml so every rule sees one kind of tree.
+yields no root; its tree is converted back to lxml (iteratively, refusing a page nested
+deeper than a limit) so every rule sees one kind of tree. Text walks are iterative too
+(`etree.iterwalk`), so no depth of nesting reaches Python's recursion limit.
 Comments and processing instructions are dropped at parse time so they never reach the text.
 
 Charsets: an explicit encoding wins (GBK and GB2312 decode as their superset GB18030); with
@@ -16,11 +18,12 @@ from __future__ import annotations
 import codecs
 import re
 import warnings
+from typing import Any
 
 from lxml import etree
 
 from factcheck.errors import ExtractError
-from factcheck.extraction.snippets import collapse
+from factcheck.extraction.snippets import REPLACEMENT, collapse
 
 # fmt: off
 _BLOCK = frozenset({  # elements that start a new line of page text
@@ -34,6 +37,8 @@ _CELL = frozenset({"td", "th"})
 _BREAK = "\x00"  # marks a block boundary while joining; lxml never yields NUL in text
 _SKIP = frozenset({"script", "style", "template", "noscript"})
 _UTF8 = frozenset({"utf-8", "utf-8-sig"})
+# What lxml refuses in text: NUL and other C0 controls, lone surrogates, U+FFFE/U+FFFF.
+_XML_UNSAFE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _ALIASES = {"gbk": "gb18030", "gb2312": "gb18030", "utf-8": "utf-8-sig"}  # decode supersets
 
 
@@ -46,8 +51,14 @@ def codec_for(encoding: str | None) -> str:
     return _ALIASES.get(name, name)
 
 
-def parse_html(body: bytes, encoding: str | None) -> tuple[etree._Element, str]:
-    """lxml first; BeautifulSoup when lxml fails, stops early (fatal error) or finds nothing."""
+def parse_html(
+    body: bytes, encoding: str | None, *, max_depth: int = 1_000
+) -> tuple[etree._Element, str]:
+    """lxml first; BeautifulSoup when lxml fails, stops early (fatal error) or finds nothing.
+
+    lxml (huge_tree off) stops at 256 levels with a fatal error; the fallback goes on to
+    `max_depth` and a page nested deeper is ExtractError("parse_error").
+    """
     charset = codec_for(encoding) if encoding else None
     data: bytes = body
     lxml_encoding: str | None = "utf-8"
@@ -67,7 +78,7 @@ def parse_html(body: bytes, encoding: str | None) -> tuple[etree._Element, str]:
     fatal = any(e.level == etree.ErrorLevels.FATAL for e in parser.error_log)
     if root is not None and not fatal:
         return root, "lxml"
-    fallback = parse_html_soup(body, charset)
+    fallback = parse_html_soup(body, charset, max_depth=max_depth)
     if len(fallback) or (fallback.text or "").strip():
         return fallback, "beautifulsoup"
     if root is not None:
@@ -75,18 +86,73 @@ def parse_html(body: bytes, encoding: str | None) -> tuple[etree._Element, str]:
     raise ExtractError("parse_error", "HTML page has no elements")
 
 
-def parse_html_soup(body: bytes, charset: str | None) -> etree._Element:
-    """BeautifulSoup's tolerant parse, converted to an lxml tree without comments."""
-    from bs4 import MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
-    from lxml.html import soupparser
+def parse_html_soup(body: bytes, charset: str | None, *, max_depth: int = 1_000) -> etree._Element:
+    """BeautifulSoup's tolerant parse, converted to an lxml tree without comments.
+
+    The conversion walks the soup with a stack, not recursion (lxml.html.soupparser recurses
+    once per level and so raises RecursionError near 1,000 levels), and refuses a page
+    nested deeper than `max_depth` elements.
+    """
+    from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
 
     with warnings.catch_warnings():
         # Both only advise the caller; a page that looks like a URL or like XML is still a page.
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
-        root = soupparser.fromstring(body, features="lxml", from_encoding=charset)
-    etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
+        soup = BeautifulSoup(body, features="lxml", from_encoding=charset)
+    return _soup_tree(soup, max_depth=max_depth)
+
+
+def _soup_tree(soup: Any, *, max_depth: int) -> etree._Element:
+    """One <html> root holding the soup's top-level nodes, built iteratively."""
+    from bs4 import Comment, Declaration, Doctype, ProcessingInstruction, Tag
+
+    skipped = (Comment, Declaration, Doctype, ProcessingInstruction)
+    tops = [node for node in soup.contents if isinstance(node, Tag)]
+    html = next((t for t in tops if (t.name or "").lower() == "html"), None)
+    root = etree.HTMLParser().makeelement("html", _attributes(html.attrs if html else {}))
+    nodes: list[Any] = []
+    for node in soup.contents:
+        if html is not None and node is html:
+            nodes.extend(html.contents)
+        else:
+            nodes.append(node)
+    stack: list[tuple[Any, etree._Element, int]] = [(n, root, 1) for n in reversed(nodes)]
+    while stack:
+        node, parent, depth = stack.pop()
+        if isinstance(node, Tag):
+            if depth > max_depth:
+                raise ExtractError("parse_error", f"HTML nested deeper than {max_depth} elements")
+            element = _sub_element(parent, node.name or "span", node.attrs)
+            stack.extend((child, element, depth + 1) for child in reversed(node.contents))
+        elif not isinstance(node, skipped):
+            text = _XML_UNSAFE.sub(REPLACEMENT, str(node))
+            if len(parent):
+                parent[-1].tail = (parent[-1].tail or "") + text
+            else:
+                parent.text = (parent.text or "") + text
     return root
+
+
+def _sub_element(parent: etree._Element, name: str, attrs: Any) -> etree._Element:
+    try:
+        element = etree.SubElement(parent, name)
+    except ValueError:  # a name lxml will not hold ("x y"): keep the content, not the name
+        element = etree.SubElement(parent, "span")
+    for key, value in _attributes(attrs).items():
+        try:
+            element.set(key, value)
+        except ValueError:  # an attribute name lxml will not hold: skip it
+            continue
+    return element
+
+
+def _attributes(attrs: Any) -> dict[str, str]:
+    """bs4 attributes as lxml takes them: lists (class) joined, text made XML-safe."""
+    return {
+        str(k): _XML_UNSAFE.sub(REPLACEMENT, " ".join(v) if isinstance(v, list) else str(v))
+        for k, v in dict(attrs or {}).items()
+    }
 
 
 def element_text(el: etree._Element) -> str:

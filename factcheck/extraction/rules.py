@@ -20,7 +20,8 @@ json_path (json)  expression: a JSONPath subset; see `factcheck.extraction.jsonp
             e.g. {input_cost_per_token = 3, output_cost_per_token = 1} gives (3*in+out)/4)
             and `key_field` (Hit.key). JSON numbers are Decimals, never floats; a number read
             with `field` is also put in Hit.value.
-regex (any)  expression: a Python regex with a named group. Each match is a hit; its raw
+regex (any)  expression: a Python regex (run by the `regex` package, see
+            `extraction.regexrule`) with a named group. Each match is a hit; its raw
             text is the group, the excerpt ~80 characters either side of the match.
               group: str     the named group (default "value"); must be in the pattern
               flags: str     any of "i" (ignore case), "s" (dot matches newline), "m"
@@ -41,6 +42,13 @@ table (html, text, csv)  expression: html: a CSS selector for the tables (defaul
 regex, contains and not_contains search the document's text: for html the page text
 (script/style dropped, a line break per block element and a space per cell, whitespace
 collapsed within lines), so "char"/"line" count in that text; otherwise the decoded body.
+
+Hostile pages are bounded by `Limits` (see `factcheck.extraction.limits`), passed in by the
+caller: a regex runs with the `regex` package under a time budget with the GIL released
+(`rule_timeout_s`, else ExtractError("rule_timeout")) on at most `max_regex_text_chars` of
+text (a cut is noted); every kind keeps at most `max_hits` hits of bounded size and counts
+the rest in `RuleResult.dropped`; JSON and HTML nested deeper than their limits are
+ExtractError("parse_error"), and no RecursionError leaves `parse_document` or `run_rule`.
 """
 
 from __future__ import annotations
@@ -61,6 +69,14 @@ from factcheck.domain import Hit, Rule, RuleKind, SourceFormat
 from factcheck.errors import ExtractError, ValidationError
 from factcheck.extraction import jsonpath
 from factcheck.extraction.htmltext import codec_for, element_text, page_text, parse_html
+from factcheck.extraction.limits import (
+    DEFAULT_LIMITS,
+    HitCollector,
+    Limits,
+    RuleResult,
+    json_depth,
+)
+from factcheck.extraction.regexrule import apply_regex_rule, compile_regex
 from factcheck.extraction.snippets import (
     DOUBLE_QUOTES,
     SINGLE_QUOTES,
@@ -68,6 +84,7 @@ from factcheck.extraction.snippets import (
     collapse,
     excerpt,
     excerpt_of,
+    head,
     normalise_quotes,
 )
 from factcheck.extraction.tables import OPTIONS as TABLE_OPTIONS
@@ -76,6 +93,7 @@ from factcheck.extraction.tables import (
     apply_table_rule,
     csv_table,
     html_table,
+    html_table_spans,
     markdown_tables,
 )
 from factcheck.extraction.tables import check_options as check_table_options
@@ -97,8 +115,6 @@ _OPTIONS = {
     RuleKind.NOT_CONTAINS: frozenset({"case_sensitive"}),
     RuleKind.TABLE: TABLE_OPTIONS,
 }
-_REGEX_FLAGS = {"i": re.IGNORECASE, "s": re.DOTALL, "m": re.MULTILINE}
-_HTML_TABLE = re.compile(r"<table\b.*?</table\s*>", re.IGNORECASE | re.DOTALL)
 
 
 class Document:
@@ -150,28 +166,46 @@ class Document:
         if self.fmt is SourceFormat.CSV:
             return (csv_table(self.rows),)
         if self.fmt is SourceFormat.HTML and self.root is not None:
-            elements: list[etree._Element] = []
+            elements: dict[etree._Element, None] = {}  # ordered and O(1) to test
             for el in _css(selector)(self.root):
-                found = [el] if el.tag == "table" else el.iter("table")
-                elements.extend(e for e in found if e not in elements)
+                for e in [el] if el.tag == "table" else el.iter("table"):
+                    elements.setdefault(e)
             return tuple(html_table(el) for el in elements)
         found = markdown_tables(self.text)
-        for m in _HTML_TABLE.finditer(self.text):
-            fragment = etree.fromstring(m.group(0), etree.HTMLParser(remove_comments=True))
+        for start, end in html_table_spans(self.text):
+            fragment = etree.fromstring(
+                self.text[start:end], etree.HTMLParser(remove_comments=True)
+            )
             table = fragment.find(".//table") if fragment is not None else None
             if table is not None:
-                found.append((m.start(), html_table(table)))
+                found.append((start, html_table(table)))
         return tuple(table for _, table in sorted(found, key=lambda pair: pair[0]))
 
 
-def parse_document(body: bytes, *, fmt: SourceFormat, encoding: str | None) -> Document:
-    """Parse a fetched body once; malformed JSON or CSV raises ExtractError("parse_error")."""
-    fmt = SourceFormat(fmt)
+def parse_document(
+    body: bytes, *, fmt: SourceFormat, encoding: str | None, limits: Limits = DEFAULT_LIMITS
+) -> Document:
+    """Parse a fetched body once; malformed or too deeply nested JSON, HTML or CSV raises
+    ExtractError("parse_error"), never RecursionError."""
+    try:
+        return _parse_document(body, fmt=SourceFormat(fmt), encoding=encoding, limits=limits)
+    except RecursionError:  # the last line: every known path is bounded before it recurses
+        raise ExtractError("parse_error", f"{fmt} nested too deeply to read") from None
+
+
+def _parse_document(
+    body: bytes, *, fmt: SourceFormat, encoding: str | None, limits: Limits
+) -> Document:
     if fmt is SourceFormat.HTML:
-        root, parser = parse_html(body, encoding)
+        root, parser = parse_html(body, encoding, max_depth=limits.max_html_depth)
         return Document(fmt, root=root, parser=parser)
     text = body.decode(codec_for(encoding), errors="replace")
     if fmt is SourceFormat.JSON:
+        depth = json_depth(text)
+        if depth > limits.max_nesting_depth:
+            raise ExtractError(
+                "parse_error", f"JSON nested deeper than {limits.max_nesting_depth} ({depth})"
+            )
         try:
             data = json.loads(text, parse_float=Decimal, parse_constant=Decimal)
         except json.JSONDecodeError as err:
@@ -190,24 +224,45 @@ def parse_document(body: bytes, *, fmt: SourceFormat, encoding: str | None) -> D
     return Document(fmt, text=text)
 
 
-def apply_rule(doc: Document, rule: Rule) -> tuple[Hit, ...]:
-    """The hits of one rule; none raises ExtractError("rule_no_match") (not for not_contains)."""
+def apply_rule(doc: Document, rule: Rule, *, limits: Limits = DEFAULT_LIMITS) -> tuple[Hit, ...]:
+    """The hits `run_rule` keeps, for callers that do not report what the caps dropped."""
+    return run_rule(doc, rule, limits=limits).hits
+
+
+def run_rule(doc: Document, rule: Rule, *, limits: Limits = DEFAULT_LIMITS) -> RuleResult:
+    """The hits of one rule within `limits`, and what was dropped, cut or replaced.
+
+    No hits raises ExtractError("rule_no_match") (not for not_contains); a regex over its
+    time budget ExtractError("rule_timeout"); a tree too deep to walk ("parse_error").
+    """
     validate_rule(rule, fmt=doc.fmt)
+    collector = HitCollector(limits)
+    try:
+        _collect(doc, rule, collector)
+    except RecursionError:  # the last line: no walk below recurses with the document's depth
+        raise ExtractError("parse_error", f"{doc.fmt} nested too deeply to read") from None
+    return collector.result()
+
+
+def _collect(doc: Document, rule: Rule, collector: HitCollector) -> None:
     kind, options = RuleKind(rule.kind), rule.options
     if kind is RuleKind.CSS:
-        return _apply_css(doc, rule.expression, options)
-    if kind is RuleKind.JSON_PATH:
-        return jsonpath.apply_json_rule(doc.data, rule.expression, options)
-    if kind is RuleKind.REGEX:
-        return _apply_regex(doc, rule.expression, options)
-    if kind is RuleKind.TABLE:
+        _apply_css(doc, rule.expression, options, collector)
+    elif kind is RuleKind.JSON_PATH:
+        jsonpath.apply_json_rule(doc.data, rule.expression, options, collector)
+    elif kind is RuleKind.REGEX:
+        apply_regex_rule(
+            doc.text, line=doc.line, pattern=rule.expression, options=options, collector=collector
+        )
+    elif kind is RuleKind.TABLE:
         selector = rule.expression.strip() or "table"
         what = repr(selector) if doc.fmt is SourceFormat.HTML else f"in {doc.fmt.value}"
-        return apply_table_rule(doc.tables(selector), options, what=what)
-    hits = _find_phrase(doc, rule.expression, case_sensitive=options.get("case_sensitive") is True)
-    if kind is RuleKind.CONTAINS and not hits:
-        raise ExtractError("rule_no_match", f"contains {_short(rule.expression)} not found")
-    return hits
+        apply_table_rule(doc.tables(selector), options, collector, what=what)
+    else:
+        case_sensitive = options.get("case_sensitive") is True
+        _find_phrase(doc, rule.expression, collector, case_sensitive=case_sensitive)
+        if kind is RuleKind.CONTAINS and not collector.hits:
+            raise ExtractError("rule_no_match", f"contains {_short(rule.expression)} not found")
 
 
 def validate_rule(rule: Rule, *, fmt: SourceFormat | None = None) -> None:
@@ -240,7 +295,7 @@ def validate_rule(rule: Rule, *, fmt: SourceFormat | None = None) -> None:
         jsonpath.parse_path(expression)
         jsonpath.check_options(options)
     elif kind is RuleKind.REGEX:
-        _compile_regex(expression, options)
+        compile_regex(expression, options)
     elif kind is RuleKind.TABLE:
         check_table_options(options)
         selector = expression.strip() or "table"
@@ -253,25 +308,30 @@ def validate_rule(rule: Rule, *, fmt: SourceFormat | None = None) -> None:
         _check_bool(options, "case_sensitive", kind)
 
 
-def _apply_css(doc: Document, selector: str, options: Mapping[str, object]) -> tuple[Hit, ...]:
+def _apply_css(
+    doc: Document, selector: str, options: Mapping[str, object], collector: HitCollector
+) -> None:
     assert doc.root is not None  # validate_rule allows css on html only
     attr = options.get("attr")
     elements = _css(selector)(doc.root)
-    contexts: dict[etree._Element, str] = {}  # siblings share their parent's text
-    hits: list[Hit] = []
+    contexts: dict[etree._Element, str] = {}  # siblings share their parent's (collapsed) text
     for i, el in enumerate(elements):
+        if collector.full:  # count the rest as matched elements, without reading their text
+            collector.skip(len(elements) - i)
+            break
         raw = collapse(el.get(attr, "")) if isinstance(attr, str) else element_text(el)
         if not raw:
             continue
         parent = el.getparent()
         context = el if parent is None or parent.tag in ("body", "html") else parent
         if context not in contexts:
-            contexts[context] = " ".join(context.itertext())  # C-speed; cells stay apart
-        hits.append(Hit(raw, excerpt_of(contexts[context], raw), f"css:{selector}[{i}]"))
+            contexts[context] = collapse(" ".join(context.itertext()))  # C-speed; cells apart
+        shown = excerpt_of(contexts[context], raw, collapsed=True)
+        collector.add(Hit(raw, shown, f"css:{selector}[{i}]"))
         if options.get("all") is False:
             break
-    if hits:
-        return tuple(hits)
+    if collector.hits:
+        return
     if not elements:
         raise ExtractError("rule_no_match", f"css {_short(selector)} matched nothing")
     empty = f"attribute {attr!r}" if isinstance(attr, str) else "text"
@@ -281,29 +341,18 @@ def _apply_css(doc: Document, selector: str, options: Mapping[str, object]) -> t
     )
 
 
-def _apply_regex(doc: Document, pattern: str, options: Mapping[str, object]) -> tuple[Hit, ...]:
-    compiled = _compile_regex(pattern, options)
-    group = str(options.get("group", "value"))
+def _find_phrase(
+    doc: Document, phrase: str, collector: HitCollector, *, case_sensitive: bool
+) -> None:
+    """Linear: the phrase pattern is literal words joined by whitespace runs."""
     text = doc.text
-    hits = []
-    for m in compiled.finditer(text):
-        start = m.start(group)
-        if start < 0:  # the named group did not take part in this match
-            continue
-        where = f"char {start}, line {doc.line(start)}"
-        hits.append(Hit(collapse(m.group(group)), excerpt(text, m.start(), m.end()), where))
-    if not hits:
-        raise ExtractError("rule_no_match", f"regex {_short(pattern)} matched nothing")
-    return tuple(hits)
-
-
-def _find_phrase(doc: Document, phrase: str, *, case_sensitive: bool) -> tuple[Hit, ...]:
-    text = doc.text
-    hits = []
     for m in _phrase_pattern(phrase, case_sensitive).finditer(text):
+        if collector.full:
+            collector.skip()
+            continue
         where = f"char {m.start()}, line {doc.line(m.start())}"
-        hits.append(Hit(collapse(m.group(0)), excerpt(text, m.start(), m.end()), where))
-    return tuple(hits)
+        raw = collapse(head(m.group(0), collector.limits.max_hit_chars))
+        collector.add(Hit(raw, excerpt(text, m.start(), m.end()), where))
 
 
 @lru_cache(maxsize=256)
@@ -313,27 +362,6 @@ def _phrase_pattern(phrase: str, case_sensitive: bool) -> re.Pattern[str]:
     words = normalise_quotes(phrase).split()
     body = r"\s+".join("".join(classes.get(c) or re.escape(c) for c in w) for w in words)
     return re.compile(body, 0 if case_sensitive else re.IGNORECASE)
-
-
-def _compile_regex(pattern: str, options: Mapping[str, object]) -> re.Pattern[str]:
-    flags_opt = options.get("flags", "")
-    if not isinstance(flags_opt, str) or set(flags_opt) - set(_REGEX_FLAGS):
-        raise ValidationError(f"regex option 'flags' takes letters from 'ism', got {flags_opt!r}")
-    group = options.get("group", "value")
-    if not isinstance(group, str):
-        raise ValidationError(f"regex option 'group' must be a group name, got {group!r}")
-    flags = 0
-    for letter in flags_opt:
-        flags |= _REGEX_FLAGS[letter]
-    try:
-        compiled = re.compile(pattern, flags)
-    except re.error as err:
-        raise ValidationError(f"invalid regex {_short(pattern)}: {err}") from None
-    if group not in compiled.groupindex:
-        raise ValidationError(
-            f"regex {_short(pattern)} has no named group {group!r}; write (?P<{group}>...)"
-        )
-    return compiled
 
 
 @lru_cache(maxsize=512)

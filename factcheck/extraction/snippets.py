@@ -32,6 +32,11 @@ SINGLE_QUOTES = "'\u2018\u2019\u201a\u201b\u02bc\u2032"
 DOUBLE_QUOTES = '"\u201c\u201d\u201e\u201f\u2033'
 
 EXCERPT_RADIUS = 80  # characters kept either side of a match (an excerpt is ~160 + the match)
+EXCERPT_MATCH_MAX = 2_000  # of a longer match, an excerpt shows only the start
+REPLACEMENT = "\ufffd"
+# Lone surrogates cannot be encoded (UTF-8, hence SQLite and PostgreSQL, refuse them) and
+# PostgreSQL refuses NUL in text and JSON; JSON's \ud800 and \u0000 escapes produce both.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def collapse(text: str) -> str:
@@ -41,6 +46,26 @@ def collapse(text: str) -> str:
     '8B, 70B and 405B'
     """
     return _WS.sub(" ", text).strip()
+
+
+def clean_text(text: str) -> tuple[str, int]:
+    """`text` with what no database stores (NUL, lone surrogates) replaced by U+FFFD, and how
+    many characters were replaced; the one place scraped text is made storable.
+
+    >>> clean_text("a\\x00b\\ud800")
+    ('a\ufffdb\ufffd', 2)
+    """
+    if text.isascii() and "\x00" not in text:
+        return text, 0
+    return _UNSTORABLE.subn(REPLACEMENT, text)
+
+
+def head(text: str, limit: int) -> str:
+    """At most 2 * `limit` characters of `text`, so collapsing a huge match costs no more.
+
+    (Collapsing may shorten it; the caller cuts the result to `limit`.)
+    """
+    return text if len(text) <= 2 * limit else text[: 2 * limit]
 
 
 def normalise_quotes(text: str) -> str:
@@ -55,13 +80,15 @@ def normalise_quotes(text: str) -> str:
 def excerpt(text: str, start: int, end: int, *, radius: int = EXCERPT_RADIUS) -> str:
     """`text[start:end]` with `radius` characters either side, whitespace collapsed.
 
-    A word cut by the window is dropped; an ellipsis marks each side that was cut.
+    A word cut by the window is dropped; an ellipsis marks each side that was cut. A match
+    longer than EXCERPT_MATCH_MAX is shown by its start, so an excerpt costs a bounded time.
 
     >>> excerpt("one two three four five", 8, 13, radius=4)
     '… two three …'
     >>> excerpt("one two three four five", 8, 13, radius=5)
     '… two three four …'
     """
+    end = min(end, start + EXCERPT_MATCH_MAX)
     lo = max(0, start - radius)
     hi = min(len(text), end + radius)
     if lo > 0 and not text[lo - 1].isspace():
@@ -73,9 +100,15 @@ def excerpt(text: str, start: int, end: int, *, radius: int = EXCERPT_RADIUS) ->
     return f"{head}{collapse(text[lo:hi])}{tail}"
 
 
-def excerpt_of(context: str, raw: str, *, radius: int = EXCERPT_RADIUS) -> str:
-    """An excerpt of `context` around the first occurrence of `raw` (or its start)."""
-    context = collapse(context)
+def excerpt_of(
+    context: str, raw: str, *, radius: int = EXCERPT_RADIUS, collapsed: bool = False
+) -> str:
+    """An excerpt of `context` around the first occurrence of `raw` (or its start).
+
+    `collapsed` says the caller already collapsed `context` (once, for many hits).
+    """
+    if not collapsed:
+        context = collapse(context)
     at = context.find(raw) if raw else -1
     if at < 0:
         return excerpt(context, 0, 0, radius=2 * radius)

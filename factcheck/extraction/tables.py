@@ -36,12 +36,16 @@ from lxml import etree
 
 from factcheck.domain import Hit
 from factcheck.errors import ExtractError, ValidationError
+from factcheck.extraction.limits import HitCollector
 from factcheck.extraction.snippets import collapse, excerpt
 
 OPTIONS = frozenset({"column", "row", "row_contains", "where"})
 _MAX_SPAN = 1000  # a rowspan/colspan above this is treated as this (guards against blow-ups)
+# Spans still multiply: 20,000 cells of colspan=1000 (a 460 KB page) are 20 million positions.
+MAX_TABLE_CELLS = 1_000_000  # positions of one table after spans; more is a parse_error
 _DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 _PIPE = re.compile(r"(?<!\\)\|")
+_TABLE_TAG = re.compile(r"<table\b|</table\s*>", re.IGNORECASE)  # linear, unlike <table.*?</table>
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _WRAPPED = re.compile(r"^(\*\*|__|`)(.+)\1$")
 
@@ -96,6 +100,20 @@ def markdown_tables(text: str) -> list[tuple[int, Table]]:
     return found
 
 
+def html_table_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each <table ...> ... </table> in text, as the lazy regex
+    `<table.*?</table>` would find them, but in one linear pass."""
+    spans: list[tuple[int, int]] = []
+    opened: int | None = None
+    for m in _TABLE_TAG.finditer(text):
+        if m.group(0)[1] != "/":
+            opened = m.start() if opened is None else opened
+        elif opened is not None:
+            spans.append((opened, m.end()))
+            opened = None
+    return spans
+
+
 def csv_table(rows: Sequence[Sequence[str]]) -> Table:
     if not rows:
         return Table((), ())
@@ -124,8 +142,8 @@ def check_options(options: Mapping[str, object]) -> None:
 
 
 def apply_table_rule(
-    tables: Sequence[Table], options: Mapping[str, object], *, what: str
-) -> tuple[Hit, ...]:
+    tables: Sequence[Table], options: Mapping[str, object], collector: HitCollector, *, what: str
+) -> None:
     """One hit per row passing row/row_contains/where, reading the `column` cell."""
     column = _key(str(options["column"]))
     row = collapse(str(options["row"])) if "row" in options else None
@@ -138,7 +156,6 @@ def apply_table_rule(
     )
     if not tables:
         raise ExtractError("rule_no_match", f"table {what}: no table found")
-    hits: list[Hit] = []
     with_column = 0
     for t_index, table in enumerate(tables):
         keys = [_key(h) for h in table.header]
@@ -157,10 +174,14 @@ def apply_table_rule(
                 continue
             if c_index >= len(cells) or not cells[c_index]:
                 continue
+            if collector.full:
+                collector.skip()
+                continue
             location = f"table[{t_index}] row {r_index} column {table.header[c_index]!r}"
-            hits.append(Hit(cells[c_index], _row_excerpt(cells, c_index), location, label or None))
-    if hits:
-        return tuple(hits)
+            hit = Hit(cells[c_index], _row_excerpt(cells, c_index), location, label or None)
+            collector.add(hit)
+    if collector.hits:
+        return
     if not with_column:
         seen = ", ".join(_unique(h for t in tables for h in t.header if h))[:200]
         extra = list(where_opt) if isinstance(where_opt, Mapping) else []
@@ -181,12 +202,18 @@ def apply_table_rule(
 def _expand_spans(trs: Sequence[etree._Element]) -> list[list[str]]:
     grid: list[list[str]] = []
     carried: dict[int, tuple[int, str]] = {}  # column -> (rows still to cover, text)
+    cells = 0
     for tr in trs:
         row: list[str] = []
         below: dict[int, tuple[int, str]] = {}  # what this row hands down to the next
+        last = max(carried, default=-1)  # once per row: max() per column was quadratic
         for cell in [*tr.xpath("./td | ./th"), None]:
+            if cells + len(row) > MAX_TABLE_CELLS:
+                raise ExtractError(
+                    "parse_error", f"a table spans more than {MAX_TABLE_CELLS:,} cells"
+                )
             # Fill columns held by a rowspan from above; after the last cell, fill them all.
-            while len(row) in carried or (cell is None and carried and max(carried) > len(row)):
+            while len(row) in carried or (cell is None and last > len(row)):
                 left, text = carried.pop(len(row), (0, ""))
                 row.append(text)
                 if left > 1:
@@ -201,6 +228,7 @@ def _expand_spans(trs: Sequence[etree._Element]) -> list[list[str]]:
                 carried.pop(len(row), None)
                 row.append(text)
         carried = below
+        cells += len(row)
         grid.append(row)
     return grid
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from factcheck.declarations.inputs import ClaimInput, LinkInput, SourceInput
 from factcheck.domain import Bound, ClaimKind, ClaimSpec, ExpectedValue, Hit, Quantity
+from factcheck.extraction.snippets import clean_text
 from factcheck.storage.models import Claim, ClaimSource, Source, Verdict
 
 
@@ -171,6 +172,20 @@ def verdict_record(verdict: Verdict) -> dict[str, Any]:
     return {k: jsonable(v) for k, v in verdict.model_dump().items()}
 
 
+# -- scraped text as any database stores it ---------------------------------------------------
+
+
+def storable(text: str | None) -> str | None:
+    """Scraped text with NUL and lone surrogates replaced by U+FFFD (`clean_text`): SQLite and
+    PostgreSQL refuse surrogates when encoding, PostgreSQL refuses NUL in text and JSON."""
+    return clean_text(text)[0] if text is not None else None
+
+
+def storable_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A row to insert with every text column made `storable` (JSON columns are built so)."""
+    return {k: storable(v) if isinstance(v, str) else v for k, v in row.items()}
+
+
 # -- hits as stored JSON ----------------------------------------------------------------------
 
 
@@ -179,11 +194,11 @@ def quantity_json(q: Quantity | None) -> dict[str, Any] | None:
         return None
     return {
         "amount": canonical(q.amount),
-        "unit": q.unit,
+        "unit": storable(q.unit),
         "bound": q.bound.value,
         "lower": canonical(q.lower) if q.lower is not None else None,
         "upper": canonical(q.upper) if q.upper is not None else None,
-        "text": q.text,
+        "text": storable(q.text),
     }
 
 
@@ -201,11 +216,13 @@ def quantity_from_json(data: dict[str, Any] | None) -> Quantity | None:
 
 
 def hit_json(hit: Hit, quantity: Quantity | None) -> dict[str, Any]:
+    """A hit as stored JSON; every scraped string made `storable` (extraction already did, as
+    it counts them; this is the guarantee at the door)."""
     return {
-        "raw": hit.raw,
-        "excerpt": hit.excerpt,
-        "location": hit.location,
-        "key": hit.key,
+        "raw": storable(hit.raw),
+        "excerpt": storable(hit.excerpt),
+        "location": storable(hit.location),
+        "key": storable(hit.key),
         "value": canonical(hit.value) if hit.value is not None else None,
         "quantity": quantity_json(quantity),
     }

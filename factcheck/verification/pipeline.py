@@ -37,6 +37,7 @@ from factcheck.verification.planning import Plan, SourcePlan, plan_run
 from factcheck.verification.source_unit import (
     SourceResult,
     failed_result,
+    limits_for,
     process_source,
     record_unit,
 )
@@ -168,7 +169,9 @@ def _fetch_and_record(
 
     with Fetcher(settings) as fetcher:
         workers = SourceWorkers(
-            work=partial(process_source, fetcher=fetcher), width=settings.workers, stop=stop
+            work=partial(process_source, fetcher=fetcher, limits=limits_for(settings)),
+            width=settings.workers,
+            stop=stop,
         )
         # This thread is the one writer, one transaction per source, so SQLite's single write
         # lock is never fought over and a fetch slot frees as soon as its page is parsed.
@@ -241,7 +244,9 @@ def preview_verification(
         on_planned(plan)
     summary = RunSummary(run_id=None, status=RunStatus.SUCCEEDED)
     with Fetcher(settings) as fetcher:
-        work = partial(process_source, fetcher=fetcher, log_traceback=False)
+        work = partial(
+            process_source, fetcher=fetcher, limits=limits_for(settings), log_traceback=False
+        )
         workers = SourceWorkers(work=work, width=settings.workers, stop=threading.Event())
         for result in workers.results(plan.sources):
             summary.sources.append(result)

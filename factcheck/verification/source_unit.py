@@ -24,6 +24,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from factcheck.config import Settings
 from factcheck.domain import (
     ErrorCode,
     Fetched,
@@ -32,7 +33,8 @@ from factcheck.domain import (
     Role,
 )
 from factcheck.errors import DatabaseError, ExtractError, FactcheckError, FetchError
-from factcheck.extraction.rules import Document, apply_rule, parse_document
+from factcheck.extraction.limits import DEFAULT_LIMITS, Limits
+from factcheck.extraction.rules import Document, parse_document, run_rule
 from factcheck.fetching.fetcher import Fetcher
 from factcheck.normalising.quantities import parse_quantities
 from factcheck.storage import records, runs
@@ -87,6 +89,8 @@ class LinkResult:
     quantities: tuple[Quantity | None, ...] = ()
     error_code: str | None = None
     error_message: str | None = None
+    dropped: int = 0  # hits found beyond the caps: counted, not kept
+    note: str | None = None  # what the caps cut or replaced; stored in error_message
 
 
 @dataclass(frozen=True)
@@ -131,18 +135,32 @@ def normalise(
     return tuple(out_hits), tuple(out_quantities)
 
 
+def limits_for(settings: Settings) -> Limits:
+    """The extraction caps of these settings, as the plain numbers extraction takes."""
+    return Limits(
+        max_hits=settings.max_hits_per_rule,
+        max_hit_chars=settings.max_hit_chars,
+        max_link_chars=settings.max_link_chars,
+        max_regex_text_chars=settings.max_regex_text_chars,
+        rule_timeout_s=settings.rule_timeout_s,
+        max_nesting_depth=settings.max_nesting_depth,
+        max_html_depth=settings.max_html_depth,
+    )
+
+
 def extract_links(
     document: Document,
     links: Sequence[LinkPlan],
     *,
     what: str = "source",
     log_traceback: bool = True,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[LinkResult, ...]:
     """Each link's rule and figures; a rule that raises fails its link only."""
     results = []
     for link in links:
         outcome = contain(
-            partial(_extract_link, document, link), what=what, log_traceback=log_traceback
+            partial(_extract_link, document, link, limits), what=what, log_traceback=log_traceback
         )
         if isinstance(outcome, Fault):
             outcome = LinkResult(link, error_code=outcome.code, error_message=outcome.message)
@@ -150,8 +168,16 @@ def extract_links(
     return tuple(results)
 
 
-def _extract_link(document: Document, link: LinkPlan) -> LinkResult:
-    hits = apply_rule(document, link.rule)
+def _extract_link(document: Document, link: LinkPlan, limits: Limits) -> LinkResult:
+    extracted = run_rule(document, link.rule, limits=limits)
+    hits, dropped, note = extracted.hits, extracted.dropped, extracted.note()
+    if dropped and link.numeric:
+        # Every figure counts in a numeric verdict (a set, a ratio, agreeing sources): one
+        # read from the first hits only would be wrong, so none is given.
+        message = f"{link.rule.kind.value} found {len(hits) + dropped:,} hits; {note}"
+        return LinkResult(
+            link, error_code=ErrorCode.TOO_MANY_HITS.value, error_message=message, dropped=dropped
+        )
     found, quantities = normalise(hits, unit=link.unit, numeric=link.numeric)
     if (
         link.numeric
@@ -164,11 +190,15 @@ def _extract_link(document: Document, link: LinkPlan) -> LinkResult:
             else "no hits"
         )
         return LinkResult(link, error_code=ErrorCode.NO_QUANTITY.value, error_message=message)
-    return LinkResult(link, hits=found, quantities=quantities)
+    return LinkResult(link, hits=found, quantities=quantities, dropped=dropped, note=note)
 
 
 def process_source(
-    plan: SourcePlan, *, fetcher: Fetcher, log_traceback: bool = True
+    plan: SourcePlan,
+    *,
+    fetcher: Fetcher,
+    limits: Limits = DEFAULT_LIMITS,
+    log_traceback: bool = True,
 ) -> SourceResult:
     """Fetch once, parse once (not at all when unchanged), apply every linked rule.
 
@@ -188,11 +218,15 @@ def process_source(
         return SourceResult(plan, None, error_code=fetched.code, error_message=fetched.message)
     if conditional and (fetched.not_modified or fetched.sha256 == plan.last_sha256):
         return SourceResult(plan, fetched, reused=True)
-    parse = partial(parse_document, fetched.body, fmt=plan.fmt, encoding=fetched.encoding)
+    parse = partial(
+        parse_document, fetched.body, fmt=plan.fmt, encoding=fetched.encoding, limits=limits
+    )
     document = contain(parse, what=what, log_traceback=log_traceback)
     if isinstance(document, Fault):
         return SourceResult(plan, fetched, error_code=document.code, error_message=document.message)
-    links = extract_links(document, plan.links, what=what, log_traceback=log_traceback)
+    links = extract_links(
+        document, plan.links, what=what, log_traceback=log_traceback, limits=limits
+    )
     return SourceResult(plan, fetched, links=links)
 
 
@@ -294,7 +328,7 @@ def record_source(*, session: Session, run_id: int, result: SourceResult, now: d
                 session=session,
                 sha256=fetched.sha256,
                 body=fetched.body,
-                content_type=fetched.content_type,
+                content_type=records.storable(fetched.content_type),
             )
             common["snapshot_sha256"] = fetched.sha256
     outcomes = {id(r.link): r for r in result.links}
@@ -314,14 +348,14 @@ def record_source(*, session: Session, run_id: int, result: SourceResult, now: d
             row["reused"], row["reused_from_id"] = True, link.previous_id
         else:
             row.update(_extraction(outcomes[id(link)]))
-        rows.append(row)
+        rows.append(records.storable_row(row))
     runs.insert_evidence(session=session, rows=rows)
     if fetched is not None and result.error_code is None:
         runs.update_fetch_state(
             session=session,
             source_id=plan.source_id,
-            etag=fetched.etag,
-            last_modified=fetched.last_modified,
+            etag=records.storable(fetched.etag),
+            last_modified=records.storable(fetched.last_modified),
             sha256=None if fetched.not_modified else fetched.sha256,
             fetched_at=fetched.fetched_at,
         )
@@ -332,7 +366,9 @@ def _extraction(outcome: LinkResult) -> dict[str, Any]:
     if outcome.error_code is not None:
         return {"error_code": outcome.error_code, "error_message": outcome.error_message}
     hits = [records.hit_json(h, q) for h, q in zip(outcome.hits, outcome.quantities, strict=True)]
-    columns: dict[str, Any] = {"hits": hits}
+    # A note (hits dropped, text cut, characters replaced) rides in error_message while
+    # error_code stays NULL: the row is good evidence, and the note says what was left out.
+    columns: dict[str, Any] = {"hits": hits, "error_message": outcome.note}
     if outcome.hits:
         first = outcome.hits[0]
         quantity = next((q for q in outcome.quantities if q is not None), None)

@@ -312,8 +312,13 @@ def test_json_path_no_match_messages(prices: Document) -> None:
     assert "none has field 'price'" in no_match(prices, RuleKind.JSON_PATH, "$.*", field="price")
 
 
+# NUL and lone surrogates are replaced in every hit (see test_extract_limits.py), so a key
+# holding them cannot round-trip; every other key must.
+STORABLE = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")
+
+
 @settings(max_examples=200, deadline=None)
-@given(key=st.text(min_size=1, max_size=30), other=st.text(max_size=5))
+@given(key=st.text(STORABLE, min_size=1, max_size=30), other=st.text(max_size=5))
 def test_json_path_locations_select_their_record_again(key: str, other: str) -> None:
     """Any key, however odd (quotes, backslashes, dots, slashes), round-trips via Hit.location."""
     body = json.dumps({key: {"price": 1.5e-06}, other + "#": 0}).encode()
