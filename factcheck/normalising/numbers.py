@@ -148,8 +148,8 @@ def find_numerals(norm: str) -> list[Numeral]:
     """
     found = [*_arabic(norm), *_chinese(norm), *_english(norm), *_half(norm)]
     found += [*_vague_english(norm), *_vague_chinese(norm), *_shang(norm)]
-    dates = [m.span() for m in _DATE_LIKE.finditer(norm)]
-    found = [n for n in found if not any(s < n.end and n.start < e for s, e in dates)]
+    if dates := [m.span() for m in _DATE_LIKE.finditer(norm)]:
+        found = [n for n in found if not any(s < n.end and n.start < e for s, e in dates)]
     return sorted(found, key=lambda n: (n.start, n.start - n.end))
 
 

@@ -44,8 +44,9 @@ order of `_CHAIN_DIGITS`) reads outward one thing at a time; `wording` writes a 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal, localcontext
+from typing import NamedTuple
 
 from factcheck.domain import Bound, Quantity
 from factcheck.normalising import units as u
@@ -111,10 +112,9 @@ def _read(text: str, norm: str, num: Numeral, floor: int) -> _Found | None:
     return _quantity(text, draft)
 
 
-@dataclass(frozen=True)
-class _Found:
+class _Found(NamedTuple):
     quantity: Quantity
-    scaled: bool
+    scaled: bool  # carries a scale or is a range: may share a unit named after the next one
 
 
 def _quantity(text: str, d: Draft) -> _Found | None:
@@ -132,14 +132,14 @@ def _quantity(text: str, d: Draft) -> _Found | None:
 
 
 def _canonical(d: Decimal) -> Decimal:
-    """One form per value, without an exponent for whole numbers.
+    """One form per value, without an exponent for whole numbers. Called under the context
+    `parse_quantities` sets (PRECISION digits), so that normalising never rounds a figure.
 
     >>> _canonical(Decimal("405E+9")), _canonical(Decimal("3.500")), _canonical(Decimal("0E+3"))
     (Decimal('405000000000'), Decimal('3.5'), Decimal('0'))
     """
-    with localcontext(prec=PRECISION):
-        d = d.normalize()
-        return d.quantize(Decimal(1)) if int(d.as_tuple().exponent) > 0 else d
+    d = d.normalize()
+    return d.quantize(Decimal(1)) if int(d.as_tuple().exponent) > 0 else d
 
 
 def parse_quantities(text: str) -> list[Quantity]:
