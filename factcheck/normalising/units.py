@@ -1,20 +1,67 @@
-"""The words that carry quantities, as data, and the two numeral systems read from words.
+"""The words that carry quantities, as data: scale abbreviations, currencies, units, hedges.
 
 `quantities` does the scanning; this module only says what words mean, so that a new
-currency, unit or hedge is one table entry rather than new code. Scales are powers of ten
-(applied with `Decimal.scaleb`, which is exact), never multipliers that could round.
+currency, unit or hedge is one table entry rather than new code. Numerals and their words
+live in `numbers`, writing a quantity back in `wording`; their names are re-exported here,
+where they used to be.
 
 Choices kept here (and documented in `quantities`):
-  兆 is 10**12 (万亿), the financial-news sense, not the SI "mega".
   ¥ and ￥ are CNY: the Chinese sources this project reads do not quote yen.
-  数/几 ("several") and English "several"/"hundreds of" span 2..9 of their scale.
+  "m" is a million only right after a currency ("£5m"); elsewhere it is metres or minutes.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, localcontext
-
 from factcheck.domain import Bound
+from factcheck.normalising.numbers import (
+    EN_NUMBER_WORDS,
+    EN_SMALL,
+    EN_TENS,
+    SCALE_WORDS,
+    VAGUE_HIGH,
+    VAGUE_LOW,
+    ZH_BIG_UNITS,
+    ZH_DIGITS,
+    ZH_SMALL_UNITS,
+    ZH_UNITS,
+    read_chinese_numeral,
+    read_english_words,
+)
+from factcheck.normalising.wording import CURRENCY_SYMBOLS, write_figure, write_unit
+
+__all__ = [  # the tables below, and the names that moved out (kept importable from here)
+    "BOUND_PREFIXES",
+    "CURRENCY_ONLY_ABBREVIATIONS",
+    "CURRENCY_PREFIXES",
+    "CURRENCY_SUFFIXES",
+    "CURRENCY_SYMBOLS",
+    "EN_BOUND_SUFFIXES",
+    "EN_NUMBER_WORDS",
+    "EN_SMALL",
+    "EN_TENS",
+    "EN_UNITS",
+    "FULL_WIDTH",
+    "PERIODS",
+    "PERIOD_ADJECTIVES",
+    "SCALE_ABBREVIATIONS",
+    "SCALE_WORDS",
+    "VAGUE_HIGH",
+    "VAGUE_LOW",
+    "VERSIONED_NAMES",
+    "ZH_BIG_UNITS",
+    "ZH_BOUND_PREFIXES",
+    "ZH_BOUND_SUFFIXES",
+    "ZH_DIGITS",
+    "ZH_SMALL_UNITS",
+    "ZH_UNITS",
+    "ZH_UNITS_AFTER",
+    "ZH_UNITS_BEFORE",
+    "ZH_VERBS_BEFORE",
+    "read_chinese_numeral",
+    "read_english_words",
+    "write_figure",
+    "write_unit",
+]
 
 # Full-width forms map one character to one character, so spans stay valid after translation.
 FULL_WIDTH = str.maketrans(
@@ -24,15 +71,7 @@ FULL_WIDTH = str.maketrans(
     | {"．": ".", "％": "%", "＄": "$", "＋": "+", "～": "~", "－": "-", "／": "/"}
 )
 
-# English scale words and abbreviations -> power of ten.
-SCALE_WORDS = {
-    "hundred": 2,
-    "thousand": 3,
-    "million": 6,
-    "billion": 9,
-    "trillion": 12,
-    "quadrillion": 15,
-}
+# English scale abbreviations -> power of ten (the words are in `numbers`).
 # Case matters: "M" is million, "m" is metres or minutes unless a currency stands before it.
 SCALE_ABBREVIATIONS = {
     "k": 3,
@@ -50,52 +89,6 @@ SCALE_ABBREVIATIONS = {
     "trn": 12,
 }
 CURRENCY_ONLY_ABBREVIATIONS = {"m": 6}  # "£5m", "$3m"
-
-# Chinese numerals.
-ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
-ZH_DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
-ZH_SMALL_UNITS = {"十": 1, "百": 2, "千": 3}
-ZH_BIG_UNITS = {"万": 4, "亿": 8, "兆": 12}
-ZH_UNITS = ZH_SMALL_UNITS | ZH_BIG_UNITS
-
-# English number words.
-EN_SMALL = {
-    "zero": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-}
-EN_TENS = {
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-}
-EN_NUMBER_WORDS = tuple(EN_SMALL) + tuple(EN_TENS) + tuple(SCALE_WORDS)
-
-# "Several" of a scale: the range a vague word stands for.
-VAGUE_LOW = Decimal(2)
-VAGUE_HIGH = Decimal(9)
 
 # Currencies: symbols and codes written before the number, words written after it.
 CURRENCY_PREFIXES = {
@@ -132,7 +125,6 @@ CURRENCY_SUFFIXES = {
     "GBP": "GBP",
     "英镑": "GBP",
 }
-CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "CNY": "¥", "GBP": "£"}
 
 # Units written after the number: canonical name -> regex alternatives (matched in order).
 PERIODS = {
@@ -242,161 +234,3 @@ VERSIONED_NAMES = (
     "version",
     "v",
 )
-
-
-def read_chinese_numeral(s: str) -> Decimal | None:
-    """Value of a composed Chinese numeral ("三亿五千万", "十二", "二〇二四"), else None.
-
-    None for a malformed run: a number that cannot be read is better left unread.
-
-    >>> read_chinese_numeral("一千二百万")
-    Decimal('12000000')
-    >>> read_chinese_numeral("三亿五千万")
-    Decimal('350000000')
-    >>> read_chinese_numeral("二〇二四")
-    Decimal('2024')
-    >>> read_chinese_numeral("一百零五")
-    Decimal('105')
-    >>> read_chinese_numeral("亿万") is None
-    True
-    >>> read_chinese_numeral("一一") is None
-    True
-    """
-    if s and all(ch in ZH_DIGITS for ch in s):
-        # Digit by digit ("二〇二四") only from three digits on: "唯一一个" is not 11.
-        return Decimal("".join(str(ZH_DIGITS[ch]) for ch in s)) if len(s) > 2 else None
-    total = group = section = 0
-    number: int | None = None
-    last_small = 99  # units inside a section must fall: 千 then 百 then 十
-    last_big = 99
-    for ch in s:
-        if ch in "零〇":
-            continue  # a placeholder: "一百零五" is 105
-        if ch in ZH_DIGITS:
-            if number is not None:
-                return None  # "一二百": two digits in a row inside a composed numeral
-            number = ZH_DIGITS[ch]
-        elif ch in ZH_SMALL_UNITS:
-            power = ZH_SMALL_UNITS[ch]
-            if power >= last_small or (number is None and ch != "十"):
-                return None
-            section += (1 if number is None else number) * 10**power
-            number, last_small = None, power
-        else:
-            power = ZH_BIG_UNITS[ch]
-            value = section + (number or 0)
-            if ch == "万":
-                if value == 0 or power >= last_big:
-                    return None
-                group, last_big = value * 10**power, power
-            else:
-                if value + group == 0 and total == 0:
-                    return None
-                total, group, last_big = (total + group + value) * 10**power, 0, 99
-            section, number, last_small = 0, None, 99
-    value = total + group + section + (number or 0)
-    return Decimal(value) if value else None
-
-
-def read_english_words(words: list[str]) -> tuple[Decimal, int] | None:
-    """Value of number words ("two hundred million") and how many words it used, else None.
-
-    A run stops where it stops making sense ("two three"), so a list never sums by accident.
-
-    >>> read_english_words(["two", "hundred", "million"])
-    (Decimal('200000000'), 3)
-    >>> read_english_words(["twenty", "five", "thousand"])
-    (Decimal('25000'), 3)
-    >>> read_english_words(["two", "three"])
-    (Decimal('2'), 1)
-    >>> read_english_words(["one"]) is None
-    True
-    """
-    total = current = 0
-    last = ""  # "", "a", "small", "tens", "hundred", "big"
-    last_big = 99
-    used = 0
-    for i, raw in enumerate(words):
-        word = raw.casefold()
-        nxt = words[i + 1].casefold() if i + 1 < len(words) else ""
-        if word == "and":
-            if last in ("hundred", "big") and (nxt in EN_SMALL or nxt in EN_TENS):
-                continue
-            break
-        if word in ("a", "an"):
-            if last or nxt not in SCALE_WORDS:
-                break
-            current, last = 1, "a"
-            continue
-        if word in EN_SMALL or word in EN_TENS:
-            value = EN_SMALL.get(word, EN_TENS.get(word, 0))
-            if last == "a" or (last == "small") or (last == "tens" and not 1 <= value <= 9):
-                break
-            current += value
-            last = "tens" if word in EN_TENS else "small"
-        elif word == "hundred":
-            if last in ("", "hundred", "big"):
-                break
-            current, last = current * 100, "hundred"
-        elif word in SCALE_WORDS:
-            power = SCALE_WORDS[word]
-            if last in ("", "big") or power >= last_big:
-                break
-            total, current, last, last_big = total + current * 10**power, 0, "big", power
-        else:
-            break
-        used = i + 1
-    value = total + current
-    if used == 0 or (value < 2 and last not in ("big", "hundred")):
-        return None
-    return Decimal(value), used
-
-
-# Writing a quantity back for a human reader (quantities.describe).
-_SCALE_NAMES = ((12, "trillion"), (9, "billion"), (6, "million"))
-_UNIT_NAMES = {
-    "users/month": "monthly active users",
-    "users/week": "weekly active users",
-    "users/day": "daily active users",
-}
-
-
-def write_figure(d: Decimal, unit: str | None) -> str:
-    """The number as a reader says it, with its currency symbol; prices per million tokens.
-
-    >>> write_figure(Decimal("0.000005"), "USD/token")
-    '$5.00'
-    >>> write_figure(Decimal("1640000000"), None)
-    '1.64 billion'
-    >>> write_figure(Decimal("123456789"), None)
-    '123,456,789'
-    """
-    currency, _, per = (unit or "").partition("/")
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    if symbol is None:
-        return _write_number(d)
-    return f"{symbol}{_write_number(d.scaleb(6) if per == 'token' else d, money=True)}"
-
-
-def write_unit(unit: str | None) -> str:
-    """What follows the figure: "%", " parameters", " per million tokens", "" for none."""
-    currency, _, per = (unit or "").partition("/")
-    if unit is None or unit == "%":
-        return unit or ""
-    if currency in CURRENCY_SYMBOLS:
-        return " per million tokens" if per == "token" else (f" per {per}" if per else "")
-    return " " + _UNIT_NAMES.get(unit, unit.replace("/", " per "))
-
-
-def _write_number(d: Decimal, *, money: bool = False) -> str:
-    with localcontext(prec=80):
-        for power, name in _SCALE_NAMES:
-            scaled = d.scaleb(-power).normalize()
-            if abs(scaled) >= 1 and int(scaled.as_tuple().exponent) >= -3:
-                return f"{format(scaled, 'f')} {name}"
-        d = d.normalize()
-        if int(d.as_tuple().exponent) > 0:
-            d = d.quantize(Decimal(1))
-        if money and int(d.as_tuple().exponent) > -2:
-            d = d.quantize(Decimal("0.01"))
-        return format(d, ",f" if abs(d) >= 10000 else "f")  # "2007" is not "2,007"

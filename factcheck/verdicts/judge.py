@@ -70,7 +70,12 @@ _STALE = Decimal("0.8")
 
 
 def is_stale(evidence: Sequence[EvidenceItem], *, now: datetime, stale_after: timedelta) -> bool:
-    """True when the freshest good evidence is older than `stale_after`, or there is none."""
+    """True when the freshest good evidence is older than `stale_after`, or there is none
+    (failed fetches are no evidence: they never make a verdict fresh).
+
+    >>> is_stale([], now=datetime(2026, 1, 8), stale_after=timedelta(days=7))
+    True
+    """
     fetched = [item.fetched_at for item in evidence if item.error_code is None]
     return not fetched or now - max(fetched) > stale_after
 

@@ -3,26 +3,64 @@
 A `Vote` is one comparison with the figures written out: one source's numbers against a
 claimed quantity, set or date; one source's phrase; or one numerator value against one
 denominator. `judge.py` weighs the votes (self-published, authoritative, mixed) into a label.
-
-Figures are `Decimal`; rounding happens only when a number is shown. A hit's figure is
-`Hit.value` when the rule computed one (a 3:1 blended price), else its `Quantity.amount`; the
-unit always comes from the `Quantity`, so a computed value without a quantity is a bare number.
+How figures are read from hits and written into notes is `figures.py`; dates are `dates.py`
+(their public names are re-exported here, where they used to live).
 Units are compared as strings: equal strings are compatible, `None` matches only `None`.
 """
 
 from __future__ import annotations
 
-import calendar
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal, getcontext
+from decimal import Decimal
 
-from factcheck.domain import Bound, ClaimKind, ClaimSpec, EvidenceItem, Role, Stance
+from factcheck.domain import ClaimKind, ClaimSpec, EvidenceItem, Role, Stance
+from factcheck.verdicts.dates import (
+    PRECISIONS,
+    FoundDate,
+    compare_dates,
+    parse_dates,
+    show_date,
+)
+from factcheck.verdicts.figures import (
+    Figure,
+    figures_of,
+    plain,
+    quote,
+    raw_figure,
+    raw_values,
+    rounded,
+    show_amount,
+    show_figures,
+    show_values,
+    source,
+    unit_name,
+)
+
+__all__ = [
+    "PRECISIONS",
+    "RATIO_TOLERANCE",
+    "Figure",
+    "FoundDate",
+    "Reading",
+    "Vote",
+    "compare_dates",
+    "figures_of",
+    "parse_dates",
+    "plain",
+    "raw_figure",
+    "raw_values",
+    "read_evidence",
+    "rounded",
+    "show_amount",
+    "show_date",
+    "show_figures",
+    "show_values",
+    "source",
+    "unit_name",
+]
 
 RATIO_TOLERANCE = Decimal("0.1")  # absolute, on the ratio: an "approx" ratio claim without one
-_SHOWN = 8  # at most this many figures named per source in a reason
 
 
 @dataclass(frozen=True)
@@ -49,280 +87,17 @@ class Reading:
     unit_word: str = "sources"  # what is counted in "2 for, 1 against"
 
 
-@dataclass(frozen=True)
-class Figure:
-    """One number read from one hit, with the range the source allows for the true figure."""
-
-    key: str
-    amount: Decimal
-    unit: str | None
-    bound: Bound = Bound.EXACT
-    lower: Decimal | None = None
-    upper: Decimal | None = None
-
-    @property
-    def approximate(self) -> bool:
-        return self.bound is not Bound.EXACT
-
-    def limits(self) -> tuple[Decimal | None, Decimal | None]:
-        """(low, high) of the true figure; None is open ("over 500 million" has no high)."""
-        low = self.amount if self.lower is None else self.lower
-        high = self.amount if self.upper is None else self.upper
-        if self.bound is Bound.AT_LEAST:
-            return low, None
-        if self.bound is Bound.AT_MOST:
-            return None, high
-        if self.bound is Bound.EXACT:
-            return self.amount, self.amount
-        return low, high
-
-
-def figures_of(item: EvidenceItem) -> list[Figure]:
-    """The numbers an item's hits carry, each named by its hit's key (or the source)."""
-    found = []
-    for index, hit in enumerate(item.hits):
-        quantity = item.quantities[index] if index < len(item.quantities) else None
-        key = hit.key or (
-            item.source_key if len(item.hits) == 1 else f"{item.source_key}#{index + 1}"
-        )
-        unit = quantity.unit if quantity is not None else None
-        if hit.value is not None:
-            found.append(Figure(key, hit.value, unit))
-        elif quantity is not None:
-            found.append(
-                Figure(key, quantity.amount, unit, quantity.bound, quantity.lower, quantity.upper)
-            )
-    return found
-
-
-# ---------------------------------------------------------------------------------------------
-# Showing figures
-
-
-def plain(number: Decimal) -> str:
-    """A Decimal without exponent or trailing zeros.
-
-    >>> plain(Decimal("4.05E+11"))
-    '405000000000'
-    >>> plain(Decimal("3.50E-6"))
-    '0.0000035'
-    """
-    return format(number.normalize(), "f")
-
-
-def rounded(number: Decimal, places: int) -> Decimal:
-    """`number` to `places` decimals for display; unchanged when that needs more digits than
-    the context holds (quantize would raise).
-
-    >>> rounded(Decimal("0.466666"), 2), rounded(Decimal("1E+30"), 4)
-    (Decimal('0.47'), Decimal('1E+30'))
-    """
-    if number.adjusted() + places >= getcontext().prec:
-        return number
-    return number.quantize(Decimal(1).scaleb(-places))
-
-
-def _scaled(amount: Decimal, *, short: bool) -> str:
-    for scale, word, letter in (
-        (Decimal(10) ** 12, "trillion", "T"),
-        (Decimal(10) ** 9, "billion", "B"),
-        (Decimal(10) ** 6, "million", "M"),
-    ):
-        if abs(amount) >= scale:
-            number = plain(rounded(amount / scale, 2))
-            return f"{number}{letter}" if short else f"{number} {word}"
-    return plain(amount)
-
-
-def _parts(amount: Decimal, unit: str | None) -> tuple[str, str]:
-    """(number, unit suffix), so that a list of one unit names the unit once."""
-    if unit == "USD/token":
-        return f"${rounded(amount * 10**6, 2)}", "/M tokens"
-    if unit == "USD":
-        return f"${rounded(amount, 2)}", ""
-    if unit == "%":
-        return plain(amount), "%"
-    if unit == "parameters":
-        return _scaled(amount, short=True), " parameters"
-    return _scaled(amount, short=False), f" {unit}" if unit else ""
-
-
-def show_amount(amount: Decimal, unit: str | None) -> str:
-    """An amount as a reader would write it.
-
-    >>> show_amount(Decimal("405E9"), "parameters")
-    '405B parameters'
-    >>> show_amount(Decimal("0.0000035"), "USD/token")
-    '$3.50/M tokens'
-    >>> show_amount(Decimal("500000000"), "users/month")
-    '500 million users/month'
-    >>> show_amount(Decimal("1234567"), None)
-    '1.23 million'
-    """
-    number, suffix = _parts(amount, unit)
-    return number + suffix
-
-
-_PREFIX = {Bound.AT_LEAST: "at least ", Bound.AT_MOST: "at most ", Bound.APPROXIMATE: "about "}
-
-
-def _figure_parts(figure: Figure) -> tuple[str, str]:
-    number, suffix = _parts(figure.amount, figure.unit)
-    if figure.bound is Bound.RANGE and figure.lower is not None and figure.upper is not None:
-        low, _ = _parts(figure.lower, figure.unit)
-        high, _ = _parts(figure.upper, figure.unit)
-        return f"{low} to {high}", suffix
-    return _PREFIX.get(figure.bound, "") + number, suffix
-
-
-def show_figures(figures: Iterable[Figure]) -> str:
-    """Distinct figures in ascending order, the unit named once when they share it.
-
-    >>> show_figures([Figure("a", Decimal(n) * 10**9, "parameters") for n in (405, 8, 70, 8)])
-    '8B, 70B, 405B parameters'
-    """
-    distinct = {(f.amount, f.unit, f.bound, f.lower, f.upper): f for f in figures}
-    ordered = sorted(distinct.values(), key=lambda f: f.amount)
-    parts = [_figure_parts(f) for f in ordered[:_SHOWN]]
-    more = f" and {len(ordered) - _SHOWN} more" if len(ordered) > _SHOWN else ""
-    if len({suffix for _, suffix in parts}) == 1:
-        return ", ".join(number for number, _ in parts) + parts[0][1] + more
-    return ", ".join(number + suffix for number, suffix in parts) + more
-
-
-def show_values(amounts: Iterable[Decimal], unit: str | None) -> str:
-    return show_figures(Figure("", amount, unit) for amount in amounts)
-
-
-def raw_figure(figure: Figure) -> str:
-    """The figure for `Judgement.figures`: exact digits, the bound as a symbol."""
-    unit = f" {figure.unit}" if figure.unit else ""
-    if figure.bound is Bound.RANGE and figure.lower is not None and figure.upper is not None:
-        return f"{plain(figure.lower)}..{plain(figure.upper)}{unit}"
-    symbol = {Bound.AT_LEAST: ">=", Bound.AT_MOST: "<=", Bound.APPROXIMATE: "~"}
-    return f"{symbol.get(figure.bound, '')}{plain(figure.amount)}{unit}"
-
-
-def raw_values(amounts: Iterable[Decimal], unit: str | None) -> str:
-    return ", ".join(raw_figure(Figure("", a, unit)) for a in sorted(set(amounts)))
-
-
-def unit_name(unit: str | None) -> str:
-    return unit if unit is not None else "a bare number"
-
-
-def source(item: EvidenceItem) -> str:
-    """The item's title and as-of date (the date its evidence was fetched)."""
-    return f"{item.source_title or item.source_key} (as of {item.fetched_at.date().isoformat()})"
-
-
-def _quote(text: str, limit: int = 160) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-# ---------------------------------------------------------------------------------------------
-# Dates in text
-
-
-@dataclass(frozen=True)
-class FoundDate:
-    """A date read from text, at the precision the text gives it ("day", "month", "year")."""
-
-    when: date  # month and year precision use day 1 (and month 1)
-    precision: str
-    text: str
-
-
-PRECISIONS = ("year", "month", "day")
-_MONTHS = {
-    name: number
-    for number, name in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
-    )
-}
-_MONTH = (
-    r"(?P<name>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
-_YEAR = r"(?P<year>[12]\d{3})(?![\d])"
-# Most specific first: a span taken by an earlier form is not read again by a later one.
-_DATE_FORMS = (
-    (re.compile(r"(?<!\d)(?P<year>[12]\d{3})-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?!\d)"), "day"),
-    (re.compile(r"(?P<year>[12]\d{3})\s*年\s*(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*[日号]"),
-     "day"),
-    (re.compile(rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+{_YEAR}", re.I), "day"),
-    (re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}", re.I),
-     "day"),
-    (re.compile(r"(?P<year>[12]\d{3})\s*年\s*(?P<month>\d{1,2})\s*月"), "month"),
-    (re.compile(rf"\b{_MONTH},?\s+{_YEAR}", re.I), "month"),
-    (re.compile(r"(?<!\d)(?P<year>[12]\d{3})-(?P<month>\d{2})(?![\d-])"), "month"),
-    # A bare year must look like one (1800-2199): "1335 ±4" on a leaderboard is not a date.
-    (re.compile(r"(?<![\d.,])(?P<year>(?:1[89]|2[01])\d{2})(?!\d|[.,]\d)(?:\s*年)?"), "year"),
-)  # fmt: skip
-
-
-def parse_dates(text: str) -> tuple[FoundDate, ...]:
-    """Every date in `text`, in order: English month names, ISO, Chinese 年月日, bare years
-    (1800-2199 only). A day that does not exist (February 30) is not read.
-
-    >>> [(d.when.isoformat(), d.precision) for d in parse_dates("released June 29, 2007")]
-    [('2007-06-29', 'day')]
-    >>> [d.when.isoformat() for d in parse_dates("announced Jan. 9, 2007 and 2007年6月29日")]
-    ['2007-01-09', '2007-06-29']
-    >>> [(d.text, d.precision) for d in parse_dates("Sept 2024; 2024-07; in 2008.")]
-    [('Sept 2024', 'month'), ('2024-07', 'month'), ('2008', 'year')]
-    >>> parse_dates("February 30, 2024 costs $1,2005 or 3.2007")  # no such day; not years
-    ()
-    """
-    taken: list[tuple[int, int]] = []
-    found: list[tuple[int, FoundDate]] = []
-    for pattern, precision in _DATE_FORMS:
-        for match in pattern.finditer(text):
-            start, end = match.span()
-            if any(start < t_end and t_start < end for t_start, t_end in taken):
-                continue
-            taken.append((start, end))  # an invalid date still blocks its parts being re-read
-            when = _make_date(match.groupdict(), precision)
-            if when is not None:
-                found.append((start, FoundDate(when, precision, match.group(0).strip())))
-    return tuple(found_date for _, found_date in sorted(found, key=lambda pair: pair[0]))
-
-
-def _make_date(groups: dict[str, str | None], precision: str) -> date | None:
-    year = int(groups["year"] or 0)
-    name = groups.get("name")
-    month = _MONTHS[name[:3].lower()] if name else int(groups.get("month") or 1)
-    day = int(groups.get("day") or 1)
-    if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(year, month)[1]:
-        return None
-    if precision == "year":
-        return date(year, 1, 1)
-    return date(year, month, day)
-
-
-def show_date(when: date, precision: str) -> str:
-    return when.isoformat()[: {"year": 4, "month": 7}.get(precision, 10)]
-
-
-def compare_dates(found: FoundDate, expected: date, precision: str) -> str:
-    """At the claimed precision: match, miss, or open when the found date is coarser than
-    claimed and agrees as far as it goes ("2007" for June 29, 2007)."""
-    coarser = PRECISIONS.index(found.precision) < PRECISIONS.index(precision)
-    at = found.precision if coarser else precision
-    if show_date(found.when, at) != show_date(expected, at):
-        return "miss"
-    return "open" if coarser else "match"
-
-
-# ---------------------------------------------------------------------------------------------
-# Per-kind readings
-
-
 def read_evidence(
     claim: ClaimSpec, kind: ClaimKind, evidence: Sequence[EvidenceItem], usable: Sequence[int]
 ) -> Reading:
-    """The votes of the usable items (good evidence, in window) for a claim of `kind`."""
+    """The votes of the usable items (good evidence, in window) for a claim of `kind`; a
+    prediction is read as its inner kind, never as itself.
+
+    >>> from factcheck.domain import ExpectedValue
+    >>> claim = ClaimSpec("k", ClaimKind.PREDICTION, ExpectedValue())
+    >>> read_evidence(claim, ClaimKind.PREDICTION, [], []).problem
+    'a prediction claim cannot be judged directly'
+    """
     readers = {
         ClaimKind.QUANTITY: _read_quantity,
         ClaimKind.QUANTITY_SET: _read_quantity_set,
@@ -453,71 +228,113 @@ def _read_quantity_set(
     return Reading(tuple(votes), figures, required=claimed, unit=unit)
 
 
-def _ratio_test(claim: ClaimSpec) -> tuple[str, Decimal | None, Decimal]:
-    """(comparison, claimed ratio, absolute tolerance) of a ratio claim."""
+@dataclass(frozen=True)
+class _RatioTest:
+    """What a ratio claim asks of numerator / denominator: "approx" a claimed ratio within an
+    absolute tolerance, or "lt" / "gt" 1."""
+
+    comparison: str
+    claimed: Decimal | None
+    tolerance: Decimal
+
+    @property
+    def approx(self) -> bool:
+        return self.comparison == "approx" and self.claimed is not None
+
+    @property
+    def shown(self) -> str:
+        if self.approx:
+            return f"{self.claimed:.2f} ± {self.tolerance:.2f}"
+        return "< 1" if self.comparison == "lt" else "> 1"
+
+    @property
+    def expected(self) -> str:
+        """For `Judgement.figures`: every digit of the claimed ratio."""
+        if self.approx and self.claimed is not None:
+            return f"{plain(self.claimed)} ± {plain(self.tolerance)}"
+        return self.shown
+
+    def check(self, ratio: Decimal) -> tuple[bool, str]:
+        """(agrees, how the note puts it)."""
+        if self.approx and self.claimed is not None:
+            agrees = abs(ratio - self.claimed) <= self.tolerance
+            return agrees, f"within {self.shown}" if agrees else f"not within {self.shown}"
+        agrees = ratio < 1 if self.comparison == "lt" else ratio > 1
+        return agrees, self.shown if agrees else f"not {self.shown}"
+
+
+def _ratio_test(claim: ClaimSpec) -> _RatioTest:
     tolerance = claim.tolerance if claim.tolerance is not None else RATIO_TOLERANCE
-    return claim.expected.comparison, claim.expected.amount, tolerance
+    return _RatioTest(claim.expected.comparison, claim.expected.amount, tolerance)
+
+
+_Side = list[tuple[int, Figure]]  # (evidence index, figure) of one side of a ratio
 
 
 def _read_ratio(
     claim: ClaimSpec, evidence: Sequence[EvidenceItem], usable: Sequence[int]
 ) -> Reading:
-    comparison, claimed, tolerance = _ratio_test(claim)
-    if comparison not in ("approx", "lt", "gt"):
-        return Reading((), problem=f"unknown ratio comparison {comparison!r}")
-    if comparison == "approx" and claimed is None:
+    test = _ratio_test(claim)
+    if test.comparison not in ("approx", "lt", "gt"):
+        return Reading((), problem=f"unknown ratio comparison {test.comparison!r}")
+    if test.comparison == "approx" and test.claimed is None:
         return Reading((), problem="the claim gives no expected ratio")
-    if comparison == "approx" and claimed is not None:
-        test = f"{claimed:.2f} ± {tolerance:.2f}"
-        figures = {"expected": f"{plain(claimed)} ± {plain(tolerance)}"}
-    else:
-        test = "< 1" if comparison == "lt" else "> 1"
-        figures = {"expected": test}
-    sides: dict[Role, list[tuple[int, Figure]]] = {Role.NUMERATOR: [], Role.DENOMINATOR: []}
-    for index in usable:
-        if evidence[index].role in sides:
-            sides[evidence[index].role] += [(index, f) for f in figures_of(evidence[index])]
-    numerators, denominators = sides[Role.NUMERATOR], sides[Role.DENOMINATOR]
-    votes = []
-    for lonely, missing in ((numerators, "denominator"), (denominators, "numerator")):
-        if lonely and not (numerators and denominators):
-            for index in sorted({index for index, _ in lonely}):
-                note = f"{source(evidence[index])} has no {missing} figure to compare with"
-                votes.append(Vote(Stance.NEUTRAL, note, (index,)))
+    figures = {"expected": test.expected}
+    numerators, denominators = _sides(evidence, usable)
+    votes = _lonely(evidence, numerators, denominators)
     for n_index, top in numerators:
         for d_index, bottom in denominators:
-            name = f"{top.key}/{bottom.key}" if len(denominators) > 1 else top.key
-            pair = f"{top.key} {show_figures([top])} / {bottom.key} {show_figures([bottom])}"
-            items = (n_index, d_index)
-            if top.unit != bottom.unit:
-                note = (
-                    f"{top.key} is in {unit_name(top.unit)}, {bottom.key} in "
-                    f"{unit_name(bottom.unit)}: different units, no ratio ({pair})"
-                )
-                votes.append(Vote(Stance.NEUTRAL, note, items))
-                continue
-            if bottom.amount == 0:
-                votes.append(Vote(Stance.NEUTRAL, f"{pair}: cannot divide by zero", items))
-                continue
-            ratio = top.amount / bottom.amount
-            figures[f"ratio[{name}]"] = str(rounded(ratio, 4))
-            if comparison == "approx" and claimed is not None:
-                agrees = abs(ratio - claimed) <= tolerance
-                shown = f"within {test}" if agrees else f"not within {test}"
-            else:
-                agrees = ratio < 1 if comparison == "lt" else ratio > 1
-                shown = test if agrees else f"not {test}"
-            note = f"{pair} = {rounded(ratio, 2)} ({shown})"
-            stance = Stance.SUPPORTS if agrees else Stance.REFUTES
-            votes.append(
-                Vote(stance, note, items, approximate=top.approximate or bottom.approximate)
-            )
+            vote, ratio = _ratio_vote(test, top, bottom, (n_index, d_index))
+            votes.append(vote)
+            if ratio is not None:
+                name = f"{top.key}/{bottom.key}" if len(denominators) > 1 else top.key
+                figures[f"ratio[{name}]"] = str(rounded(ratio, 4))
     used = sorted({index for vote in votes for index in vote.items})
     context = ""
     if used and (numerators and denominators):
         named = dict.fromkeys(source(evidence[index]) for index in used)
         context = "Figures from " + ", ".join(named)
     return Reading(tuple(votes), figures, context=context, unit_word="values")
+
+
+def _sides(evidence: Sequence[EvidenceItem], usable: Sequence[int]) -> tuple[_Side, _Side]:
+    """(numerators, denominators): every figure of every usable item on each side."""
+    sides: dict[Role, _Side] = {Role.NUMERATOR: [], Role.DENOMINATOR: []}
+    for index in usable:
+        if evidence[index].role in sides:
+            sides[evidence[index].role] += [(index, f) for f in figures_of(evidence[index])]
+    return sides[Role.NUMERATOR], sides[Role.DENOMINATOR]
+
+
+def _lonely(evidence: Sequence[EvidenceItem], numerators: _Side, denominators: _Side) -> list[Vote]:
+    """A NEUTRAL vote per item of a side that has nothing on the other side to divide by."""
+    votes = []
+    for lonely, missing in ((numerators, "denominator"), (denominators, "numerator")):
+        if lonely and not (numerators and denominators):
+            for index in sorted({index for index, _ in lonely}):
+                note = f"{source(evidence[index])} has no {missing} figure to compare with"
+                votes.append(Vote(Stance.NEUTRAL, note, (index,)))
+    return votes
+
+
+def _ratio_vote(
+    test: _RatioTest, top: Figure, bottom: Figure, items: tuple[int, int]
+) -> tuple[Vote, Decimal | None]:
+    """One numerator figure over one denominator figure, and the ratio when there is one."""
+    pair = f"{top.key} {show_figures([top])} / {bottom.key} {show_figures([bottom])}"
+    if top.unit != bottom.unit:
+        note = (
+            f"{top.key} is in {unit_name(top.unit)}, {bottom.key} in "
+            f"{unit_name(bottom.unit)}: different units, no ratio ({pair})"
+        )
+        return Vote(Stance.NEUTRAL, note, items), None
+    if bottom.amount == 0:
+        return Vote(Stance.NEUTRAL, f"{pair}: cannot divide by zero", items), None
+    ratio = top.amount / bottom.amount
+    agrees, shown = test.check(ratio)
+    note = f"{pair} = {rounded(ratio, 2)} ({shown})"
+    stance = Stance.SUPPORTS if agrees else Stance.REFUTES
+    return Vote(stance, note, items, approximate=top.approximate or bottom.approximate), ratio
 
 
 def _read_text(
@@ -529,7 +346,7 @@ def _read_text(
         if not item.hits or item.role not in (Role.VALUE, Role.CONTRADICTS):
             continue
         hit = item.hits[0]
-        said = f'{source(item)} says "{_quote(hit.raw or hit.excerpt)}"'
+        said = f'{source(item)} says "{quote(hit.raw or hit.excerpt)}"'
         if item.role is Role.VALUE:
             votes.append(Vote(Stance.SUPPORTS, said, (index,)))
         else:
