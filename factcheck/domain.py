@@ -79,6 +79,10 @@ class ErrorCode(StrEnum):
     PARSE_ERROR = "parse_error"
     RULE_NO_MATCH = "rule_no_match"
     NO_QUANTITY = "no_quantity"
+    # fetching: a hostile source fails alone (issue 9)
+    INVALID_URL = "invalid_url"  # the declared source URL cannot be parsed or requested
+    INVALID_REDIRECT = "invalid_redirect"  # a redirect's Location cannot be parsed or requested
+    INTERNAL_ERROR = "internal_error"  # an unexpected exception inside the fetcher (a bug)
 
 
 class Trigger(StrEnum):
