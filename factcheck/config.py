@@ -43,6 +43,7 @@ class Settings:
     max_html_bytes: int = 5 * MIB  # counted after decompression
     max_data_bytes: int = 20 * MIB  # JSON / CSV / text, counted after decompression
     obey_robots: bool = True
+    ca_bundle: str | None = None  # PEM file of CAs for HTTPS (sources and webhook); None: certifi
     # judging
     stale_after_days: int = 7  # a verdict whose freshest good evidence is older is stale
     # scheduling
@@ -51,6 +52,10 @@ class Settings:
     misfire_grace_s: int = 6 * 3600
     lock_lease_s: int = 60  # SQLite lease: a holder that stops heartbeating loses it after this
     webhook_url: str | None = None
+    # The webhook goes through the same SSRF guard as sources; an operator whose receiver is on
+    # the internal network (10/8, 192.168/16, fc00::/7, loopback) allows it here. Sources are
+    # never affected; link-local (cloud metadata) stays refused.
+    webhook_allow_private: bool = False
     # publishing
     organisation_name: str = "factcheck"
     organisation_url: str = "https://example.org/factcheck"
