@@ -5,6 +5,9 @@ trips it, whether the body has a Content-Length, is close-delimited or is one hu
 So the whole read has a deadline (what is left of the source's `source_deadline_s`), checked
 between reads, and before every read the socket's timeout is cut to the time left. Reads are
 `read1`: one `recv` at most, returning what has arrived, so no read waits to fill a buffer.
+What a library loops on inside one call (a trickled header, a chunk-size line, a gzip stream
+that decodes to nothing) is cut at the same deadline by watchdog.py; the error it causes is
+reported here as the deadline it is.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from urllib3.exceptions import (
 
 from factcheck.domain import ErrorCode
 from factcheck.errors import FetchError
+from factcheck.fetching.watchdog import connection_socket
 
 CHUNK_BYTES = 64 * 1024  # decoded bytes per read: the most a gzip bomb can add before a check
 _MIN_WAIT_S = 0.001  # settimeout(0) would make the socket non-blocking
@@ -89,26 +93,36 @@ def read_body(
             total += len(chunk)
             if total > cap:
                 if truncate:
-                    return b"".join(parts)[:cap]
+                    return b"".join(parts)[:cap]  # robots.txt: the first ROBOTS_MAX_BYTES
                 raise too_large(url, cap)
     except ReadTimeoutError as exc:
         if cut_by_deadline:
             raise budget.exceeded() from exc
         raise FetchError(ErrorCode.TIMEOUT, f"read timed out after {total} bytes of {url}") from exc
-    except ProtocolError as exc:
-        raise FetchError(ErrorCode.TRUNCATED, _truncation(exc, url=url, total=total)) from exc
-    except DecodeError as exc:
-        raise FetchError(
-            ErrorCode.DECODE_ERROR, f"cannot decompress body of {url}: {describe(exc)}"
-        ) from exc
-    except SSLError as exc:
-        raise FetchError(ErrorCode.CONNECTION, f"TLS failed reading {url}: {exc}") from exc
+    except (ProtocolError, DecodeError, SSLError) as exc:
+        if budget.remaining_s() <= 0:  # the watchdog shut the socket: not the server's doing
+            raise budget.exceeded() from exc
+        raise _read_error(exc, url=url, total=total) from exc
+    # End-of-file is also how a shut-down socket ends a body without a length.
+    budget.check()
     return b"".join(parts)
+
+
+def _read_error(
+    error: ProtocolError | DecodeError | SSLError, *, url: str, total: int
+) -> FetchError:
+    if isinstance(error, ProtocolError):
+        return FetchError(ErrorCode.TRUNCATED, _truncation(error, url=url, total=total))
+    if isinstance(error, DecodeError):
+        return FetchError(
+            ErrorCode.DECODE_ERROR, f"cannot decompress body of {url}: {describe(error)}"
+        )
+    return FetchError(ErrorCode.CONNECTION, f"TLS failed reading {url}: {error}")
 
 
 def _limit_wait(raw: Any, seconds: float) -> None:
     """Cut the socket's timeout so the next read cannot block past the deadline."""
-    sock = getattr(getattr(raw, "connection", None), "sock", None)
+    sock = connection_socket(getattr(raw, "connection", None))
     if sock is not None:
         sock.settimeout(max(seconds, _MIN_WAIT_S))
 

@@ -42,6 +42,7 @@ from factcheck.fetching.charset import choose_encoding
 from factcheck.fetching.netguard import guarded_session
 from factcheck.fetching.robots import ROBOTS_MAX_BYTES, HostPacer, RobotsCache
 from factcheck.fetching.urls import split_url
+from factcheck.fetching.watchdog import Watchdog
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +119,7 @@ class Fetcher:
             pool=max(1, settings.workers),
             max_retries=retry,
         )
+        self._watchdog = Watchdog()
         self._robots = RobotsCache(user_agent=settings.user_agent)
         self._pacer = HostPacer(
             concurrency=settings.per_host_concurrency, delay_s=settings.per_host_delay_s
@@ -135,6 +137,7 @@ class Fetcher:
         self.close()
 
     def close(self) -> None:
+        self._watchdog.close()
         self._session.close()
 
     def fetch(
@@ -190,7 +193,8 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         budget = Budget.start(url, self._settings.source_deadline_s)
-        final_url, reply = self._get(url, headers=headers, cap=cap, budget=budget)
+        with self._watchdog.watching(budget.remaining_s):
+            final_url, reply = self._get(url, headers=headers, cap=cap, budget=budget)
         fetched_at = clock()
         content_type = reply.headers.get("content-type")
         if reply.status == 304:
@@ -318,12 +322,15 @@ class Fetcher:
             try:
                 response = self._send(request, timeout=timeout)
             except requests.RequestException as exc:
+                if budget.remaining_s() <= 0:  # the watchdog cut the connection
+                    raise budget.exceeded() from exc
                 raise _send_error(
                     exc, url=url, timeout=timeout, retries=self._settings.retries, invalid=invalid
                 ) from exc
             finally:
                 _active.budget = None
             with response:
+                budget.check()  # headers cut short by the watchdog can look complete
                 reply_headers = {key.lower(): value for key, value in response.headers.items()}
                 raw_retries = getattr(response.raw, "retries", None)
                 retries = len(raw_retries.history) if raw_retries is not None else 0

@@ -28,6 +28,7 @@ from requests.structures import CaseInsensitiveDict
 from urllib3.util.connection import allowed_gai_family
 
 from factcheck.errors import BlockedAddressError, FetchError
+from factcheck.fetching.watchdog import WATCHED_POOLS
 
 logger = logging.getLogger(__name__)
 
@@ -211,5 +212,7 @@ def guarded_session(
             pool_maxsize=pool,
             max_retries=max_retries,
         )
+        # connections a Watchdog can shut down at a fetch's deadline (no-op for other callers)
+        adapter.poolmanager.pool_classes_by_scheme = WATCHED_POOLS
         session.mount(prefix, adapter)
     return session

@@ -95,6 +95,30 @@ def trickle_chunk_per_byte(conn: socket.socket, stop: threading.Event) -> None:
     _drip(conn, stop, (b"1\r\nx\r\n" for _ in range(100_000)))
 
 
+def trickle_headers(conn: socket.socket, stop: threading.Event) -> None:
+    """A status line, then one header that never ends, one byte a second."""
+    conn.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+    _drip(conn, stop, (b"x" for _ in range(60_000)))
+
+
+def trickle_chunk_size_line(conn: socket.socket, stop: threading.Event) -> None:
+    """Chunked, with a chunk-size line that never ends, one digit a second."""
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    _drip(conn, stop, (b"0" for _ in range(60_000)))
+
+
+def trickle_gzip_empty_blocks(conn: socket.socket, stop: threading.Event) -> None:
+    """gzip, a gzip header, then an empty stored deflate block a second: bytes that decode to
+    nothing, so urllib3 keeps reading inside one call."""
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\n"
+        b"Connection: close\r\n\r\n\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+    )
+    _drip(conn, stop, (b"\x00\x00\x00\xff\xff" for _ in range(100_000)))
+
+
 class HostileServer:
     """A bare TCP listener on 127.0.0.1:0; each connection is served on its own thread by the
     behaviour routed from its request path (404 for any other path)."""
@@ -278,7 +302,8 @@ def test_an_unusable_source_url_is_invalid_url(url: str, says: str) -> None:
 # --- bodies trickled one byte a second -----------------------------------------------------------
 
 TRICKLES = [trickle_with_length, trickle_close_delimited, trickle_one_big_chunk,
-            trickle_chunk_per_byte]  # fmt: skip
+            trickle_chunk_per_byte, trickle_headers, trickle_chunk_size_line,
+            trickle_gzip_empty_blocks]  # fmt: skip
 
 
 @pytest.mark.parametrize("trickle", TRICKLES, ids=lambda behave: behave.__name__)

@@ -12,6 +12,7 @@ import http.server
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -28,6 +29,13 @@ PAGE = b"<html><body><p>405B parameters</p></body></html>"
 
 class _Page(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
+        if self.path == "/slow-headers":  # a header that never ends, one byte every 0.2 s
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            for _ in range(300):
+                time.sleep(0.2)
+                self.wfile.write(b"x")
+                self.wfile.flush()
+            return
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(PAGE)))
@@ -153,3 +161,19 @@ def test_an_unknown_ca_fails_without_the_ca_bundle_setting(
 
     assert caught.value.code == ErrorCode.CONNECTION
     assert "certificate verify failed" in str(caught.value)
+
+
+def test_a_trickled_tls_response_stops_at_the_source_deadline(
+    ca: trustme.CA, ca_file: str, tls_server: Callable[[trustme.LeafCert], TLSServer]
+) -> None:
+    server = tls_server(ca.issue_cert("localhost"))
+    url = f"https://localhost:{server.port}/slow-headers"
+    settings = tls_settings(ca_file).with_overrides(source_deadline_s=1.5)
+
+    started = time.monotonic()
+    with Fetcher(settings) as fetcher, pytest.raises(FetchError) as caught:
+        fetcher.fetch(url, fmt=SourceFormat.HTML)
+
+    assert time.monotonic() - started < 15.0  # generous: "ended", not "ended on time"
+    assert caught.value.code == ErrorCode.TIMEOUT
+    assert str(caught.value) == f"deadline of 1.5 s exceeded fetching {url}"
