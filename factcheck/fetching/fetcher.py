@@ -42,7 +42,7 @@ from factcheck.fetching.charset import choose_encoding
 from factcheck.fetching.netguard import guarded_session
 from factcheck.fetching.robots import ROBOTS_MAX_BYTES, HostPacer, RobotsCache
 from factcheck.fetching.urls import split_url
-from factcheck.fetching.watchdog import Watchdog
+from factcheck.fetching.watchdog import Watchdog, forget_connection
 
 logger = logging.getLogger(__name__)
 
@@ -348,7 +348,9 @@ class Fetcher:
                         truncate=truncate,
                     )
                     # the body was read to its end: hand the connection back to the pool for
-                    # the next request to this host (closing it would cost a new TCP/TLS setup)
+                    # the next request to this host (closing it would cost a new TCP/TLS setup),
+                    # out of this fetch's watch first, as another fetch may take it at once
+                    forget_connection()
                     response.raw.release_conn()
                 return _Reply(response.status_code, reply_headers, body, None, retries)
 

@@ -58,6 +58,14 @@ def connection_socket(conn: Any) -> socket.socket | None:
     return sock if isinstance(sock, socket.socket) else None
 
 
+def forget_connection() -> None:
+    """This thread's fetch is done with its connection (about to go back to the pool)."""
+    watch: _Watch | None = getattr(_current, "watch", None)
+    if watch is not None:
+        with watch.lock:
+            watch.connection = None
+
+
 class _Watched:
     """Mixin for urllib3 connections: each request is tied to the watch of its thread."""
 
