@@ -43,6 +43,7 @@ class Settings:
     max_html_bytes: int = 5 * MIB  # counted after decompression
     max_data_bytes: int = 20 * MIB  # JSON / CSV / text, counted after decompression
     obey_robots: bool = True
+    ca_bundle: str | None = None  # PEM file of CAs for HTTPS (sources and webhook); None: certifi
     # extraction: what one rule on a hostile page may cost and keep
     rule_timeout_s: float = 2.0  # matching time of one regex rule on one page -> rule_timeout
     max_regex_text_chars: int = 2_000_000  # a regex searches this many characters; the cut is noted
@@ -59,6 +60,10 @@ class Settings:
     misfire_grace_s: int = 6 * 3600
     lock_lease_s: int = 60  # SQLite lease: a holder that stops heartbeating loses it after this
     webhook_url: str | None = None
+    # The webhook goes through the same SSRF guard as sources; an operator whose receiver is on
+    # the internal network (10/8, 192.168/16, fc00::/7, loopback) allows it here. Sources are
+    # never affected; link-local (cloud metadata) stays refused.
+    webhook_allow_private: bool = False
     # publishing
     organisation_name: str = "factcheck"
     organisation_url: str = "https://example.org/factcheck"

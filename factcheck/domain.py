@@ -84,6 +84,9 @@ class ErrorCode(StrEnum):
     # extraction bounds (hostile pages)
     RULE_TIMEOUT = "rule_timeout"  # a regex rule ran out of its time budget
     TOO_MANY_HITS = "too_many_hits"  # a numeric rule found more figures than are kept
+    # fetching: a hostile source fails alone (issue 9)
+    INVALID_URL = "invalid_url"  # the declared source URL cannot be parsed or requested
+    INVALID_REDIRECT = "invalid_redirect"  # a redirect's Location cannot be parsed or requested
 
 
 class Trigger(StrEnum):

@@ -47,21 +47,34 @@ _META_CHARSET = re.compile(rb"""<meta\s[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._
 _XML_DECLARATION = re.compile(rb"""^\s*<\?xml\s[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
 
+# Python codecs that map bytes to str but are no document's charset: they cannot decode with
+# errors="replace" (idna, punycode, undefined) or turn backslashes into characters (*escape).
+_NOT_CHARSETS = frozenset({"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape"})
+
+
 def normalise_charset(label: str) -> str | None:
     """A Python codec name for a charset label, GBK/GB2312 widened to gb18030; None if unknown.
 
+    A label is a server's or a page's word, so a codec that is not a text encoding (rot-13,
+    base64, zlib: bytes-to-bytes) or not a charset (idna) counts as no label at all.
+
     >>> normalise_charset("GB2312"), normalise_charset('"GBK"'), normalise_charset("UTF8")
     ('gb18030', 'gb18030', 'utf-8')
-    >>> normalise_charset("x-no-such")
+    >>> normalise_charset("x-no-such"), normalise_charset("rot-13"), normalise_charset("idna")
+    (None, None, None)
+    >>> normalise_charset("base64"), normalise_charset("a\\x00b")
+    (None, None)
     """
     cleaned = label.strip().strip("\"'").lower()
     if cleaned in _GB_LABELS:
         return "gb18030"
     try:
-        name = codecs.lookup(cleaned).name
-    except LookupError:
+        info = codecs.lookup(cleaned)
+    except (LookupError, ValueError):  # ValueError: an embedded NUL
         return None
-    return "gb18030" if name in ("gbk", "gb2312") else name
+    if not info._is_text_encoding or info.name in _NOT_CHARSETS:
+        return None
+    return "gb18030" if info.name in ("gbk", "gb2312") else info.name
 
 
 def choose_encoding(body: bytes, *, content_type: str | None, fmt: SourceFormat) -> str | None:

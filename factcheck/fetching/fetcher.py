@@ -5,6 +5,9 @@ decompression, an honest User-Agent, robots.txt and per-host pacing (robots.py),
 guard with address pinning on every redirect hop (netguard.py). Retries (429/5xx and network
 errors, GET only, backoff with jitter, Retry-After capped) are urllib3's `Retry`, so they happen
 inside one `session.send`; redirects are followed here, hop by hop, so each hop is checked.
+A source is a fault boundary: whatever its URL, headers, redirects or bytes do, `fetch`
+raises only FetchError (an unexpected exception becomes internal_error, logged with its
+traceback), and every wait, robots.txt and the body included, ends by the source's deadline.
 This module knows nothing of the database.
 """
 
@@ -25,15 +28,8 @@ from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
 
 import requests
-from urllib3.exceptions import (
-    DecodeError,
-    IncompleteRead,
-    InvalidHeader,
-    MaxRetryError,
-    ProtocolError,
-    ReadTimeoutError,
-    SSLError,
-)
+from requests.cookies import extract_cookies_to_jar
+from urllib3.exceptions import InvalidHeader, LocationParseError, MaxRetryError, NewConnectionError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
@@ -41,14 +37,16 @@ from urllib3.util.retry import Retry
 from factcheck.config import Settings
 from factcheck.domain import ErrorCode, Fetched, SourceFormat
 from factcheck.errors import FetchError
+from factcheck.fetching.body import Budget, describe, read_body, too_large
 from factcheck.fetching.charset import choose_encoding
-from factcheck.fetching.netguard import PinnedAdapter
+from factcheck.fetching.netguard import guarded_session
 from factcheck.fetching.robots import ROBOTS_MAX_BYTES, HostPacer, RobotsCache
+from factcheck.fetching.urls import split_url
+from factcheck.fetching.watchdog import Watchdog, forget_connection
 
 logger = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 10  # hops followed before giving up with redirect_loop
-CHUNK_BYTES = 64 * 1024  # decoded bytes per read: the most a gzip bomb can add before a check
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 HTTP_SCHEMES = ("http", "https")
@@ -56,31 +54,6 @@ HTTP_SCHEMES = ("http", "https")
 # The budget of the fetch running on this thread, so urllib3's Retry can honour the deadline
 # between attempts (Retry objects are shared by every thread through the adapter).
 _active = threading.local()
-
-
-@dataclass
-class _Budget:
-    """The per-source deadline; time spent waiting for a host's turn does not count."""
-
-    url: str
-    total_s: float
-    deadline: float
-
-    @classmethod
-    def start(cls, url: str, total_s: float) -> _Budget:
-        return cls(url, total_s, time.monotonic() + total_s)
-
-    def remaining_s(self) -> float:
-        return self.deadline - time.monotonic()
-
-    def check(self) -> None:
-        if self.remaining_s() <= 0:
-            raise self.exceeded()
-
-    def exceeded(self) -> FetchError:
-        return FetchError(
-            ErrorCode.TIMEOUT, f"deadline of {self.total_s:g} s exceeded fetching {self.url}"
-        )
 
 
 class _DeadlineRetry(Retry):
@@ -99,7 +72,7 @@ class _DeadlineRetry(Retry):
             pause = self.get_retry_after(response)
         if not pause:
             pause = self.get_backoff_time()
-        budget: _Budget | None = getattr(_active, "budget", None)
+        budget: Budget | None = getattr(_active, "budget", None)
         if budget is not None and pause >= budget.remaining_s():
             raise budget.exceeded()
         if pause > 0:
@@ -139,21 +112,14 @@ class Fetcher:
             respect_retry_after_header=True,
             raise_on_status=False,  # the last 5xx comes back and becomes http_status below
         )
-        pool = max(1, settings.workers)
-        session = requests.Session()
-        # Environment proxies (and .netrc) would bypass the pinned address; never use them.
-        session.trust_env = False
-        session.headers["User-Agent"] = settings.user_agent
-        for prefix, https in (("http://", False), ("https://", True)):
-            adapter = PinnedAdapter(
-                allow_loopback=settings.allow_loopback,
-                https=https,
-                pool_connections=pool,
-                pool_maxsize=pool,
-                max_retries=retry,
-            )
-            session.mount(prefix, adapter)
-        self._session = session
+        self._session = guarded_session(
+            user_agent=settings.user_agent,
+            allow_loopback=settings.allow_loopback,
+            ca_bundle=settings.ca_bundle,
+            pool=max(1, settings.workers),
+            max_retries=retry,
+        )
+        self._watchdog = Watchdog()
         self._robots = RobotsCache(user_agent=settings.user_agent)
         self._pacer = HostPacer(
             concurrency=settings.per_host_concurrency, delay_s=settings.per_host_delay_s
@@ -171,6 +137,7 @@ class Fetcher:
         self.close()
 
     def close(self) -> None:
+        self._watchdog.close()
         self._session.close()
 
     def fetch(
@@ -182,22 +149,52 @@ class Fetcher:
         last_modified: str | None = None,
         now: Callable[[], datetime] | None = None,
     ) -> Fetched:
-        """GET `url`; conditional when `etag`/`last_modified` are given (a 304 -> not_modified)."""
+        """GET `url`; conditional when `etag`/`last_modified` are given (a 304 -> not_modified).
+
+        Raises FetchError only, whatever happens.
+        """
+        try:
+            return self._fetch(url, fmt=fmt, etag=etag, last_modified=last_modified, now=now)
+        except FetchError:
+            raise
+        except Exception as exc:
+            logger.exception("unexpected error fetching %s", url)
+            raise FetchError(
+                ErrorCode.INTERNAL_ERROR,
+                f"internal error fetching {url}: {type(exc).__name__}: {exc}"[:2000],
+            ) from exc
+
+    def _fetch(
+        self,
+        url: str,
+        *,
+        fmt: SourceFormat,
+        etag: str | None,
+        last_modified: str | None,
+        now: Callable[[], datetime] | None,
+    ) -> Fetched:
         clock = now or _utc_now
         html = fmt is SourceFormat.HTML
         cap = self._settings.max_html_bytes if html else self._settings.max_data_bytes
-        scheme = urlsplit(url).scheme.lower()
+        try:
+            scheme = urlsplit(url).scheme.lower()
+        except ValueError as exc:
+            raise FetchError(ErrorCode.INVALID_URL, f"invalid URL {url}: {exc}") from exc
         if scheme == "file" and self._settings.allow_file_urls:
             return _read_file(url, fmt=fmt, cap=cap, fetched_at=clock())
         if scheme not in HTTP_SCHEMES:
             raise _blocked_scheme(url)
+        parts = split_url(url)
+        if isinstance(parts, str):
+            raise FetchError(ErrorCode.INVALID_URL, f"invalid URL {url}: {parts}")
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        budget = _Budget.start(url, self._settings.source_deadline_s)
-        final_url, reply = self._get(url, headers=headers, cap=cap, budget=budget)
+        budget = Budget.start(url, self._settings.source_deadline_s)
+        with self._watchdog.watching(budget.remaining_s):
+            final_url, reply = self._get(url, headers=headers, cap=cap, budget=budget)
         fetched_at = clock()
         content_type = reply.headers.get("content-type")
         if reply.status == 304:
@@ -219,6 +216,8 @@ class Fetcher:
         if not 200 <= reply.status < 300:
             after = f" after {reply.retries} retries" if reply.status in RETRY_STATUSES else ""
             raise FetchError(ErrorCode.HTTP_STATUS, f"HTTP {reply.status} from {final_url}{after}")
+        encoding = choose_encoding(reply.body, content_type=content_type, fmt=fmt)
+        _check_decodes(reply.body, encoding, url=final_url)
         return Fetched(
             url=url,
             final_url=final_url,
@@ -227,7 +226,7 @@ class Fetcher:
             body=reply.body,
             sha256=hashlib.sha256(reply.body).hexdigest(),
             fetched_at=fetched_at,
-            encoding=choose_encoding(reply.body, content_type=content_type, fmt=fmt),
+            encoding=encoding,
             etag=_validator(reply.headers.get("etag"), MAX_ETAG_CHARS),
             last_modified=_validator(reply.headers.get("last-modified"), MAX_LAST_MODIFIED_CHARS),
             content_type=content_type,
@@ -239,14 +238,15 @@ class Fetcher:
         *,
         headers: dict[str, str],
         cap: int,
-        budget: _Budget,
+        budget: Budget,
         for_robots: bool = False,
     ) -> tuple[str, _Reply]:
-        """Follow redirects ourselves so every hop meets the scheme, robots and address checks."""
-        hop, seen = url, {url}
+        """Follow redirects ourselves so every hop meets the scheme, robots and address checks.
+
+        `url` has passed `split_url`; each Location must too, before anything connects.
+        """
+        hop, seen, invalid = url, {url}, ErrorCode.INVALID_URL
         for _ in range(MAX_REDIRECTS + 1):
-            if urlsplit(hop).scheme.lower() not in HTTP_SCHEMES:
-                raise _blocked_scheme(hop)
             crawl_delay_s = 0.0
             if self._settings.obey_robots and not for_robots:
                 policy = self._robots.check(
@@ -260,10 +260,14 @@ class Fetcher:
                 budget=budget,
                 crawl_delay_s=crawl_delay_s,
                 truncate=for_robots,
+                invalid=invalid,
             )
             if reply.location is None:
                 return hop, reply
-            hop = urljoin(hop, reply.location)
+            hop, invalid = (
+                _redirect_target(hop, reply.location, source=url),
+                ErrorCode.INVALID_REDIRECT,
+            )
             if hop in seen:
                 raise FetchError(
                     ErrorCode.REDIRECT_LOOP, f"redirect loop fetching {url}: back to {hop}"
@@ -273,10 +277,18 @@ class Fetcher:
             ErrorCode.REDIRECT_LOOP, f"more than {MAX_REDIRECTS} redirects fetching {url}"
         )
 
-    def _download_robots(self, robots_url: str, budget: _Budget) -> tuple[int, bytes]:
-        _, reply = self._get(
-            robots_url, headers={}, cap=ROBOTS_MAX_BYTES, budget=budget, for_robots=True
-        )
+    def _download_robots(self, robots_url: str, budget: Budget) -> tuple[int, bytes]:
+        """robots.txt under the source's own deadline; a failure names the source it stopped."""
+        try:
+            _, reply = self._get(
+                robots_url, headers={}, cap=ROBOTS_MAX_BYTES, budget=budget, for_robots=True
+            )
+        except FetchError as exc:
+            if exc.code in (ErrorCode.TIMEOUT, ErrorCode.CONNECTION):
+                raise FetchError(
+                    exc.code, f"cannot fetch {budget.url}: its robots.txt failed: {exc}"
+                ) from exc
+            raise
         return reply.status, reply.body
 
     def _exchange(
@@ -285,9 +297,10 @@ class Fetcher:
         *,
         headers: dict[str, str],
         cap: int,
-        budget: _Budget,
+        budget: Budget,
         crawl_delay_s: float,
         truncate: bool,
+        invalid: ErrorCode,
     ) -> _Reply:
         """One GET (urllib3 retries included) inside the host's politeness slot."""
         host = (urlsplit(url).hostname or "").lower()
@@ -299,19 +312,25 @@ class Fetcher:
                 min(self._settings.connect_timeout_s, remaining_s),
                 min(self._settings.read_timeout_s, remaining_s),
             )
-            request = self._session.prepare_request(requests.Request("GET", url, headers=headers))
+            try:
+                request = self._session.prepare_request(
+                    requests.Request("GET", url, headers=headers)
+                )
+            except (requests.RequestException, LocationParseError, ValueError) as exc:
+                raise FetchError(invalid, f"invalid URL {url}: {exc}") from exc
             _active.budget = budget
             try:
-                response = self._session.send(
-                    request, stream=True, timeout=timeout, allow_redirects=False
-                )
+                response = self._send(request, timeout=timeout)
             except requests.RequestException as exc:
+                if budget.remaining_s() <= 0:  # the watchdog cut the connection
+                    raise budget.exceeded() from exc
                 raise _send_error(
-                    exc, url=url, timeout=timeout, retries=self._settings.retries
+                    exc, url=url, timeout=timeout, retries=self._settings.retries, invalid=invalid
                 ) from exc
             finally:
                 _active.budget = None
             with response:
+                budget.check()  # headers cut short by the watchdog can look complete
                 reply_headers = {key.lower(): value for key, value in response.headers.items()}
                 raw_retries = getattr(response.raw, "retries", None)
                 retries = len(raw_retries.history) if raw_retries is not None else 0
@@ -320,52 +339,33 @@ class Fetcher:
                     return _Reply(response.status_code, reply_headers, b"", location, retries)
                 body = b""
                 if 200 <= response.status_code < 300:
-                    body = _read_body(response, url=url, cap=cap, budget=budget, truncate=truncate)
+                    body = read_body(
+                        response,
+                        url=url,
+                        cap=cap,
+                        budget=budget,
+                        read_timeout_s=self._settings.read_timeout_s,
+                        truncate=truncate,
+                    )
                     # the body was read to its end: hand the connection back to the pool for
-                    # the next request to this host (closing it would cost a new TCP/TLS setup)
+                    # the next request to this host (closing it would cost a new TCP/TLS setup),
+                    # out of this fetch's watch first, as another fetch may take it at once
+                    forget_connection()
                     response.raw.release_conn()
                 return _Reply(response.status_code, reply_headers, body, None, retries)
 
-
-def _read_body(
-    response: requests.Response, *, url: str, cap: int, budget: _Budget, truncate: bool
-) -> bytes:
-    """Stream the body, decoded, stopping one chunk past `cap` (or cutting at it if `truncate`)."""
-    declared = response.headers.get("content-length", "")
-    encoded = response.headers.get("content-encoding", "identity").lower() != "identity"
-    if not truncate and not encoded and declared.isdigit() and int(declared) > cap:
-        raise _too_large(url, cap)
-    parts: list[bytes] = []
-    total = 0
-    try:
-        for chunk in response.raw.stream(CHUNK_BYTES, decode_content=True):
-            parts.append(chunk)
-            total += len(chunk)
-            if total > cap:
-                if truncate:
-                    return b"".join(parts)[:cap]
-                raise _too_large(url, cap)
-            budget.check()
-    except ReadTimeoutError as exc:
-        raise FetchError(ErrorCode.TIMEOUT, f"read timed out after {total} bytes of {url}") from exc
-    except ProtocolError as exc:
-        raise FetchError(ErrorCode.TRUNCATED, _truncation(exc, url=url, total=total)) from exc
-    except DecodeError as exc:
-        raise FetchError(
-            ErrorCode.DECODE_ERROR, f"cannot decompress body of {url}: {_describe(exc)}"
-        ) from exc
-    except SSLError as exc:
-        raise FetchError(ErrorCode.CONNECTION, f"TLS failed reading {url}: {exc}") from exc
-    return b"".join(parts)
-
-
-def _truncation(error: ProtocolError, *, url: str, total: int) -> str:
-    """Say how much of the body arrived; urllib3's IncompleteRead counts bytes on the wire."""
-    short = next((arg for arg in error.args if isinstance(arg, IncompleteRead)), None)
-    if short is not None and isinstance(short.partial, int) and isinstance(short.expected, int):
-        received, expected = short.partial, short.partial + short.expected
-        return f"body of {url} cut off after {received} of {expected} bytes"
-    return f"body of {url} cut off after {total} bytes: {_describe(error)}"
+    def _send(
+        self, request: requests.PreparedRequest, *, timeout: tuple[float, float]
+    ) -> requests.Response:
+        """The adapter's send, without Session.send: that parses a redirect's Location itself
+        (for `Response.next`) and raises a bare ValueError on a hostile one. We follow
+        redirects hop by hop, so only the session's cookies are kept here."""
+        adapter = self._session.get_adapter(str(request.url))
+        response = adapter.send(
+            request, stream=True, timeout=timeout, verify=self._session.verify, proxies={}
+        )
+        extract_cookies_to_jar(self._session.cookies, request, response.raw)
+        return response
 
 
 def _read_file(url: str, *, fmt: SourceFormat, cap: int, fetched_at: datetime) -> Fetched:
@@ -380,7 +380,7 @@ def _read_file(url: str, *, fmt: SourceFormat, cap: int, fetched_at: datetime) -
     except OSError as exc:
         raise FetchError(ErrorCode.CONNECTION, f"cannot read {path}: {exc.strerror}") from exc
     if len(body) > cap:
-        raise _too_large(url, cap)
+        raise too_large(url, cap)
     content_type = mimetypes.guess_type(path.name)[0]
     return Fetched(
         url=url,
@@ -416,12 +416,13 @@ def _blocked_scheme(url: str) -> FetchError:
     )
 
 
-def _too_large(url: str, cap: int) -> FetchError:
-    return FetchError(ErrorCode.TOO_LARGE, f"body of {url} exceeds the cap of {cap} bytes")
-
-
 def _send_error(
-    exc: requests.RequestException, *, url: str, timeout: tuple[float, float], retries: int
+    exc: requests.RequestException,
+    *,
+    url: str,
+    timeout: tuple[float, float],
+    retries: int,
+    invalid: ErrorCode,
 ) -> FetchError:
     """Map what `session.send` raised to an ErrorCode; urllib3 wraps the cause in MaxRetryError."""
     cause: Any = exc.args[0] if exc.args else exc
@@ -429,26 +430,44 @@ def _send_error(
     if gave_up:
         cause = cause.reason
     after = f" after {retries} retries" if gave_up else ""
+    if isinstance(cause, NewConnectionError):  # a subclass of urllib3's timeout, yet refused
+        return FetchError(ErrorCode.CONNECTION, f"cannot fetch {url}: {describe(cause)}{after}")
     if isinstance(exc, requests.Timeout) or isinstance(cause, Urllib3Timeout | TimeoutError):
         return FetchError(
             ErrorCode.TIMEOUT,
             f"timed out fetching {url} (connect {timeout[0]:g} s, read {timeout[1]:g} s){after}",
         )
     if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.InvalidSchema):
-        return FetchError(ErrorCode.CONNECTION, f"cannot fetch invalid URL {url}: {exc}")
-    return FetchError(ErrorCode.CONNECTION, f"cannot fetch {url}: {_describe(cause)}{after}")
+        return FetchError(invalid, f"invalid URL {url}: {exc}")
+    return FetchError(ErrorCode.CONNECTION, f"cannot fetch {url}: {describe(cause)}{after}")
 
 
-def _describe(error: BaseException) -> str:
-    """The innermost OS-level reason ("Connection reset by peer"), else the error itself."""
-    pending: list[object] = [error]
-    seen: set[int] = set()
-    while pending:
-        item = pending.pop(0)
-        if not isinstance(item, BaseException) or id(item) in seen:
-            continue
-        seen.add(id(item))
-        if isinstance(item, OSError) and item.strerror:
-            return item.strerror
-        pending.extend((*item.args, item.__cause__, item.__context__))
-    return str(error) or type(error).__name__
+def _redirect_target(hop: str, location: str, *, source: str) -> str:
+    """The absolute URL a Location points at, refused before connecting when unusable."""
+    try:
+        target = urljoin(hop, location)
+        scheme = urlsplit(target).scheme.lower()
+    except ValueError as exc:
+        raise FetchError(
+            ErrorCode.INVALID_REDIRECT,
+            f"invalid redirect from {hop} to {location[:200]!r} fetching {source}: {exc}",
+        ) from exc
+    if scheme not in HTTP_SCHEMES:
+        raise _blocked_scheme(target)
+    parts = split_url(target)
+    if isinstance(parts, str):
+        raise FetchError(
+            ErrorCode.INVALID_REDIRECT,
+            f"invalid redirect from {hop} to {target[:200]!r} fetching {source}: {parts}",
+        )
+    return target
+
+
+def _check_decodes(body: bytes, encoding: str | None, *, url: str) -> None:
+    """Prove the chosen charset decodes the body (errors replaced), as extraction will do."""
+    try:
+        body.decode(encoding or "utf-8", errors="replace")
+    except (LookupError, UnicodeError, ValueError) as exc:
+        raise FetchError(
+            ErrorCode.DECODE_ERROR, f"cannot decode {url} as {encoding}: {exc}"
+        ) from exc

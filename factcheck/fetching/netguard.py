@@ -28,6 +28,7 @@ from requests.structures import CaseInsensitiveDict
 from urllib3.util.connection import allowed_gai_family
 
 from factcheck.errors import BlockedAddressError, FetchError
+from factcheck.fetching.watchdog import WATCHED_POOLS
 
 logger = logging.getLogger(__name__)
 
@@ -49,12 +50,23 @@ _EXTRA_BLOCKED = tuple(
         "fec0::/10",  # deprecated site-local
     )
 )
+# What `allow_private` admits: the RFC 1918 and unique-local ranges an internal receiver uses.
+_PRIVATE = tuple(
+    ipaddress.ip_network(net)
+    for net in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+)
 _LOOPBACK_V4 = ipaddress.ip_network("127.0.0.0/8")
 _LOOPBACK_V6 = ipaddress.ip_address("::1")
 
 
-def blocked_reason(ip: IPAddress, *, allow_loopback: bool) -> str | None:
+def blocked_reason(
+    ip: IPAddress, *, allow_loopback: bool, allow_private: bool = False
+) -> str | None:
     """Why `ip` may not be fetched from, or None when it is a public address.
+
+    `allow_private` (the webhook's own setting, never a source's) also admits loopback and
+    the private ranges (10/8, 172.16/12, 192.168/16, fc00::/7); link-local, where cloud
+    metadata lives, and every disguised form stay refused.
 
     >>> blocked_reason(ipaddress.ip_address("93.184.215.14"), allow_loopback=False)
     >>> blocked_reason(ipaddress.ip_address("100.64.0.1"), allow_loopback=False)
@@ -62,6 +74,11 @@ def blocked_reason(ip: IPAddress, *, allow_loopback: bool) -> str | None:
     >>> blocked_reason(ipaddress.ip_address("::ffff:127.0.0.1"), allow_loopback=True)
     'IPv4-mapped IPv6 for 127.0.0.1'
     >>> blocked_reason(ipaddress.ip_address("127.0.0.2"), allow_loopback=True)
+    >>> blocked_reason(ipaddress.ip_address("fd00::1"), allow_loopback=False, allow_private=True)
+    >>> blocked_reason(
+    ...     ipaddress.ip_address("169.254.169.254"), allow_loopback=False, allow_private=True
+    ... )
+    'link-local'
     """
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped is not None:
@@ -71,7 +88,10 @@ def blocked_reason(ip: IPAddress, *, allow_loopback: bool) -> str | None:
         # ::a.b.c.d (IPv4-compatible, deprecated) lives in ::/96; `::` and `::1` are named below.
         if int(ip) >> 32 == 0 and int(ip) > 1:
             return f"IPv4-compatible IPv6 for {ipaddress.IPv4Address(int(ip))}"
-    if allow_loopback and (ip in _LOOPBACK_V4 if ip.version == 4 else ip == _LOOPBACK_V6):
+    loopback = ip in _LOOPBACK_V4 if ip.version == 4 else ip == _LOOPBACK_V6
+    if (allow_loopback or allow_private) and loopback:
+        return None
+    if allow_private and any(ip in net for net in _PRIVATE):
         return None
     checks = (
         (ip.is_unspecified, "unspecified"),
@@ -87,7 +107,9 @@ def blocked_reason(ip: IPAddress, *, allow_loopback: bool) -> str | None:
     return next((reason for flagged, reason in checks if flagged), None)
 
 
-def resolve_checked(host: str, port: int, *, allow_loopback: bool, url: str) -> str:
+def resolve_checked(
+    host: str, port: int, *, allow_loopback: bool, url: str, allow_private: bool = False
+) -> str:
     """Resolve `host`, refuse it if any address is blocked, and return the address to pin.
 
     Raises BlockedAddressError (code blocked_address) or FetchError (code connection) when the
@@ -106,7 +128,7 @@ def resolve_checked(host: str, port: int, *, allow_loopback: bool, url: str) -> 
     if not addresses:
         raise FetchError("connection", f"host {host!r} of {url} has no IP address")
     for ip in addresses:
-        reason = blocked_reason(ip, allow_loopback=allow_loopback)
+        reason = blocked_reason(ip, allow_loopback=allow_loopback, allow_private=allow_private)
         if reason is not None:
             logger.info("refused %s: %s resolves to %s (%s)", url, host, ip, reason)
             raise BlockedAddressError(
@@ -118,9 +140,12 @@ def resolve_checked(host: str, port: int, *, allow_loopback: bool, url: str) -> 
 class PinnedAdapter(HTTPAdapter):
     """An HTTPAdapter that checks each request's host and connects to the checked address."""
 
-    def __init__(self, *, allow_loopback: bool, https: bool, **kwargs: Any) -> None:
+    def __init__(
+        self, *, allow_loopback: bool, https: bool, allow_private: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self._allow_loopback = allow_loopback
+        self._allow_private = allow_private
         self._https = https
 
     def build_connection_pool_key_attributes(
@@ -139,6 +164,7 @@ class PinnedAdapter(HTTPAdapter):
             host,
             port or default_port,
             allow_loopback=self._allow_loopback,
+            allow_private=self._allow_private,
             url=str(request.url),
         )
         # The server still sees the name it was asked for; TLS verifies that name too.
@@ -156,3 +182,37 @@ class PinnedAdapter(HTTPAdapter):
     def get_connection(self, url: str, proxies: Any = None) -> Any:
         """Deprecated requests API that bypasses the pool-key hook: refuse rather than leak."""
         raise NotImplementedError("PinnedAdapter only supports get_connection_with_tls_context")
+
+
+def guarded_session(
+    *,
+    user_agent: str,
+    allow_loopback: bool,
+    allow_private: bool = False,
+    ca_bundle: str | None = None,
+    pool: int = 1,
+    max_retries: Any = 0,
+) -> requests.Session:
+    """A requests.Session whose every request goes through PinnedAdapter.
+
+    Environment proxies (and .netrc) would bypass the pinned address, so they are never used;
+    `ca_bundle` replaces certifi's CAs (a private PKI, or a test's own CA).
+    """
+    session = requests.Session()
+    session.trust_env = False
+    session.headers["User-Agent"] = user_agent
+    if ca_bundle:
+        session.verify = ca_bundle
+    for prefix, https in (("http://", False), ("https://", True)):
+        adapter = PinnedAdapter(
+            allow_loopback=allow_loopback,
+            allow_private=allow_private,
+            https=https,
+            pool_connections=pool,
+            pool_maxsize=pool,
+            max_retries=max_retries,
+        )
+        # connections a Watchdog can shut down at a fetch's deadline (no-op for other callers)
+        adapter.poolmanager.pool_classes_by_scheme = WATCHED_POOLS
+        session.mount(prefix, adapter)
+    return session

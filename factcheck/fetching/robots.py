@@ -27,11 +27,11 @@ CRAWL_DELAY_CAP_S = 60.0  # a hostile Crawl-delay cannot stall a host's queue fo
 # (status, body) of the final response for a robots.txt URL; raises FetchError when unreachable.
 Download = Callable[[str], tuple[int, bytes]]
 
-# Failures that mean "robots.txt unreachable" (RFC 9309 2.3.1.4: assume complete disallow).
-# robots.txt failures that RFC 9309 treats as "unreachable" (disallow all). A host that cannot
-# be connected to at all is not among them: its pages fail the same way, and "robots_blocked"
-# would hide an offline machine.
-_UNREACHABLE = frozenset({ErrorCode.TIMEOUT, ErrorCode.TRUNCATED})
+# robots.txt failures that RFC 9309 2.3.1.4 treats as "unreachable" (disallow all). A host
+# that cannot be connected to, or that times out (the source's deadline covers robots.txt
+# too), is not among them: its pages fail the same way, and "robots_blocked" would hide an
+# offline or hostile machine behind a politeness verdict.
+_UNREACHABLE = frozenset({ErrorCode.TRUNCATED})
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,12 @@ when a page changed.
 
 The webhook gets one JSON POST per run that flipped something, retried with backoff on network
 errors, 429 and 5xx; each attempt is recorded in `webhookdelivery`. The URL is operator
-configuration, not a source, so it is posted to as configured (no SSRF guard), with a timeout
-and redirects not followed.
+configuration, but it goes through the same SSRF guard and address pinning as a source
+(`netguard.guarded_session`): a mistyped or tampered setting must not make the nightly job
+POST to a cloud metadata endpoint or an internal admin port. An operator whose receiver is on
+the internal network admits private and loopback addresses for the webhook alone with
+`webhook_allow_private`. A refused address is a failed delivery, never retried, never
+connected to. Timeouts bound every attempt; redirects are not followed.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from sqlmodel import Session, col
 
 from factcheck.config import Settings
 from factcheck.domain import SetBy
+from factcheck.errors import BlockedAddressError, FetchError
+from factcheck.fetching.netguard import guarded_session
 from factcheck.storage.db import session_scope
 from factcheck.storage.models import Claim, Run, Verdict, WebhookDelivery, utcnow
 
@@ -186,9 +192,15 @@ def deliver(
         "User-Agent": settings.user_agent,
         "X-Factcheck-Delivery": str(delivery.id),  # the same on retries: receivers can dedupe
     }
-    with requests.Session() as http:
+    allow_private = settings.webhook_allow_private
+    with guarded_session(
+        user_agent=settings.user_agent,
+        allow_loopback=False,  # a source's setting; the webhook has its own
+        allow_private=allow_private,
+        ca_bundle=settings.ca_bundle,
+    ) as http:
         for attempt in range(1, attempts + 1):
-            error, retry = _post(http, delivery, headers)
+            error, retry = _post(http, delivery, headers, allow_private=allow_private)
             delivery.attempts = attempt
             delivery.last_error = error
             if error is None:
@@ -207,7 +219,11 @@ def deliver(
 
 
 def _post(
-    http: requests.Session, delivery: WebhookDelivery, headers: dict[str, str]
+    http: requests.Session,
+    delivery: WebhookDelivery,
+    headers: dict[str, str],
+    *,
+    allow_private: bool,
 ) -> tuple[str | None, bool]:
     """(error or None, whether to try again)."""
     try:
@@ -220,8 +236,15 @@ def _post(
         )
     except (InvalidURL, InvalidSchema, MissingSchema) as exc:  # a typo will not heal
         return f"{type(exc).__name__}: {exc}"[:2000], False
+    except BlockedAddressError as exc:  # refused before connecting; retrying cannot help
+        hint = "" if allow_private else " (webhook_allow_private admits an internal receiver)"
+        return f"{exc}{hint}"[:2000], False
+    except FetchError as exc:  # the host does not resolve (yet)
+        return str(exc)[:2000], True
     except requests.RequestException as exc:
         return f"{type(exc).__name__}: {exc}"[:2000], True
+    except ValueError as exc:  # requests parses a redirect's Location even when not following
+        return f"{type(exc).__name__}: {exc}"[:2000], False
     with response:
         if 200 <= response.status_code < 300:
             return None, False

@@ -1,11 +1,15 @@
 """Verdict-flip notices: the flip query, the log, `factcheck changes`, and the webhook posted
-to a real local HTTP server (accepting, failing twice first, failing for good, refusing)."""
+to a real local HTTP server (accepting, failing twice first, failing for good, refusing), or
+refused by the SSRF guard before any connection (internal addresses, loopback unless the
+webhook's own allow-list admits it)."""
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+import socket
+import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -148,10 +152,14 @@ def _flipping_run(
     page: dict[str, str],
     tmp_path: Path,
     statuses: list[int],
+    *,
+    webhook_allow_private: bool = True,  # the receiver is on loopback
 ) -> tuple[runner.RunReport, Receiver, list[float]]:
     declare(database, tmp_path, httpserver.url_for("").rstrip("/"), ["card"])
     receiver = Receiver(httpserver, statuses)
-    settings = fast_settings(database, webhook_url=receiver.url)
+    settings = fast_settings(
+        database, webhook_url=receiver.url, webhook_allow_private=webhook_allow_private
+    )
     sleeps: list[float] = []
     first = _run(database, settings, sleeps)  # the claim's first verdict: not a flip
     assert first.notice.flips == [] and receiver.got == []
@@ -184,7 +192,11 @@ def test_a_flip_is_logged_and_posted_once(
     assert delivery.run_id == report.summary.run_id and delivery.delivered_at is not None
     assert headers["X-Factcheck-Delivery"] == str(delivery.id)
     # a third run with nothing changed: no notice, no POST, no delivery row
-    again = _run(database, fast_settings(database, webhook_url=receiver.url), sleeps)
+    again = _run(
+        database,
+        fast_settings(database, webhook_url=receiver.url, webhook_allow_private=True),
+        sleeps,
+    )
     assert again.notice.flips == [] and len(receiver.got) == 1 and len(_deliveries(database)) == 1
 
 
@@ -234,7 +246,7 @@ def test_an_unreachable_receiver_is_retried_then_failed(database: DatabaseUnderT
     sleeps: list[float] = []
     done = notices.deliver(
         engine=database.engine,
-        settings=Settings(),
+        settings=Settings(webhook_allow_private=True),
         delivery=delivery,
         attempts=2,
         sleep=sleeps.append,
@@ -257,3 +269,142 @@ def test_a_malformed_webhook_url_is_not_retried(database: DatabaseUnderTest) -> 
     )
     assert (done.status, done.attempts, sleeps) == ("failed", 1, [])
     assert done.last_error is not None and done.last_error.startswith("MissingSchema")
+
+
+# -- the webhook behind the SSRF guard ----------------------------------------------------------
+
+
+class CountingReceiver:
+    """A bare loopback socket that answers every POST with 204 and counts its connections."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.05)
+        self._stop = threading.Event()
+        self.connections = 0
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}/hook"
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            with conn:
+                conn.settimeout(2.0)
+                try:
+                    head = b""
+                    while b"\r\n\r\n" not in head:
+                        data = conn.recv(4096)
+                        if not data:
+                            break
+                        head += data
+                    conn.sendall(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._listener.close()
+
+
+@pytest.fixture
+def counting_receiver() -> Iterator[CountingReceiver]:
+    receiver = CountingReceiver()
+    yield receiver
+    receiver.close()
+
+
+def _deliver(database: DatabaseUnderTest, url: str, settings: Settings) -> WebhookDelivery:
+    with session_scope(database.engine) as session:
+        run = Run(trigger="manual", status=RunStatus.SUCCEEDED.value)
+        session.add(run)
+        session.flush()
+        delivery = WebhookDelivery(run_id=run.id or 0, url=url, payload={"event": "test"})
+        session.add(delivery)
+        session.flush()
+    sleeps: list[float] = []
+    done = notices.deliver(
+        engine=database.engine, settings=settings, delivery=delivery, sleep=sleeps.append
+    )
+    assert sleeps == []  # refused or delivered at once: never retried
+    return done
+
+
+@pytest.mark.parametrize(
+    ("host", "says"),
+    [
+        ("10.0.0.1", "10.0.0.1, which is private"),
+        ("169.254.169.254", "169.254.169.254, which is link-local"),
+        ("192.168.1.1", "192.168.1.1, which is private"),
+        ("[fd00::1]", "fd00::1, which is private"),
+    ],
+)
+def test_a_webhook_to_an_internal_address_is_refused_not_sent(
+    database: DatabaseUnderTest, host: str, says: str
+) -> None:
+    url = f"http://{host}/hook"
+
+    done = _deliver(database, url, Settings(webhook_url=url))
+
+    assert (done.status, done.attempts) == ("failed", 1)
+    assert done.last_error == (
+        f"refused {url}: host {host.strip('[]')} resolves to {says}"
+        " (webhook_allow_private admits an internal receiver)"
+    )
+    (stored,) = _deliveries(database)
+    assert (stored.status, stored.last_error) == ("failed", done.last_error)
+
+
+def test_webhook_allow_private_still_refuses_link_local(database: DatabaseUnderTest) -> None:
+    url = "http://169.254.169.254/latest/meta-data/"
+
+    done = _deliver(database, url, Settings(webhook_url=url, webhook_allow_private=True))
+
+    assert (done.status, done.attempts) == ("failed", 1)
+    assert done.last_error == (
+        f"refused {url}: host 169.254.169.254 resolves to 169.254.169.254, which is link-local"
+    )
+
+
+def test_a_loopback_webhook_is_refused_without_a_connection(
+    database: DatabaseUnderTest, counting_receiver: CountingReceiver
+) -> None:
+    url = counting_receiver.url
+    # allow_loopback is the sources' setting (tests, demo); it does not open the webhook
+    settings = Settings(webhook_url=url, allow_loopback=True)
+
+    done = _deliver(database, url, settings)
+
+    assert (done.status, done.attempts) == ("failed", 1)
+    assert done.last_error is not None
+    assert done.last_error.startswith(f"refused {url}: host 127.0.0.1 resolves to 127.0.0.1")
+    assert counting_receiver.connections == 0
+
+
+def test_webhook_allow_private_admits_a_loopback_receiver(
+    database: DatabaseUnderTest, counting_receiver: CountingReceiver
+) -> None:
+    url = counting_receiver.url
+
+    done = _deliver(database, url, Settings(webhook_url=url, webhook_allow_private=True))
+
+    assert (done.status, done.attempts, done.last_error) == ("delivered", 1, None)
+    assert counting_receiver.connections == 1
+
+
+def test_a_refused_webhook_fails_the_delivery_not_the_run(
+    database: DatabaseUnderTest, httpserver: HTTPServer, page: dict[str, str], tmp_path: Path
+) -> None:
+    report, receiver, sleeps = _flipping_run(
+        database, httpserver, page, tmp_path, [], webhook_allow_private=False
+    )
+
+    assert report.summary.status is RunStatus.SUCCEEDED
+    assert [f.claim for f in report.notice.flips] == ["claim-card"]
+    assert (report.notice.delivery_status, report.notice.delivery_attempts) == ("failed", 1)
+    assert receiver.got == [] and sleeps == []

@@ -99,6 +99,20 @@ def test_allow_loopback_admits_only_127_8_and_ipv6_loopback() -> None:
         assert blocked_reason(ipaddress.ip_address(address), allow_loopback=True) is not None
 
 
+def test_allow_private_admits_rfc1918_unique_local_and_loopback_only() -> None:
+    """The webhook's allow-list: an internal receiver, never metadata or a disguised form."""
+    allowed = ["10.0.0.1", "172.16.5.4", "192.168.1.1", "fd00::1", "127.0.0.1", "::1"]
+    still_blocked = ["169.254.169.254", "fe80::1", "100.64.0.1", "::ffff:10.0.0.1", "0.0.0.0",
+                     "224.0.0.1", "198.18.0.1", "240.0.0.1"]  # fmt: skip
+
+    for address in allowed:
+        ip = ipaddress.ip_address(address)
+        assert blocked_reason(ip, allow_loopback=False, allow_private=True) is None
+    for address in still_blocked:
+        ip = ipaddress.ip_address(address)
+        assert blocked_reason(ip, allow_loopback=False, allow_private=True) is not None
+
+
 @pytest.mark.parametrize(
     ("host", "resolved"),
     [
@@ -289,3 +303,17 @@ def test_connection_is_pinned_to_the_checked_address(
     assert lookups == ["rebind.test"]  # checked once; the socket used that answer
     request, _ = site.log[0]
     assert request.headers["Host"] == f"rebind.test:{site.port}"  # the name, not the address
+
+
+def test_the_webhook_allow_list_does_not_open_sources(
+    listeners: tuple[Listener, Listener],
+) -> None:
+    v4, v6 = listeners
+    url = f"http://127.0.0.1:{v4.port}/secret"
+    settings = guard_settings(allow_loopback=False).with_overrides(webhook_allow_private=True)
+
+    with Fetcher(settings) as fetcher, pytest.raises(BlockedAddressError) as caught:
+        fetcher.fetch(url, fmt=SourceFormat.HTML)
+
+    assert caught.value.code == ErrorCode.BLOCKED_ADDRESS
+    assert (v4.connections(), v6.connections()) == (0, 0)
