@@ -99,6 +99,14 @@ class SetBy(StrEnum):
     EDITOR = "editor"
 
 
+class VerdictAction(StrEnum):
+    """What a verdict row does: the system judged, an editor overrode, or lifted an override."""
+
+    JUDGED = "judged"  # the system's judgement in a run
+    OVERRIDE = "override"  # an editor's verdict, standing over the system's until lifted
+    LIFT = "lift"  # an editor lifted the override: the system's newest verdict stands again
+
+
 class Bound(StrEnum):
     """How a parsed amount relates to the true figure."""
 

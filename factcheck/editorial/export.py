@@ -21,6 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from factcheck.config import Settings
+from factcheck.domain import VerdictAction
 from factcheck.editorial import csvsafe
 from factcheck.editorial.columns import (
     CHANGE_COLUMNS,
@@ -283,6 +284,7 @@ def _verdict_statement(filters: Filters) -> Any:
             col(Claim.key),
             col(Verdict.created_at),
             col(Verdict.set_by),
+            col(Verdict.action),
             col(Verdict.editor),
             col(Verdict.label),
             col(Verdict.confidence),
@@ -300,12 +302,6 @@ def _verdict_statement(filters: Filters) -> Any:
     return query
 
 
-def verdict_action(set_by: str, figures: dict[str, Any] | None) -> str:
-    if set_by != "editor":
-        return "judged"
-    return "lift" if verdicts.is_override_lift(figures) else "override"
-
-
 def verdict_rows(*, session: Session, filters: Filters) -> Iterator[list[str]]:
     query = _verdict_statement(filters)
     if filters.since is not None:
@@ -313,7 +309,6 @@ def verdict_rows(*, session: Session, filters: Filters) -> Iterator[list[str]]:
     if filters.label:
         query = query.where(col(Verdict.label) == filters.label)
     for v in _stream(session, query):
-        action = verdict_action(v.set_by, v.figures)
         figures = json.dumps(v.figures or {}, ensure_ascii=False, sort_keys=True)
         yield format_row(
             VERDICT_COLUMNS,
@@ -322,7 +317,7 @@ def verdict_rows(*, session: Session, filters: Filters) -> Iterator[list[str]]:
                 v.key,
                 v.created_at,
                 v.set_by,
-                action,
+                v.action,
                 v.editor,
                 v.label,
                 v.confidence,
@@ -345,11 +340,10 @@ def change_rows(*, session: Session, filters: Filters) -> Iterator[list[str]]:
     for v in _stream(session, _verdict_statement(filters)):
         cid = v.claim_id
         before = override.get(cid) or system.get(cid)
-        action = verdict_action(v.set_by, v.figures)
-        if action == "judged":
+        if v.action == VerdictAction.JUDGED.value:
             system[cid] = v.label
         else:
-            override[cid] = v.label if action == "override" else None
+            override[cid] = v.label if v.action == VerdictAction.OVERRIDE.value else None
         after = override.get(cid) or system.get(cid)
         if after == before:
             continue  # (a lift with no system verdict leaves no label: to_label is empty)
@@ -364,7 +358,7 @@ def change_rows(*, session: Session, filters: Filters) -> Iterator[list[str]]:
                 v.key,
                 before,
                 after,
-                action,
+                v.action,
                 v.set_by,
                 v.editor,
                 v.confidence,

@@ -1,7 +1,8 @@
 """Editors over the machine: an override stands over the system verdicts until it is lifted.
 
-An override is an editor Verdict row; lifting it is another. Nothing is edited or deleted:
-history stays append-only, and the nightly job goes on appending the system judgements.
+An override is an editor Verdict row (`action` override); lifting it is another (`action`
+lift). Nothing is edited or deleted: history stays append-only, and the nightly job goes on
+appending the system judgements.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from factcheck.domain import Label, SetBy
+from factcheck.domain import Label, SetBy, VerdictAction
 from factcheck.errors import ValidationError
 from factcheck.storage import catalog, verdicts
 from factcheck.storage.models import Verdict, utcnow
@@ -44,6 +45,7 @@ def set_override(
         confidence=EDITOR_CONFIDENCE,
         reason=f"Set by editor {_require(editor, 'editor')}: {_require(note, 'note')}",
         set_by=SetBy.EDITOR.value,
+        action=VerdictAction.OVERRIDE.value,
         editor=editor.strip(),
         note=note.strip(),
         created_at=now or utcnow(),
@@ -72,8 +74,8 @@ def lift_override(
             f"Override ({override.label}) lifted by editor {_require(editor, 'editor')}: "
             f"{_require(note, 'note')}"
         ),
-        figures=dict(verdicts.OVERRIDE_LIFTED),
         set_by=SetBy.EDITOR.value,
+        action=VerdictAction.LIFT.value,
         editor=editor.strip(),
         note=note.strip(),
         created_at=now or utcnow(),

@@ -212,6 +212,10 @@ class Verdict(Base, table=True):
     figures: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
     evidence_ids: list[int] = Field(default_factory=list, sa_type=sa.JSON)
     set_by: str = Field(default="system", max_length=10)  # domain.SetBy
+    # domain.VerdictAction: judged (system), override or lift (editor)
+    action: str = Field(
+        default="judged", max_length=10, sa_column_kwargs={"server_default": "judged"}
+    )
     editor: str | None = Field(default=None, max_length=200)
     note: str = Field(default="", sa_type=sa.Text)
     created_at: datetime = _ts(index=True)
