@@ -14,7 +14,7 @@ from sqlmodel import Session
 from factcheck.domain import Label, SetBy, VerdictAction
 from factcheck.errors import ValidationError
 from factcheck.storage import catalog, verdicts
-from factcheck.storage.models import Verdict, utcnow
+from factcheck.storage.models import Verdict
 
 EDITOR_CONFIDENCE = "1"  # an editor's verdict is stated, not estimated
 
@@ -32,7 +32,7 @@ def set_override(
     label: str,
     editor: str,
     note: str,
-    now: datetime | None = None,
+    now: datetime,
 ) -> Verdict:
     """Append an editor's verdict; it stands over the system's until lifted."""
     labels = [item.value for item in Label]
@@ -48,14 +48,12 @@ def set_override(
         action=VerdictAction.OVERRIDE.value,
         editor=editor.strip(),
         note=note.strip(),
-        created_at=now or utcnow(),
+        created_at=now,
     )
     return verdicts.add_verdict(session=session, verdict=verdict)
 
 
-def lift_override(
-    *, session: Session, key: str, editor: str, note: str, now: datetime | None = None
-) -> Verdict:
+def lift_override(*, session: Session, key: str, editor: str, note: str, now: datetime) -> Verdict:
     """Append a row that lifts the standing override: the system's newest verdict stands again.
 
     The row repeats the system's label so that a reader of history sees what stands from then.
@@ -78,6 +76,6 @@ def lift_override(
         action=VerdictAction.LIFT.value,
         editor=editor.strip(),
         note=note.strip(),
-        created_at=now or utcnow(),
+        created_at=now,
     )
     return verdicts.add_verdict(session=session, verdict=verdict)

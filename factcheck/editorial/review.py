@@ -30,7 +30,7 @@ from factcheck.config import Settings
 from factcheck.domain import ClaimKind, Label, VerdictAction
 from factcheck.editorial.overrides import _require
 from factcheck.storage import catalog, verdicts
-from factcheck.storage.models import Claim, Evidence, Review, Verdict, utcnow
+from factcheck.storage.models import Claim, Evidence, Review, Verdict
 from factcheck.storage.records import jsonable
 
 # -- the review queue -----------------------------------------------------------------------
@@ -172,7 +172,7 @@ def _reasons(
 
 
 def mark_reviewed(
-    *, session: Session, key: str, note: str, editor: str = "", now: datetime | None = None
+    *, session: Session, key: str, note: str, editor: str = "", now: datetime
 ) -> Review:
     """Clear a claim from the queue: a Review row with the newest verdict row seen."""
     claim = catalog.get_claim(session=session, key=key)
@@ -184,7 +184,7 @@ def mark_reviewed(
         verdict_id=newest,
         editor=editor.strip(),
         note=_require(note, "note"),
-        reviewed_at=now or utcnow(),
+        reviewed_at=now,
     )
     session.add(review)
     session.flush()

@@ -31,6 +31,8 @@ metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
 def utcnow() -> datetime:
+    """The clock. Only the edges read it (a CLI command, a scheduler job, a run's clock);
+    everything below takes `now: datetime` (or a run's `clock`) as an argument."""
     return datetime.now(UTC)
 
 
@@ -51,9 +53,10 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        stamp: datetime = value
+        if stamp.tzinfo is None:
+            return stamp.replace(tzinfo=UTC)
+        return stamp.astimezone(UTC)
 
 
 def _ts(*, nullable: bool = False, index: bool = False) -> Any:

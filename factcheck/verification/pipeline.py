@@ -74,7 +74,7 @@ def run_verification(
     on_source: Callable[[SourceResult], None] | None = None,
     stop: threading.Event | None = None,
     lost: threading.Event | None = None,
-    now: Callable[[], datetime] = utcnow,
+    clock: Callable[[], datetime] = utcnow,
 ) -> RunSummary:
     """Plan, fetch every due source in a thread pool, judge, and record the run.
 
@@ -86,9 +86,9 @@ def run_verification(
     """
     done: set[int] = set()
     with session_scope(engine) as session:
-        plan = plan_run(session=session, claim_keys=claim_keys, force=force, now=now())
+        plan = plan_run(session=session, claim_keys=claim_keys, force=force, now=clock())
         if run_id is None:
-            run_id = runs.start_run(session=session, trigger=trigger.value, now=now()).id
+            run_id = runs.start_run(session=session, trigger=trigger.value, now=clock()).id
         else:
             done = runs.sources_done_in_run(session=session, run_id=run_id)
     assert run_id is not None
@@ -104,7 +104,7 @@ def run_verification(
         def unit(source_plan: SourcePlan) -> SourceResult | None:
             if stop.is_set():
                 return None
-            return process_source(source_plan, fetcher=fetcher)
+            return process_source(source_plan, fetcher=fetcher, clock=clock)
 
         todo = [p for p in plan.sources if p.source_id not in done]
         futures = [pool.submit(unit, p) for p in todo]
@@ -118,7 +118,7 @@ def run_verification(
                 ):
                     result = SourceResult(result.plan, None, skipped=True)
                 else:
-                    record_source(session=session, run_id=run_id, result=result, now=now())
+                    record_source(session=session, run_id=run_id, result=result, now=clock())
             summary.sources.append(result)
             if on_source:
                 on_source(result)
@@ -131,14 +131,14 @@ def run_verification(
         return summary
     with session_scope(engine) as session:
         summary.claims = judge_claims(
-            session=session, run_id=run_id, claim_ids=plan.claim_ids, settings=settings, now=now()
+            session=session, run_id=run_id, claim_ids=plan.claim_ids, settings=settings, now=clock()
         )
         summary.status = RunStatus.INTERRUPTED if interrupted else RunStatus.SUCCEEDED
         runs.finish_run(
             session=session,
             run_id=run_id,
             status=summary.status,
-            now=now(),
+            now=clock(),
             counts={
                 "claims": len(summary.claims),
                 "sources": len(summary.sources),
@@ -165,16 +165,18 @@ def preview_verification(
     force: bool = False,
     on_planned: Callable[[Plan], None] | None = None,
     on_source: Callable[[SourceResult], None] | None = None,
-    now: Callable[[], datetime] = utcnow,
+    clock: Callable[[], datetime] = utcnow,
 ) -> RunSummary:
     """A dry run: fetch, extract and judge as a run would, and write nothing."""
     with session_scope(engine) as session:
-        plan = plan_run(session=session, claim_keys=claim_keys, force=force, now=now())
+        plan = plan_run(session=session, claim_keys=claim_keys, force=force, now=clock())
     if on_planned:
         on_planned(plan)
     summary = RunSummary(run_id=None, status=RunStatus.SUCCEEDED)
     with Fetcher(settings) as fetcher, ThreadPoolExecutor(max_workers=settings.workers) as pool:
-        futures = [pool.submit(process_source, p, fetcher=fetcher) for p in plan.sources]
+        futures = [
+            pool.submit(process_source, p, fetcher=fetcher, clock=clock) for p in plan.sources
+        ]
         for future in as_completed(futures):
             summary.sources.append(future.result())
             if on_source:
@@ -183,10 +185,10 @@ def preview_verification(
     for result in summary.sources:
         if result.reused:
             continue
-        stamp = result.fetched.fetched_at if result.fetched else now()
-        by_link = {id(r.link): r for r in result.links}
+        stamp = result.fetched.fetched_at if result.fetched else clock()
+        by_link = {r.link: r for r in result.links}
         for link in result.plan.links:
-            got = by_link.get(id(link))
+            got = by_link.get(link)
             code = result.error_code or (got.error_code if got else None)
             message = result.error_message or (got.error_message if got else None)
             hits, quantities = (got.hits, got.quantities) if got and not code else ((), ())
@@ -199,7 +201,7 @@ def preview_verification(
             run_id=None,
             claim_ids=plan.claim_ids,
             settings=settings,
-            now=now(),
+            now=clock(),
             fresh=fresh,
         )
         session.rollback()

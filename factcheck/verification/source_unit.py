@@ -5,7 +5,7 @@ evidence with an error code.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -105,8 +105,12 @@ def extract_links(document: Document, links: Sequence[LinkPlan]) -> tuple[LinkRe
     return tuple(results)
 
 
-def process_source(plan: SourcePlan, *, fetcher: Fetcher) -> SourceResult:
-    """Fetch once, parse once (not at all when unchanged), apply every linked rule."""
+def process_source(
+    plan: SourcePlan, *, fetcher: Fetcher, clock: Callable[[], datetime]
+) -> SourceResult:
+    """Fetch once, parse once (not at all when unchanged), apply every linked rule.
+
+    `clock` stamps the fetch (read when the body has arrived, one source after another)."""
     conditional = plan.reusable
     try:
         fetched = fetcher.fetch(
@@ -114,6 +118,7 @@ def process_source(plan: SourcePlan, *, fetcher: Fetcher) -> SourceResult:
             fmt=plan.fmt,
             etag=plan.etag if conditional else None,
             last_modified=plan.last_modified if conditional else None,
+            now=clock,  # (the fetcher names its clock `now`)
         )
     except FetchError as exc:
         return SourceResult(plan, None, error_code=exc.code, error_message=str(exc))
@@ -163,9 +168,10 @@ def record_source(*, session: Session, run_id: int, result: SourceResult, now: d
                 sha256=fetched.sha256,
                 body=fetched.body,
                 content_type=fetched.content_type,
+                now=now,
             )
             common["snapshot_sha256"] = fetched.sha256
-    outcomes = {id(r.link): r for r in result.links}
+    outcomes = {r.link: r for r in result.links}
     rows = []
     for link in plan.links:
         row = {
@@ -181,7 +187,7 @@ def record_source(*, session: Session, run_id: int, result: SourceResult, now: d
         elif result.reused:
             row["reused"], row["reused_from_id"] = True, link.previous_id
         else:
-            row.update(_extraction(outcomes[id(link)]))
+            row.update(_extraction(outcomes[link]))
         rows.append(row)
     runs.insert_evidence(session=session, rows=rows)
     if fetched is not None and result.error_code is None:
