@@ -6,7 +6,7 @@ Functions take the session as a keyword and never commit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -58,7 +58,7 @@ def verdict_history(*, session: Session, claim_id: int) -> list[Verdict]:
 
 
 def same_verdict(
-    previous: Verdict | None, *, label: str, confidence: str, figures: dict[str, str]
+    previous: Verdict | None, *, label: str, confidence: str, figures: Mapping[str, str]
 ) -> bool:
     """An unchanged judgement is not written again: the previous row still stands."""
     return (

@@ -113,9 +113,10 @@ def judge_claims(
         judgement = judge(claim_spec(claim), items, now=now, stale_after=stale_after)
         previous = latest_system.get(cid)
         label, reason = judgement.label.value, judgement.reason
+        figures = dict(judgement.figures)  # plain, for the JSON column
         confidence = records.canonical(judgement.confidence)
         if write and not verdicts.same_verdict(
-            previous, label=label, confidence=confidence, figures=judgement.figures
+            previous, label=label, confidence=confidence, figures=figures
         ):
             verdict = Verdict(
                 claim_id=cid,
@@ -123,7 +124,7 @@ def judge_claims(
                 label=label,
                 confidence=confidence,
                 reason=reason,
-                figures=judgement.figures,
+                figures=figures,
                 set_by=SetBy.SYSTEM.value,
                 created_at=now,
                 evidence_ids=[r.id for r in rows if r is not None and r.id is not None],
