@@ -21,6 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from factcheck.config import Settings
+from factcheck.declarations.claim_fields import CLAIM_FIELDS
 from factcheck.domain import VerdictAction
 from factcheck.editorial import csvsafe
 from factcheck.editorial.columns import (
@@ -35,7 +36,7 @@ from factcheck.editorial.columns import (
 from factcheck.errors import ValidationError
 from factcheck.storage import catalog, runs, verdicts
 from factcheck.storage.models import Claim, ClaimSource, ClaimTag, Evidence, Source, Verdict
-from factcheck.storage.records import expected_entry
+from factcheck.storage.records import claim_entry
 
 BATCH_ROWS = 5_000  # rows fetched per round trip when streaming
 CLAIM_BATCH = 500  # claims per keyset page (each page runs a few bulk queries)
@@ -458,29 +459,14 @@ def _claim_page(
 
 
 def _claim_values(claim: Claim, tags: Sequence[str]) -> tuple[Any, ...]:
-    expected = expected_entry(claim)
-    if isinstance(expected, list):
-        expected = "; ".join(expected)
-    return (
-        claim.key,
-        claim.statement,
-        claim.language,
-        claim.statement_en,
-        claim.speaker,
-        claim.said_on,
-        claim.said_where,
-        claim.subject,
-        claim.property,
-        claim.kind,
-        claim.inner_kind,
-        expected,
-        claim.expected_unit,
-        claim.tolerance,
-        claim.comparison,
-        claim.due_on,
-        claim.status,
-        ", ".join(tags),
-    )
+    """The claim's own cells, one per declared field (claim_fields), in the column order."""
+    entry = claim_entry(claim, tags)
+    expected = entry.get("expected")
+    joined = {
+        "expected": "; ".join(expected) if isinstance(expected, list) else expected,
+        "tags": ", ".join(tags),
+    }
+    return tuple(joined.get(f.name, entry.get(f.name)) for f in CLAIM_FIELDS)
 
 
 def _best_evidence(
