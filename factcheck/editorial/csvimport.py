@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from factcheck.declarations.claim_fields import EDITABLE_FIELDS
 from factcheck.declarations.inputs import ClaimInput, validate_claim
 from factcheck.editorial import csvsafe
-from factcheck.editorial.export import CLAIM_COLUMNS, EDITABLE
+from factcheck.editorial.columns import CLAIM_COLUMNS, EDITABLE
 from factcheck.errors import ValidationError
 from factcheck.storage import catalog
 from factcheck.storage.models import Claim

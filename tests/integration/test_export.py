@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from factcheck.config import Settings
 from factcheck.declarations.inputs import validate_claim, validate_source
 from factcheck.domain import Hit
-from factcheck.editorial import csvsafe, export, overrides
+from factcheck.editorial import claimrows, csvsafe, export, exportsql, overrides
 from factcheck.editorial.csvimport import import_claims_csv
 from factcheck.errors import ValidationError
 from factcheck.storage import catalog, db, records, runs, verdicts
@@ -211,7 +211,7 @@ def test_claims_export_filters_and_pages(
     database: DatabaseUnderTest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     build(database)
-    monkeypatch.setattr(export, "CLAIM_BATCH", 1)  # keyset paging, one claim per page
+    monkeypatch.setattr(claimrows, "CLAIM_BATCH", 1)  # keyset paging, one claim per page
     assert [r["key"] for r in exported(database, "claims")] == [
         "formula",
         "price-drop",
@@ -227,7 +227,7 @@ def test_evidence_export_row_by_row(
     database: DatabaseUnderTest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     build(database)
-    monkeypatch.setattr(export, "BATCH_ROWS", 1)  # streamed one row per fetch
+    monkeypatch.setattr(exportsql, "BATCH_ROWS", 1)  # streamed one row per fetch
     rows = exported(database, "evidence")
     assert [r["claim_key"] for r in rows] == ["price-drop", "price-drop", "size-405b"]
     first, reused, failed = rows
