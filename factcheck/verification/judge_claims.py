@@ -21,6 +21,7 @@ from factcheck.domain import (
     Quantity,
     Role,
     SetBy,
+    VerdictAction,
 )
 from factcheck.storage import catalog, records, runs, verdicts
 from factcheck.storage.models import Claim, ClaimSource, Evidence, Source, Verdict
@@ -126,6 +127,7 @@ def judge_claims(
                 reason=reason,
                 figures=figures,
                 set_by=SetBy.SYSTEM.value,
+                action=VerdictAction.JUDGED.value,
                 created_at=now,
                 evidence_ids=[r.id for r in rows if r is not None and r.id is not None],
             )

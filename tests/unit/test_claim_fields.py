@@ -56,18 +56,44 @@ def test_import_csv_reads_exactly_the_editable_fields() -> None:
     assert set(csvimport.row_entry(cells)) <= set(names)
 
 
-def test_declared_checks_are_the_ones_validate_claim_applies() -> None:
-    base = {"key": "k", "statement": "s", "kind": "text"}
-    spec = validate_claim(base)
+FULL_ENTRY = {
+    "key": "open-weights-by-2026",
+    "statement": "到2026年我们会发布 4050 亿参数的开放模型",
+    "language": "zh",
+    "statement_en": "By 2026 we will release a 405B open model",
+    "speaker": "Ann",
+    "said_on": "2024-07-23",
+    "said_where": "https://example.org/post",
+    "subject": "Llama",
+    "property": "parameter count",
+    "kind": "prediction",
+    "inner_kind": "quantity",
+    "expected": "405e9",
+    "unit": "parameters",
+    "tolerance": "0.1",
+    "comparison": "approx",
+    "due": "2026-12-31",
+    "status": "retired",
+    "tags": ["llama", "zh"],
+}
+
+
+def test_validate_claim_applies_each_declared_check() -> None:
+    assert set(FULL_ENTRY) == set(FIELDS)
+    spec = validate_claim(FULL_ENTRY)
     for f in CLAIM_FIELDS:
-        if f.check is not None and f.name not in ("inner_kind",):
-            assert f.validate(base) == f.check(base.get(f.name, f.default))
-    assert spec.language == FIELDS["language"].default
-    assert spec.status.value == FIELDS["status"].default
+        if f.check is None:
+            continue
+        attribute = f.columns[0][0] if f.columns else f.name
+        assert getattr(spec, attribute) == f.validate(FULL_ENTRY), f.name
+    defaults = validate_claim({"key": "k", "statement": "s", "kind": "text"})
+    assert defaults.language == FIELDS["language"].default
+    assert defaults.status.value == FIELDS["status"].default
+    assert defaults.comparison == FIELDS["comparison"].default
     with pytest.raises(ValidationError, match="field 'speaker': longer than 200"):
-        validate_claim({**base, "speaker": "x" * 201})
+        validate_claim({**FULL_ENTRY, "speaker": "x" * 201})
     with pytest.raises(ValidationError, match="field 'nonsense': unknown field"):
-        validate_claim({**base, "nonsense": 1})
+        validate_claim({**FULL_ENTRY, "nonsense": 1})
 
 
 def test_cli_options_are_named_after_the_fields() -> None:
