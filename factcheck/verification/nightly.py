@@ -76,7 +76,7 @@ def previous_fire_time(trigger: CronTrigger, at: datetime) -> datetime | None:
     """The latest fire time at or before `at`: the night a run starting at `at` serves."""
     window = timedelta(minutes=1)
     while window <= MAX_LOOKBACK:
-        fire = trigger.get_next_fire_time(None, at - window)
+        fire: datetime | None = trigger.get_next_fire_time(None, at - window)
         if fire is not None and fire <= at:
             while (following := trigger.get_next_fire_time(fire, fire)) is not None:
                 if following > at:

@@ -26,7 +26,7 @@ from factcheck.errors import LockHeldError
 from factcheck.storage import catalog, runlock, runs
 from factcheck.storage.db import session_scope
 from factcheck.storage.models import utcnow
-from factcheck.verification import notices, pipeline, source_unit
+from factcheck.verification import notices, pipeline, planning, source_unit
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def execute(
     claim_keys: Sequence[str] = (),
     force: bool = False,
     stop: threading.Event | None = None,
-    on_planned: Callable[[pipeline.Plan], None] | None = None,
+    on_planned: Callable[[planning.Plan], None] | None = None,
     on_source: Callable[[source_unit.SourceResult], None] | None = None,
     clock: Callable[[], datetime] = utcnow,
     sleep: Callable[[float], None] = time.sleep,
@@ -128,7 +128,7 @@ def run_locked(
     wait: bool = False,
     stop: threading.Event | None = None,
     on_wait: Callable[[str], None] | None = None,
-    on_planned: Callable[[pipeline.Plan], None] | None = None,
+    on_planned: Callable[[planning.Plan], None] | None = None,
     on_source: Callable[[source_unit.SourceResult], None] | None = None,
     clock: Callable[[], datetime] = utcnow,
     sleep: Callable[[float], None] = time.sleep,
