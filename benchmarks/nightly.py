@@ -558,6 +558,7 @@ def populate(url: str, server: ServerProcess, sources: int) -> Any:
     from factcheck.declarations.inputs import validate_claim, validate_source
     from factcheck.storage import catalog
     from factcheck.storage.db import make_engine, session_scope, upgrade
+    from factcheck.storage.models import utcnow
 
     engine = make_engine(url, must_exist=False)
     upgrade(engine)
@@ -567,11 +568,13 @@ def populate(url: str, server: ServerProcess, sources: int) -> Any:
         for source, _ in entries:
             spec = validate_source(source)
             formats[spec.key] = spec.format
-            catalog.add_source(session=session, spec=spec)
+            catalog.add_source(session=session, spec=spec, now=utcnow())
         for _, claims in entries:
             for claim in claims:
                 catalog.add_claim(
-                    session=session, spec=validate_claim(claim, source_formats=formats)
+                    session=session,
+                    spec=validate_claim(claim, source_formats=formats),
+                    now=utcnow(),
                 )
     return engine
 

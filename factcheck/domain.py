@@ -5,10 +5,14 @@ Figures are `Decimal`, never float. Nothing here does I/O.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Generic, TypeVar, cast
+
+V = TypeVar("V")
 
 
 class ClaimKind(StrEnum):
@@ -107,6 +111,14 @@ class SetBy(StrEnum):
     EDITOR = "editor"
 
 
+class VerdictAction(StrEnum):
+    """What a verdict row does: the system judged, an editor overrode, or lifted an override."""
+
+    JUDGED = "judged"  # the system's judgement in a run
+    OVERRIDE = "override"  # an editor's verdict, standing over the system's until lifted
+    LIFT = "lift"  # an editor lifted the override: the system's newest verdict stands again
+
+
 class Bound(StrEnum):
     """How a parsed amount relates to the true figure."""
 
@@ -115,6 +127,79 @@ class Bound(StrEnum):
     AT_LEAST = "at_least"  # 超过, over, more than
     AT_MOST = "at_most"  # 不到, under, less than
     RANGE = "range"  # 数亿: lower..upper
+
+
+class FrozenMap(Mapping[str, V], Generic[V]):
+    """An immutable, hashable mapping: a sorted tuple of (key, value) pairs.
+
+    Frozen values hold these instead of dicts so that they can be hashed, compared and used as
+    keys. Nested tables become FrozenMaps and lists become tuples; `as_dict()` gives the plain
+    JSON-shaped dict back (for storage and output).
+
+    >>> FrozenMap({"b": 1, "a": [2, 3]}) == {"a": (2, 3), "b": 1}
+    True
+    >>> FrozenMap({"a": {"x": "1"}}).as_dict()
+    {'a': {'x': '1'}}
+    """
+
+    __slots__ = ("_items",)
+    _items: tuple[tuple[str, V], ...]
+
+    def __init__(self, items: Mapping[str, V] | Iterable[tuple[str, V]] = ()) -> None:
+        pairs = items.items() if isinstance(items, Mapping) else items
+        frozen = sorted((str(k), cast(V, _freeze(v))) for k, v in pairs)
+        object.__setattr__(self, "_items", tuple(frozen))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("FrozenMap is immutable")
+
+    def __getitem__(self, key: str) -> V:
+        for name, value in self._items:
+            if name == key:
+                return value
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FrozenMap):
+            return self._items == other._items
+        return isinstance(other, Mapping) and dict(self._items) == dict(other.items())
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({dict(self._items)!r})"
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain dicts and lists all the way down (what JSON and TOML take)."""
+        return {name: _thaw(value) for name, value in self._items}
+
+
+def _freeze(value: object) -> object:
+    if isinstance(value, Mapping):
+        return FrozenMap(value)
+    if isinstance(value, list | tuple):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _thaw(value: object) -> object:
+    if isinstance(value, FrozenMap):
+        return value.as_dict()
+    if isinstance(value, tuple):
+        return [_thaw(v) for v in value]
+    return value
+
+
+def frozen(mapping: Mapping[str, V]) -> FrozenMap[V]:
+    """`mapping` as a FrozenMap (itself when it is one already)."""
+    return mapping if isinstance(mapping, FrozenMap) else FrozenMap(mapping)
 
 
 @dataclass(frozen=True)
@@ -150,11 +235,17 @@ class Rule:
       regex      group: named group holding the value (default "value")
       contains   case_sensitive: bool
       table      column: header text; row: row label (first cell); where: {header: value}
+
+    `options` is frozen (a FrozenMap, given as any mapping), so a rule is hashable. A link's
+    `unit` is not a rule option: see `declarations.inputs.split_link_options`.
     """
 
     kind: RuleKind
     expression: str
-    options: dict[str, object] = field(default_factory=dict)
+    options: Mapping[str, object] = field(default_factory=FrozenMap)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "options", frozen(self.options))
 
 
 @dataclass(frozen=True)
@@ -175,7 +266,7 @@ class Fetched:
     url: str
     final_url: str
     status: int
-    headers: dict[str, str]
+    headers: Mapping[str, str]  # frozen (a FrozenMap) on construction
     body: bytes
     sha256: str
     fetched_at: datetime
@@ -184,6 +275,9 @@ class Fetched:
     etag: str | None = None
     last_modified: str | None = None
     content_type: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "headers", frozen(self.headers))
 
     def text(self) -> str:
         """The body decoded with the chosen charset (gb18030 for GBK/GB2312)."""
@@ -227,8 +321,11 @@ class Judgement:
     label: Label
     confidence: Decimal
     reason: str
-    figures: dict[str, str] = field(default_factory=dict)
+    figures: Mapping[str, str] = field(default_factory=FrozenMap)  # frozen on construction
     stances: tuple[Stance, ...] = ()  # one per EvidenceItem given to the judge, same order
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "figures", frozen(self.figures))
 
 
 @dataclass(frozen=True)

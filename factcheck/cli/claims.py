@@ -18,10 +18,12 @@ from factcheck.cli.common import (
     say,
     transaction,
 )
+from factcheck.declarations.claim_fields import FIELDS
 from factcheck.declarations.inputs import validate_claim, validate_link
 from factcheck.domain import ClaimKind, ClaimStatus, Label, SourceFormat
 from factcheck.errors import ValidationError
 from factcheck.storage import catalog, verdicts
+from factcheck.storage.models import utcnow
 from factcheck.storage.records import claim_entry, claim_record, link_record, verdict_record
 
 claim_app = typer.Typer(
@@ -29,33 +31,30 @@ claim_app = typer.Typer(
 )
 
 # One option per field; None means "not given" so that `edit` changes only what is given.
+# Names and help come from the claim fields' table (declarations/claim_fields.py).
 KEY_ARG = typer.Argument(..., help="The claim's key (slug).")
-STATEMENT = typer.Option(None, "--statement", help="The statement as said, in its own language.")
-LANGUAGE = typer.Option(None, "--language", help="Language of the statement (BCP 47, e.g. zh).")
-STATEMENT_EN = typer.Option(None, "--statement-en", help="English rendering of the statement.")
-SPEAKER = typer.Option(None, "--speaker", help="Who said it.")
-SAID_ON = typer.Option(None, "--said-on", help="When it was said (YYYY-MM-DD).")
-SAID_WHERE = typer.Option(None, "--said-where", help="Where it was said (URL).")
-SUBJECT = typer.Option(None, "--subject", help='What it is about, e.g. "Llama 3.1 405B".')
-PROPERTY = typer.Option(None, "--property", help='Which property, e.g. "parameter count".')
-KIND = typer.Option(None, "--kind", help="quantity, quantity_set, ratio, text, date or prediction.")
-INNER_KIND = typer.Option(
-    None, "--inner-kind", help="For predictions: the kind judged at the due date."
-)
-EXPECTED = typer.Option(
-    None,
-    "--expected",
-    help="Expected value: an amount, a date, a phrase; repeat for a quantity set.",
-)
-UNIT = typer.Option(
-    None, "--unit", help='Unit of the expected amount, e.g. "parameters", "USD/token".'
-)
-TOLERANCE = typer.Option(
-    None, "--tolerance", help="Tolerance (see README: relative for quantities)."
-)
-COMPARISON = typer.Option(None, "--comparison", help="Ratios: approx (default), lt or gt.")
-DUE = typer.Option(None, "--due", help="Predictions: the due date (YYYY-MM-DD).")
-TAGS = typer.Option(None, "--tag", help="A tag; repeat for several (replaces the tags on edit).")
+
+
+def _option(name: str) -> Any:
+    return typer.Option(None, FIELDS[name].option, help=FIELDS[name].help)
+
+
+STATEMENT = _option("statement")
+LANGUAGE = _option("language")
+STATEMENT_EN = _option("statement_en")
+SPEAKER = _option("speaker")
+SAID_ON = _option("said_on")
+SAID_WHERE = _option("said_where")
+SUBJECT = _option("subject")
+PROPERTY = _option("property")
+KIND = _option("kind")
+INNER_KIND = _option("inner_kind")
+EXPECTED = _option("expected")
+UNIT = _option("unit")
+TOLERANCE = _option("tolerance")
+COMPARISON = _option("comparison")
+DUE = _option("due")
+TAGS = typer.Option(None, "--tag", help=FIELDS["tags"].help)
 
 
 def _given(**fields: Any) -> dict[str, Any]:
@@ -72,7 +71,7 @@ def _given(**fields: Any) -> dict[str, Any]:
 @claim_app.command("add")
 def add(
     ctx: typer.Context,
-    key: str | None = typer.Option(None, "--key", help="A stable unique key (slug)."),
+    key: str | None = _option("key"),
     statement: str | None = STATEMENT,
     language: str | None = LANGUAGE,
     statement_en: str | None = STATEMENT_EN,
@@ -119,7 +118,7 @@ def add(
             raise ValidationError(f"missing option --{required}")
     spec = validate_claim(fields)
     with transaction(ctx) as session:
-        catalog.add_claim(session=session, spec=spec)
+        catalog.add_claim(session=session, spec=spec, now=utcnow())
     say(f"added claim {spec.key}")
 
 
@@ -169,7 +168,7 @@ def edit(
         claim = catalog.get_claim(session=session, key=key)
         tags = catalog.claim_tags(session=session, claim_ids=[claim.id or 0])[claim.id or 0]
         spec = validate_claim({**claim_entry(claim, tags), **changes})
-        changed = catalog.update_claim(session=session, claim=claim, spec=spec)
+        changed = catalog.update_claim(session=session, claim=claim, spec=spec, now=utcnow())
     say(f"updated claim {key}" if changed else f"claim {key} unchanged")
 
 
@@ -178,7 +177,7 @@ def retire(ctx: typer.Context, key: str = KEY_ARG) -> None:
     """Retire a claim: it stays in the store with its history but is no longer verified."""
     with transaction(ctx) as session:
         changed = catalog.retire_claim(
-            session=session, claim=catalog.get_claim(session=session, key=key)
+            session=session, claim=catalog.get_claim(session=session, key=key), now=utcnow()
         )
     say(f"retired claim {key}" if changed else f"claim {key} was already retired")
 

@@ -30,7 +30,9 @@ def verdict_set(
 ) -> None:
     """Overrule the machine: an editor's verdict, which the nightly job never replaces."""
     with transaction(ctx) as session:
-        overrides.set_override(session=session, key=key, label=label, editor=editor, note=note)
+        overrides.set_override(
+            session=session, key=key, label=label, editor=editor, note=note, now=utcnow()
+        )
     say(f"claim {key}: {label} (set by editor {editor.strip()})")
 
 
@@ -40,7 +42,7 @@ def verdict_clear(
 ) -> None:
     """Lift the standing override: the system's verdict stands again (history is kept)."""
     with transaction(ctx) as session:
-        overrides.lift_override(session=session, key=key, editor=editor, note=note)
+        overrides.lift_override(session=session, key=key, editor=editor, note=note, now=utcnow())
     say(f"claim {key}: override lifted, the system's verdict stands again")
 
 
@@ -73,7 +75,7 @@ def review_done(
 ) -> None:
     """Clear a claim from the review queue, with a note, until something new happens."""
     with transaction(ctx) as session:
-        review.mark_reviewed(session=session, key=key, note=note, editor=editor)
+        review.mark_reviewed(session=session, key=key, note=note, editor=editor, now=utcnow())
     say(f"claim {key} reviewed")
 
 

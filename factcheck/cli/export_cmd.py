@@ -146,7 +146,7 @@ def import_csv(
         raise ValidationError(f"{path}: cannot read: {exc.strerror}") from None
     with handle, transaction(ctx) as session:
         try:
-            report = csvimport.import_claims_csv(session=session, handle=handle)
+            report = csvimport.import_claims_csv(session=session, handle=handle, now=utcnow())
         except UnicodeDecodeError:
             raise ValidationError(f"{path}: not UTF-8 text") from None
     for key in report.updated:

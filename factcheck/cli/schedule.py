@@ -97,7 +97,7 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Show the next fire time, the last run and its outcome, and who holds the locks."""
     app_state = state(ctx)
     now = utcnow()
-    info = nightly.schedule_status(engine=app_state.open(), settings=app_state.settings)
+    info = nightly.schedule_status(engine=app_state.open(), settings=app_state.settings, now=now)
     overdue = bool(
         info.next_run_time and info.next_run_time < now and info.scheduler_holder is None
     )

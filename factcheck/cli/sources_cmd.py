@@ -11,6 +11,7 @@ from factcheck.cli.common import JSON_OPTION, out, print_json, say, transaction
 from factcheck.declarations.files import read_declarations
 from factcheck.declarations.inputs import validate_source
 from factcheck.storage import catalog
+from factcheck.storage.models import utcnow
 from factcheck.storage.records import source_record
 
 source_app = typer.Typer(
@@ -46,7 +47,7 @@ def add(
         }
     )
     with transaction(ctx) as session:
-        catalog.add_source(session=session, spec=spec)
+        catalog.add_source(session=session, spec=spec, now=utcnow())
     say(f"added source {key}")
 
 
@@ -119,7 +120,7 @@ def import_(
         declared = read_declarations(
             paths, known_source_formats=catalog.source_formats(session=session)
         )
-        report = catalog.apply_declarations(session=session, declared=declared)
+        report = catalog.apply_declarations(session=session, declared=declared, now=utcnow())
         if dry_run:
             session.rollback()
     for name in report.created:

@@ -12,8 +12,8 @@ from rich.table import Table
 
 from factcheck.cli.common import JSON_OPTION, out, parse_options, print_json, state, transaction
 from factcheck.declarations.fields import check_url
-from factcheck.declarations.inputs import NORMALISE_OPTIONS, validate_link
-from factcheck.domain import Fetched, Hit, Quantity, Rule, RuleKind, SourceFormat
+from factcheck.declarations.inputs import validate_link
+from factcheck.domain import Fetched, Hit, Quantity, SourceFormat
 from factcheck.errors import ExtractError
 from factcheck.extraction.rules import apply_rule, parse_document
 from factcheck.fetching.fetcher import Fetcher
@@ -85,18 +85,13 @@ def rule_test(
         {"source": "probe", "rule_kind": rule_kind, "rule": rule, "options": options},
         fmt=source_format,
     )
-    extraction = Rule(
-        kind=RuleKind(link.rule.kind),
-        expression=link.rule.expression,
-        options={k: v for k, v in options.items() if k not in NORMALISE_OPTIONS},
-    )
 
     def probe() -> tuple[Fetched, tuple[Hit, ...], tuple[Quantity | None, ...]]:
         with Fetcher(settings) as fetcher:
             fetched = fetcher.fetch(url, fmt=source_format)
         document = parse_document(fetched.body, fmt=source_format, encoding=fetched.encoding)
         hits, quantities = normalise(
-            apply_rule(document, extraction), unit=options.get("unit"), numeric=numeric
+            apply_rule(document, link.rule), unit=link.unit, numeric=numeric
         )
         return fetched, hits, quantities
 

@@ -19,28 +19,35 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from factcheck.declarations.claim_fields import ENTRY_FIELDS, FIELDS
 from factcheck.declarations.fields import (
     _fail,
     _unknown_fields,
     check_bool,
     check_choice,
-    check_date,
     check_decimal,
     check_int,
     check_key,
     check_partial_date,
-    check_tag,
     check_text,
     check_url,
 )
-from factcheck.domain import ClaimKind, ClaimStatus, Role, Rule, RuleKind, SourceFormat
+from factcheck.domain import (
+    ClaimKind,
+    ClaimStatus,
+    FrozenMap,
+    Role,
+    Rule,
+    RuleKind,
+    SourceFormat,
+)
 from factcheck.errors import ValidationError
 from factcheck.extraction.rules import validate_rule
 
-# Link options read by normalisation, not by the extraction rule: `unit` is the unit of a bare
-# number the rule extracts (a CSV "value" column, a per-token price in JSON).
-NORMALISE_OPTIONS = ("unit",)
-COMPARISONS = ("approx", "lt", "gt")
+# The one declared link option read by normalisation, not by the extraction rule: the unit of
+# a bare number the rule extracts (a CSV "value" column, a per-token price in JSON). It is
+# declared and stored among the rule's options, and held apart everywhere else.
+LINK_UNIT = "unit"
 
 
 @dataclass(frozen=True)
@@ -56,7 +63,8 @@ class SourceInput:
 @dataclass(frozen=True)
 class LinkInput:
     source_key: str
-    rule: Rule
+    rule: Rule  # extraction options only
+    unit: str | None = None  # the unit of the bare numbers the rule extracts
     role: Role = Role.VALUE
     self_published: bool = False
     authoritative: bool = False
@@ -115,27 +123,23 @@ LINK_FIELDS = (
     "authoritative",
     "note",
 )
-CLAIM_FIELDS = (
-    "key",
-    "statement",
-    "language",
-    "statement_en",
-    "speaker",
-    "said_on",
-    "said_where",
-    "subject",
-    "property",
-    "kind",
-    "inner_kind",
-    "expected",
-    "unit",
-    "tolerance",
-    "comparison",
-    "due",
-    "status",
-    "tags",
-    "evidence",
-)
+
+
+def split_link_options(options: Mapping[str, Any]) -> tuple[FrozenMap[object], str | None]:
+    """Declared or stored link options -> (the rule's extraction options, the link's unit).
+
+    The only place the two are told apart; `join_link_options` is its inverse.
+    """
+    unit = options.get(LINK_UNIT)
+    rule_options = FrozenMap((k, v) for k, v in options.items() if k != LINK_UNIT)
+    return rule_options, (str(unit) if unit else None)
+
+
+def join_link_options(rule_options: Mapping[str, Any], unit: str | None) -> dict[str, Any]:
+    """The stored form of a link's options (`ClaimSource.rule_options`): the rule's options
+    with the unit among them, as plain JSON (what `rule_fingerprint` hashes)."""
+    plain = rule_options.as_dict() if isinstance(rule_options, FrozenMap) else dict(rule_options)
+    return {**plain, LINK_UNIT: unit} if unit else plain
 
 
 def rule_fingerprint(kind: str, expression: str, options: Mapping[str, Any]) -> str:
@@ -166,17 +170,18 @@ def validate_link(data: Mapping[str, Any], *, fmt: SourceFormat | None = None) -
     if not isinstance(options, Mapping):
         raise _fail("options", "expected a table of rule options")
     options = _plain(options)
-    if "unit" in options:
-        check_text(options["unit"], "options.unit", required=True, max_len=40)
-    rule = Rule(kind=RuleKind(kind), expression=expression, options=options)
-    extraction_only = {k: v for k, v in options.items() if k not in NORMALISE_OPTIONS}
+    if LINK_UNIT in options:
+        check_text(options[LINK_UNIT], f"options.{LINK_UNIT}", required=True, max_len=40)
+    rule_options, unit = split_link_options(options)
+    rule = Rule(kind=RuleKind(kind), expression=expression, options=rule_options)
     try:
-        validate_rule(Rule(kind=rule.kind, expression=expression, options=extraction_only), fmt=fmt)
+        validate_rule(rule, fmt=fmt)
     except ValidationError as exc:
         raise _fail("rule", str(exc)) from None
     return LinkInput(
         source_key=check_key(data.get("source"), "source"),
         rule=rule,
+        unit=unit,
         role=Role(check_choice(data.get("role", "value"), "role", [r.value for r in Role])),
         self_published=check_bool(data.get("self_published", False), "self_published"),
         authoritative=check_bool(data.get("authoritative", False), "authoritative"),
@@ -201,26 +206,23 @@ def validate_claim(
     data: Mapping[str, Any], *, source_formats: Mapping[str, SourceFormat] | None = None
 ) -> ClaimInput:
     """One claim entry; `source_formats` (when known) lets each link's rule be checked."""
-    _unknown_fields(data, CLAIM_FIELDS)
-    key = check_key(data.get("key"))
-    kind = ClaimKind(check_choice(data.get("kind"), "kind", [k.value for k in ClaimKind]))
+    _unknown_fields(data, ENTRY_FIELDS)
+    key = FIELDS["key"].validate(data)
+    kind = FIELDS["kind"].validate(data)
     inner: ClaimKind | None = None
     due: date | None = None
     if kind is ClaimKind.PREDICTION:
-        inner_choices = [k.value for k in ClaimKind if k is not ClaimKind.PREDICTION]
-        inner = ClaimKind(check_choice(data.get("inner_kind"), "inner_kind", inner_choices))
+        inner = FIELDS["inner_kind"].check(data.get("inner_kind"))  # type: ignore[misc]
         if data.get("due") is None:
             raise _fail("due", "a prediction needs a due date")
-        due = check_date(data.get("due"), "due")
+        due = FIELDS["due"].validate(data)
     elif data.get("inner_kind") is not None:
         raise _fail("inner_kind", "only predictions have an inner kind")
-    elif data.get("due") is not None:
-        due = check_date(data.get("due"), "due")
+    else:
+        due = FIELDS["due"].validate(data)
     expected = _validate_expected(inner or kind, data)
-    said_where = data.get("said_where")
-    tags = data.get("tags", [])
-    if not isinstance(tags, list):
-        raise _fail("tags", "expected a list of tags")
+    if not isinstance(data.get("tags", []), list):
+        FIELDS["tags"].validate(data)  # refuses it, before the links are read
     links: list[LinkInput] = []
     for index, entry in enumerate(data.get("evidence", []) or []):
         if not isinstance(entry, Mapping):
@@ -232,21 +234,19 @@ def validate_claim(
             raise ValidationError(f"evidence[{index}]: {exc}") from None
     return ClaimInput(
         key=key,
-        statement=check_text(data.get("statement"), "statement", required=True),
+        statement=FIELDS["statement"].validate(data),
         kind=kind,
-        language=check_text(data.get("language", "en"), "language", required=True, max_len=16),
-        statement_en=check_text(data.get("statement_en"), "statement_en"),
-        speaker=check_text(data.get("speaker"), "speaker", max_len=200),
-        said_on=check_date(data["said_on"], "said_on") if data.get("said_on") is not None else None,
-        said_where=check_url(said_where, "said_where") if said_where else None,
-        subject=check_text(data.get("subject"), "subject", max_len=200),
-        property=check_text(data.get("property"), "property", max_len=200),
+        language=FIELDS["language"].validate(data),
+        statement_en=FIELDS["statement_en"].validate(data),
+        speaker=FIELDS["speaker"].validate(data),
+        said_on=FIELDS["said_on"].validate(data),
+        said_where=FIELDS["said_where"].validate(data),
+        subject=FIELDS["subject"].validate(data),
+        property=FIELDS["property"].validate(data),
         inner_kind=inner,
         due_on=due,
-        status=ClaimStatus(
-            check_choice(data.get("status", "active"), "status", [s.value for s in ClaimStatus])
-        ),
-        tags=tuple(check_tag(t) for t in tags),
+        status=FIELDS["status"].validate(data),
+        tags=FIELDS["tags"].validate(data),
         links=tuple(links),
         **expected,
     )
@@ -255,14 +255,11 @@ def validate_claim(
 def _validate_expected(kind: ClaimKind, data: Mapping[str, Any]) -> dict[str, Any]:
     value = data.get("expected")
     out: dict[str, Any] = {}
-    unit = data.get("unit")
-    if unit is not None:
-        out["expected_unit"] = check_text(unit, "unit", max_len=40) or None
+    if data.get("unit") is not None:
+        out["expected_unit"] = FIELDS["unit"].validate(data)
     if data.get("tolerance") is not None:
-        out["tolerance"] = check_decimal(
-            data["tolerance"], "tolerance", minimum=Decimal(0), max_chars=40
-        )
-    comparison = check_choice(data.get("comparison", "approx"), "comparison", COMPARISONS)
+        out["tolerance"] = FIELDS["tolerance"].validate(data)
+    comparison = FIELDS["comparison"].validate(data)
     if comparison != "approx" and kind is not ClaimKind.RATIO:
         raise _fail("comparison", "only ratio claims compare with lt/gt")
     out["comparison"] = comparison

@@ -31,6 +31,7 @@ from factcheck.domain import Trigger
 from factcheck.errors import ConfigError
 from factcheck.storage.catalog import apply_declarations
 from factcheck.storage.db import make_engine, session_scope, upgrade
+from factcheck.storage.models import utcnow
 from factcheck.verification.pipeline import RunSummary, run_verification
 
 log = logging.getLogger(__name__)
@@ -189,7 +190,11 @@ def run_demo(
         upgrade(engine)
         site = stack.enter_context(serve(pages))
         with session_scope(engine) as session:
-            apply_declarations(session=session, declared=point_sources(declared, base_url=site.url))
+            apply_declarations(
+                session=session,
+                declared=point_sources(declared, base_url=site.url),
+                now=utcnow(),
+            )
         summary = run_verification(
             engine=engine,
             settings=demo_settings(settings, database_url=database_url),

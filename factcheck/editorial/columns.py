@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from factcheck.declarations.claim_fields import CLAIM_FIELDS, EDITABLE_FIELDS
+
 
 @dataclass(frozen=True)
 class Column:
@@ -17,25 +19,10 @@ class Column:
     doc: str
 
 
+# The claim's own fields first, as declared (claim_fields): what import-csv reads back, by name.
+CLAIM_FIELD_COLUMNS = tuple(Column(f.name, f.csv_kind, f.doc) for f in CLAIM_FIELDS)
 CLAIM_COLUMNS = (
-    Column("key", "text", "the claim's key (rows are matched on it by import-csv)"),
-    Column("statement", "text", "as said, in its own language"),
-    Column("language", "text", "language of the statement (BCP 47)"),
-    Column("statement_en", "text", "English rendering"),
-    Column("speaker", "text", "who said it"),
-    Column("said_on", "date", "when it was said (YYYY-MM-DD)"),
-    Column("said_where", "text", "where it was said (URL)"),
-    Column("subject", "text", "what it is about"),
-    Column("property", "text", "which property of the subject"),
-    Column("kind", "text", "quantity, quantity_set, ratio, text, date or prediction"),
-    Column("inner_kind", "text", "predictions: the kind judged at the due date"),
-    Column("expected", "number_or_text", "expected value as in TOML; a set is '; '-separated"),
-    Column("unit", "text", "unit of the expected amount"),
-    Column("tolerance", "number", "tolerance"),
-    Column("comparison", "text", "ratios: approx, lt or gt"),
-    Column("due", "date", "predictions: due date"),
-    Column("status", "text", "active or retired"),
-    Column("tags", "text", "tags, ', '-separated"),
+    *CLAIM_FIELD_COLUMNS,
     Column("label", "text", "the verdict that stands (an editor's override, else the system's)"),
     Column("set_by", "text", "system or editor"),
     Column("editor", "text", "the editor who set it, for an override"),
@@ -49,7 +36,7 @@ CLAIM_COLUMNS = (
     Column("best_excerpt", "text", "the excerpt of that evidence"),
     Column("updated_at", "timestamp", "when the claim itself last changed"),
 )
-EDITABLE = tuple(c.name for c in CLAIM_COLUMNS[:18])  # key .. tags: what import-csv reads
+EDITABLE = tuple(f.name for f in EDITABLE_FIELDS)  # the columns import-csv reads
 
 EVIDENCE_COLUMNS = (
     Column("evidence_id", "number", "the evidence row"),

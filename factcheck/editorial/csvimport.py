@@ -3,7 +3,8 @@
 Every row is validated before anything is written, with the same validators as `factcheck
 import` (a row becomes the claim's TOML-shaped entry, then `validate_claim`); errors name the
 row (the spreadsheet's row number: the header is row 1) and the column. Only the claim's own
-columns are read (`export.EDITABLE`); the verdict columns are the export's and are ignored.
+columns are read (`claim_fields.EDITABLE_FIELDS`, by header name, in any order); the verdict
+columns are the export's and are ignored.
 A row equal to the stored claim is left alone, so export -> import -> export is byte-identical.
 """
 
@@ -18,16 +19,15 @@ from typing import Any, TextIO
 
 from sqlmodel import Session, col, select
 
+from factcheck.declarations.claim_fields import EDITABLE_FIELDS
 from factcheck.declarations.inputs import ClaimInput, validate_claim
 from factcheck.editorial import csvsafe
-from factcheck.editorial.export import CLAIM_COLUMNS, EDITABLE
+from factcheck.editorial.columns import CLAIM_COLUMNS, EDITABLE
 from factcheck.errors import ValidationError
 from factcheck.storage import catalog
 from factcheck.storage.models import Claim
 
 MAX_ERRORS_SHOWN = 10
-# Cells left empty mean "not set": optional fields are then left out of the entry.
-_OPTIONAL = ("said_on", "said_where", "inner_kind", "expected", "unit", "tolerance", "due")
 _FIELD_ERROR = re.compile(r"^field '([^']+)': (.*)$", re.DOTALL)
 
 
@@ -73,21 +73,23 @@ def read_rows(handle: TextIO) -> tuple[list[str], list[tuple[int, dict[str, str]
 
 
 def row_entry(cells: Mapping[str, str]) -> dict[str, Any]:
-    """A row as the TOML-shaped entry `validate_claim` reads (see records.claim_entry)."""
-    values = {name: csvsafe.unguard(cells[name]) for name in EDITABLE}
+    """A row as the TOML-shaped entry `validate_claim` reads (see records.claim_entry).
+
+    Cells are taken by column name, whatever the column order; an empty cell of a field that
+    `blank_unsets` is left out of the entry (its default applies).
+    """
+    values = {f.name: csvsafe.unguard(cells[f.name]) for f in EDITABLE_FIELDS}
     entry: dict[str, Any] = {}
-    for name, text in values.items():
+    for claim_field in EDITABLE_FIELDS:
+        name, text = claim_field.name, values[claim_field.name]
         if name == "tags":
             entry["tags"] = [t.strip() for t in text.split(",") if t.strip()]
-        elif name in _OPTIONAL and text == "":
+        elif claim_field.blank_unsets and text == "":
             continue
         elif name == "expected" and (values["inner_kind"] or values["kind"]) == "quantity_set":
             entry["expected"] = [a.strip() for a in text.split(";") if a.strip()]
         else:
             entry[name] = text
-    for name in ("language", "comparison", "status"):
-        if entry.get(name) == "":
-            del entry[name]  # the validator's default
     return entry
 
 
@@ -131,9 +133,7 @@ def validate_rows(
     return checked
 
 
-def import_claims_csv(
-    *, session: Session, handle: TextIO, now: datetime | None = None
-) -> CsvImportReport:
+def import_claims_csv(*, session: Session, handle: TextIO, now: datetime) -> CsvImportReport:
     """Validate the whole file, then update the claims whose row differs (links untouched)."""
     _, rows = read_rows(handle)
     report = CsvImportReport()

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from factcheck.domain import SetBy
+from factcheck.domain import VerdictAction
 from factcheck.storage import catalog, verdicts
 from factcheck.storage.models import Evidence, Review, Source, Verdict
 from factcheck.storage.records import jsonable
@@ -66,12 +66,12 @@ def _verdict_event(v: Verdict) -> Event:
         "note": v.note,
         "run_id": v.run_id,
     }
-    if v.set_by == SetBy.SYSTEM.value:
+    if v.action == VerdictAction.JUDGED.value:
         by = f"system (run {v.run_id})" if v.run_id else "system"
         return Event(v.created_at, "verdict", by, f"{v.label} ({v.confidence})", detail)
-    kind = "lift" if verdicts.is_override_lift(v.figures) else "override"
-    summary = "override lifted: the system's verdict stands" if kind == "lift" else v.label
-    return Event(v.created_at, kind, f"editor {v.editor}", summary, detail)
+    lift = v.action == VerdictAction.LIFT.value
+    summary = "override lifted: the system's verdict stands" if lift else v.label
+    return Event(v.created_at, v.action, f"editor {v.editor}", summary, detail)
 
 
 def _originals(session: Session, rows: Sequence[Evidence]) -> dict[int, Evidence]:

@@ -1,7 +1,8 @@
 """Editors over the machine: an override stands over the system verdicts until it is lifted.
 
-An override is an editor Verdict row; lifting it is another. Nothing is edited or deleted:
-history stays append-only, and the nightly job goes on appending the system judgements.
+An override is an editor Verdict row (`action` override); lifting it is another (`action`
+lift). Nothing is edited or deleted: history stays append-only, and the nightly job goes on
+appending the system judgements.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from factcheck.domain import Label, SetBy
+from factcheck.domain import Label, SetBy, VerdictAction
 from factcheck.errors import ValidationError
 from factcheck.storage import catalog, verdicts
-from factcheck.storage.models import Verdict, utcnow
+from factcheck.storage.models import Verdict
 
 EDITOR_CONFIDENCE = "1"  # an editor's verdict is stated, not estimated
 
@@ -31,7 +32,7 @@ def set_override(
     label: str,
     editor: str,
     note: str,
-    now: datetime | None = None,
+    now: datetime,
 ) -> Verdict:
     """Append an editor's verdict; it stands over the system's until lifted."""
     labels = [item.value for item in Label]
@@ -44,16 +45,15 @@ def set_override(
         confidence=EDITOR_CONFIDENCE,
         reason=f"Set by editor {_require(editor, 'editor')}: {_require(note, 'note')}",
         set_by=SetBy.EDITOR.value,
+        action=VerdictAction.OVERRIDE.value,
         editor=editor.strip(),
         note=note.strip(),
-        created_at=now or utcnow(),
+        created_at=now,
     )
     return verdicts.add_verdict(session=session, verdict=verdict)
 
 
-def lift_override(
-    *, session: Session, key: str, editor: str, note: str, now: datetime | None = None
-) -> Verdict:
+def lift_override(*, session: Session, key: str, editor: str, note: str, now: datetime) -> Verdict:
     """Append a row that lifts the standing override: the system's newest verdict stands again.
 
     The row repeats the system's label so that a reader of history sees what stands from then.
@@ -72,10 +72,10 @@ def lift_override(
             f"Override ({override.label}) lifted by editor {_require(editor, 'editor')}: "
             f"{_require(note, 'note')}"
         ),
-        figures=dict(verdicts.OVERRIDE_LIFTED),
         set_by=SetBy.EDITOR.value,
+        action=VerdictAction.LIFT.value,
         editor=editor.strip(),
         note=note.strip(),
-        created_at=now or utcnow(),
+        created_at=now,
     )
     return verdicts.add_verdict(session=session, verdict=verdict)

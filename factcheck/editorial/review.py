@@ -1,8 +1,8 @@
 """Editors over the machine: overrides, the review queue, and a claim's history.
 
 An override is an editor's Verdict row; it stands over the system's verdicts until an editor
-lifts it with another editor row marked `verdicts.OVERRIDE_LIFTED`. Nothing is edited or deleted:
-history stays append-only, and the nightly job goes on appending the system's judgements.
+lifts it with another editor row (`action` lift, domain.VerdictAction). Nothing is edited or
+deleted: history stays append-only, and the nightly job goes on appending the system's judgements.
 
 The review queue lists what needs a human, each item *since the claim's last review* (a Review
 row; its `verdict_id` is the newest verdict row the editor saw, a watermark):
@@ -27,10 +27,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from factcheck.config import Settings
-from factcheck.domain import ClaimKind, Label, SetBy
+from factcheck.domain import ClaimKind, Label, VerdictAction
 from factcheck.editorial.overrides import _require
 from factcheck.storage import catalog, verdicts
-from factcheck.storage.models import Claim, Evidence, Review, Verdict, utcnow
+from factcheck.storage.models import Claim, Evidence, Review, Verdict
 from factcheck.storage.records import jsonable
 
 # -- the review queue -----------------------------------------------------------------------
@@ -132,7 +132,7 @@ def _reasons(
     reasons: list[Reason] = []
     if verdict is not None and verdict.label == Label.MIXED.value and (verdict.id or 0) > mark:
         reasons.append(Reason("mixed", verdict.reason))
-    system = [v for v in state.verdicts if v.set_by == SetBy.SYSTEM.value]
+    system = [v for v in state.verdicts if v.action == VerdictAction.JUDGED.value]
     flips = [
         f"{before.label} -> {after.label} ({after.created_at:%Y-%m-%d})"
         for before, after in itertools.pairwise(system)
@@ -151,7 +151,7 @@ def _reasons(
                 else "no good evidence"
             )
             reasons.append(Reason("stale", detail))
-    if verdict is not None and verdict.set_by == SetBy.EDITOR.value:
+    if verdict is not None and verdict.action == VerdictAction.OVERRIDE.value:
         later = [v for v in system if (v.id or 0) > (verdict.id or 0)]
         if later and later[-1].label != verdict.label and (later[-1].id or 0) > mark:
             reasons.append(
@@ -172,7 +172,7 @@ def _reasons(
 
 
 def mark_reviewed(
-    *, session: Session, key: str, note: str, editor: str = "", now: datetime | None = None
+    *, session: Session, key: str, note: str, editor: str = "", now: datetime
 ) -> Review:
     """Clear a claim from the queue: a Review row with the newest verdict row seen."""
     claim = catalog.get_claim(session=session, key=key)
@@ -184,7 +184,7 @@ def mark_reviewed(
         verdict_id=newest,
         editor=editor.strip(),
         note=_require(note, "note"),
-        reviewed_at=now or utcnow(),
+        reviewed_at=now,
     )
     session.add(review)
     session.flush()

@@ -161,7 +161,7 @@ def check_options(options: Mapping[str, object]) -> None:
         if not isinstance(where, Mapping) or not where:
             raise ValidationError("json_path option 'where' must be a table {field: value}")
         for name, wanted in where.items():
-            values = wanted if isinstance(wanted, list) else [wanted]
+            values = wanted if isinstance(wanted, list | tuple) else [wanted]
             if not values or not all(isinstance(v, str | int | float | Decimal) for v in values):
                 raise ValidationError(
                     f"json_path 'where' value for {name!r} must be a string, number, boolean "
@@ -275,7 +275,7 @@ def _matches(value: object, where: Mapping[str, object]) -> bool:
     for name, wanted in where.items():
         if name not in value:
             return False
-        choices = wanted if isinstance(wanted, list) else [wanted]
+        choices = wanted if isinstance(wanted, list | tuple) else [wanted]
         if not any(_equal(value[name], choice) for choice in choices):
             return False
     return True

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from factcheck.declarations.inputs import ClaimInput, Declarations, LinkInput, SourceInput
 from factcheck.errors import NotFoundError, ValidationError
 from factcheck.storage import verdicts
-from factcheck.storage.models import Claim, ClaimSource, ClaimTag, Source, Verdict, utcnow
+from factcheck.storage.models import Claim, ClaimSource, ClaimTag, Source, Verdict
 from factcheck.storage.records import claim_columns, link_columns, source_columns
 
 # -- reading --------------------------------------------------------------------------------
@@ -124,11 +124,10 @@ def _assign(row: Any, values: Mapping[str, Any]) -> bool:
     return changed
 
 
-def add_claim(*, session: Session, spec: ClaimInput, now: datetime | None = None) -> Claim:
+def add_claim(*, session: Session, spec: ClaimInput, now: datetime) -> Claim:
     if session.exec(select(Claim.id).where(Claim.key == spec.key)).first() is not None:
         raise ValidationError(f"a claim with key {spec.key!r} already exists")
-    stamp = now or utcnow()
-    claim = Claim(**claim_columns(spec), created_at=stamp, updated_at=stamp)
+    claim = Claim(**claim_columns(spec), created_at=now, updated_at=now)
     session.add(claim)
     session.flush()
     _sync_tags(session=session, claim=claim, tags=spec.tags)
@@ -148,7 +147,7 @@ def update_claim(
     claim: Claim,
     spec: ClaimInput,
     sync_links: bool = False,
-    now: datetime | None = None,
+    now: datetime,
 ) -> bool:
     """Bring a stored claim in line with `spec`; with `sync_links`, its links too."""
     changed = _assign(claim, claim_columns(spec))
@@ -156,7 +155,7 @@ def update_claim(
     if sync_links:
         changed = _sync_links(session=session, claim=claim, links=spec.links) or changed
     if changed:
-        claim.updated_at = now or utcnow()
+        claim.updated_at = now
         session.add(claim)
     return changed
 
@@ -196,21 +195,20 @@ def _sync_links(*, session: Session, claim: Claim, links: Sequence[LinkInput]) -
     return changed
 
 
-def retire_claim(*, session: Session, claim: Claim, now: datetime | None = None) -> bool:
+def retire_claim(*, session: Session, claim: Claim, now: datetime) -> bool:
     if claim.status == "retired":
         return False
     claim.status = "retired"
-    claim.updated_at = now or utcnow()
+    claim.updated_at = now
     session.add(claim)
     return True
 
 
-def add_source(*, session: Session, spec: SourceInput, now: datetime | None = None) -> Source:
+def add_source(*, session: Session, spec: SourceInput, now: datetime) -> Source:
     if session.exec(select(Source.id).where(Source.key == spec.key)).first() is not None:
         raise ValidationError(f"a source with key {spec.key!r} already exists")
     _check_url_free(session=session, url=spec.url, key=spec.key)
-    stamp = now or utcnow()
-    source = Source(**source_columns(spec), created_at=stamp, updated_at=stamp)
+    source = Source(**source_columns(spec), created_at=now, updated_at=now)
     session.add(source)
     session.flush()
     return source
@@ -222,13 +220,11 @@ def _check_url_free(*, session: Session, url: str, key: str) -> None:
         raise ValidationError(f"source {other!r} already has the URL {url}")
 
 
-def update_source(
-    *, session: Session, source: Source, spec: SourceInput, now: datetime | None = None
-) -> bool:
+def update_source(*, session: Session, source: Source, spec: SourceInput, now: datetime) -> bool:
     _check_url_free(session=session, url=spec.url, key=spec.key)
     changed = _assign(source, source_columns(spec))
     if changed:
-        source.updated_at = now or utcnow()
+        source.updated_at = now
         session.add(source)
     return changed
 
@@ -277,9 +273,7 @@ class ImportReport:
         return bool(self.created or self.updated)
 
 
-def apply_declarations(
-    *, session: Session, declared: Declarations, now: datetime | None = None
-) -> ImportReport:
+def apply_declarations(*, session: Session, declared: Declarations, now: datetime) -> ImportReport:
     """Create or update every declared source and claim; the report names each by kind and key."""
     report = ImportReport()
     for spec in declared.sources:

@@ -31,6 +31,8 @@ metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
 def utcnow() -> datetime:
+    """The clock. Only the edges read it (a CLI command, a scheduler job, a run's clock);
+    everything below takes `now: datetime` (or a run's `clock`) as an argument."""
     return datetime.now(UTC)
 
 
@@ -51,9 +53,10 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        stamp: datetime = value
+        if stamp.tzinfo is None:
+            return stamp.replace(tzinfo=UTC)
+        return stamp.astimezone(UTC)
 
 
 def _ts(*, nullable: bool = False, index: bool = False) -> Any:
@@ -212,6 +215,10 @@ class Verdict(Base, table=True):
     figures: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
     evidence_ids: list[int] = Field(default_factory=list, sa_type=sa.JSON)
     set_by: str = Field(default="system", max_length=10)  # domain.SetBy
+    # domain.VerdictAction: judged (system), override or lift (editor)
+    action: str = Field(
+        default="judged", max_length=10, sa_column_kwargs={"server_default": "judged"}
+    )
     editor: str | None = Field(default=None, max_length=200)
     note: str = Field(default="", sa_type=sa.Text)
     created_at: datetime = _ts(index=True)

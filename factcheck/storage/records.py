@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
-from factcheck.declarations.inputs import ClaimInput, LinkInput, SourceInput
+from factcheck.declarations.claim_fields import CLAIM_FIELDS
+from factcheck.declarations.inputs import ClaimInput, LinkInput, SourceInput, join_link_options
 from factcheck.domain import Bound, ClaimKind, ClaimSpec, ExpectedValue, Hit, Quantity
 from factcheck.extraction.snippets import clean_text
 from factcheck.storage.models import Claim, ClaimSource, Source, Verdict
@@ -28,32 +30,24 @@ def _dec(text: str | None) -> Decimal | None:
     return Decimal(text) if text is not None else None
 
 
+def _stored(value: Any) -> Any:
+    """A validated value as its Claim column keeps it (enums by value, figures as text)."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return canonical(value)
+    if isinstance(value, tuple):
+        return [_stored(v) for v in value] or None
+    return value
+
+
 def claim_columns(spec: ClaimInput) -> dict[str, Any]:
-    """The Claim columns a validated input sets (everything but ids, tags and timestamps)."""
+    """The Claim columns a validated input sets (everything but ids, tags and timestamps):
+    each declared field's columns (claim_fields), read from the input's same-named attributes."""
     return {
-        "key": spec.key,
-        "statement": spec.statement,
-        "language": spec.language,
-        "statement_en": spec.statement_en,
-        "speaker": spec.speaker,
-        "said_on": spec.said_on,
-        "said_where": spec.said_where,
-        "subject": spec.subject,
-        "property": spec.property,
-        "kind": spec.kind.value,
-        "inner_kind": spec.inner_kind.value if spec.inner_kind else None,
-        "expected_amount": canonical(spec.expected_amount)
-        if spec.expected_amount is not None
-        else None,
-        "expected_amounts": [canonical(a) for a in spec.expected_amounts] or None,
-        "expected_unit": spec.expected_unit,
-        "expected_pattern": spec.expected_pattern,
-        "expected_date": spec.expected_date,
-        "expected_precision": spec.expected_precision,
-        "comparison": spec.comparison,
-        "tolerance": canonical(spec.tolerance) if spec.tolerance is not None else None,
-        "due_on": spec.due_on,
-        "status": spec.status.value,
+        column: _stored(getattr(spec, column))
+        for claim_field in CLAIM_FIELDS
+        for column, _ in claim_field.columns
     }
 
 
@@ -72,7 +66,7 @@ def link_columns(link: LinkInput) -> dict[str, Any]:
     return {
         "rule_kind": link.rule.kind.value,
         "rule": link.rule.expression,
-        "rule_options": dict(link.rule.options),
+        "rule_options": join_link_options(link.rule.options, link.unit),
         "role": link.role.value,
         "self_published": link.self_published,
         "authoritative": link.authoritative,
@@ -94,27 +88,17 @@ def expected_entry(claim: Claim) -> Any:
 
 
 def claim_entry(claim: Claim, tags: Sequence[str]) -> dict[str, Any]:
-    """A claim as a TOML-shaped mapping (what `validate_claim` accepts), links left out."""
-    entry: dict[str, Any] = {
-        "key": claim.key,
-        "statement": claim.statement,
-        "language": claim.language,
-        "statement_en": claim.statement_en,
-        "speaker": claim.speaker,
-        "said_on": claim.said_on,
-        "said_where": claim.said_where,
-        "subject": claim.subject,
-        "property": claim.property,
-        "kind": claim.kind,
-        "inner_kind": claim.inner_kind,
-        "expected": expected_entry(claim),
-        "unit": claim.expected_unit,
-        "tolerance": claim.tolerance,
-        "comparison": claim.comparison,
-        "due": claim.due_on,
-        "status": claim.status,
-        "tags": list(tags),
-    }
+    """A claim as a TOML-shaped mapping (what `validate_claim` accepts), links left out: every
+    declared field (claim_fields), from its one column, or as `expected_entry` and the tags."""
+    entry: dict[str, Any] = {}
+    for claim_field in CLAIM_FIELDS:
+        if claim_field.name == "expected":
+            entry["expected"] = expected_entry(claim)
+        elif claim_field.name == "tags":
+            entry["tags"] = list(tags)
+        else:
+            ((column, _),) = claim_field.columns
+            entry[claim_field.name] = getattr(claim, column)
     return {k: v for k, v in entry.items() if v is not None}
 
 

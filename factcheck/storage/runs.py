@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from factcheck.domain import Hit, Quantity, RunStatus
-from factcheck.storage.models import Evidence, Run, Snapshot, Source, utcnow
+from factcheck.storage.models import Evidence, Run, Snapshot, Source
 from factcheck.storage.records import hits_from_json
 
 SNAPSHOT_COMPRESSION_LEVEL = 6
@@ -30,9 +30,8 @@ SNAPSHOT_COMPRESSION_LEVEL = 6
 # -- runs ---------------------------------------------------------------------------------------
 
 
-def start_run(*, session: Session, trigger: str, now: datetime | None = None) -> Run:
-    stamp = now or utcnow()
-    run = Run(trigger=trigger, status=RunStatus.RUNNING.value, started_at=stamp, heartbeat_at=stamp)
+def start_run(*, session: Session, trigger: str, now: datetime) -> Run:
+    run = Run(trigger=trigger, status=RunStatus.RUNNING.value, started_at=now, heartbeat_at=now)
     session.add(run)
     session.flush()
     return run
@@ -45,12 +44,12 @@ def finish_run(
     status: RunStatus,
     counts: dict[str, int],
     note: str = "",
-    now: datetime | None = None,
+    now: datetime,
 ) -> Run:
     run = session.get(Run, run_id)
     assert run is not None
     run.status = status.value
-    run.finished_at = now or utcnow()
+    run.finished_at = now
     run.heartbeat_at = run.finished_at
     run.claims_count = counts.get("claims", 0)
     run.sources_count = counts.get("sources", 0)
@@ -76,14 +75,16 @@ def source_done_in_run(*, session: Session, run_id: int, source_id: int) -> bool
 # -- snapshots and evidence ---------------------------------------------------------------------
 
 
-def store_snapshot(*, session: Session, sha256: str, body: bytes, content_type: str | None) -> None:
-    """Keep a body once, however many evidence rows and runs point at it."""
+def store_snapshot(
+    *, session: Session, sha256: str, body: bytes, content_type: str | None, now: datetime
+) -> None:
+    """Keep a body once, however many evidence rows and runs point at it (`now`: its first)."""
     values = {
         "sha256": sha256,
         "body": zlib.compress(body, SNAPSHOT_COMPRESSION_LEVEL),
         "content_type": (content_type or "")[:200] or None,
         "size": len(body),
-        "created_at": utcnow(),
+        "created_at": now,
     }
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -232,37 +233,34 @@ def recent_runs(*, session: Session, limit: int = 20) -> list[Run]:
     return list(session.exec(select(Run).order_by(col(Run.id).desc()).limit(limit)))
 
 
-def interrupt_running_runs(*, session: Session, now: datetime | None = None) -> list[int]:
+def interrupt_running_runs(*, session: Session, now: datetime) -> list[int]:
     """Mark every run still `running` as interrupted; call only while holding the run lock.
 
     Every writer of runs holds the run lock, so a run found running by the lock's holder was
     left behind by a process that stopped without recording its end (kill -9, power loss).
     """
-    stamp = now or utcnow()
     rows = list(session.exec(select(Run).where(Run.status == RunStatus.RUNNING.value)))
     for run in rows:
         run.status = RunStatus.INTERRUPTED.value
-        run.finished_at = stamp
+        run.finished_at = now
         run.note = (run.note + " " if run.note else "") + "left running by a stopped process"
         session.add(run)
     return [run.id for run in rows if run.id is not None]
 
 
 def end_unfinished_run(
-    *, session: Session, run_id: int, status: RunStatus, note: str, now: datetime | None = None
+    *, session: Session, run_id: int, status: RunStatus, note: str, now: datetime
 ) -> None:
     """Record how a run ended when the pipeline could not (it raised); a finished run is kept."""
     session.execute(
         sa.update(Run)
         .where(col(Run.id) == run_id, col(Run.status) == RunStatus.RUNNING.value)
-        .values(status=status.value, finished_at=now or utcnow(), note=note[:2000])
+        .values(status=status.value, finished_at=now, note=note[:2000])
     )
 
 
-def touch_run(*, session: Session, run_id: int, now: datetime | None = None) -> None:
-    session.execute(
-        sa.update(Run).where(col(Run.id) == run_id).values(heartbeat_at=now or utcnow())
-    )
+def touch_run(*, session: Session, run_id: int, now: datetime) -> None:
+    session.execute(sa.update(Run).where(col(Run.id) == run_id).values(heartbeat_at=now))
 
 
 def last_run(

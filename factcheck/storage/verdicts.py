@@ -7,11 +7,11 @@ Functions take the session as a keyword and never commit.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from factcheck.domain import SetBy, VerdictAction
 from factcheck.storage.models import Verdict
 
 
@@ -29,20 +29,13 @@ def latest_verdicts(
     return {v.claim_id: v for v in session.exec(query)}
 
 
-# An editor row with these figures lifts the override before it (history stays append-only).
-OVERRIDE_LIFTED = {"override": "lifted"}
-
-
-def is_override_lift(figures: Mapping[str, Any] | None) -> bool:
-    return (figures or {}).get("override") == OVERRIDE_LIFTED["override"]
-
-
 def standing_overrides(
     *, session: Session, claim_ids: Iterable[int] | None = None
 ) -> dict[int, Verdict]:
-    """Each claim's editor override in force: its newest editor row, unless that row lifts it."""
-    newest = latest_verdicts(session=session, claim_ids=claim_ids, set_by="editor")
-    return {cid: v for cid, v in newest.items() if not is_override_lift(v.figures)}
+    """Each claim's editor override in force: its newest editor row, unless that row lifts it
+    (history stays append-only: a lift is a row of its own, `action` lift)."""
+    newest = latest_verdicts(session=session, claim_ids=claim_ids, set_by=SetBy.EDITOR.value)
+    return {cid: v for cid, v in newest.items() if v.action != VerdictAction.LIFT.value}
 
 
 def effective_verdicts(
@@ -54,7 +47,7 @@ def effective_verdicts(
     once an editor lifts the override, the system's newest verdict stands again.
     """
     ids = list(claim_ids) if claim_ids is not None else None
-    standing = latest_verdicts(session=session, claim_ids=ids, set_by="system")
+    standing = latest_verdicts(session=session, claim_ids=ids, set_by=SetBy.SYSTEM.value)
     standing.update(standing_overrides(session=session, claim_ids=ids))
     return standing
 
@@ -65,7 +58,7 @@ def verdict_history(*, session: Session, claim_id: int) -> list[Verdict]:
 
 
 def same_verdict(
-    previous: Verdict | None, *, label: str, confidence: str, figures: dict[str, str]
+    previous: Verdict | None, *, label: str, confidence: str, figures: Mapping[str, str]
 ) -> bool:
     """An unchanged judgement is not written again: the previous row still stands."""
     return (

@@ -23,6 +23,7 @@ from factcheck.domain import (
     Role,
     SetBy,
     Stance,
+    VerdictAction,
 )
 from factcheck.storage import catalog, records, runs, verdicts
 from factcheck.storage.models import Claim, ClaimSource, Evidence, Source, Verdict
@@ -173,9 +174,8 @@ def _append_verdict(
 ) -> None:
     """A system verdict, only when the judgement differs from the previous one."""
     label, confidence = judgement.label.value, records.canonical(judgement.confidence)
-    if verdicts.same_verdict(
-        previous, label=label, confidence=confidence, figures=judgement.figures
-    ):
+    figures = dict(judgement.figures)  # plain, for the JSON column
+    if verdicts.same_verdict(previous, label=label, confidence=confidence, figures=figures):
         return
     verdict = Verdict(
         claim_id=cid,
@@ -183,8 +183,9 @@ def _append_verdict(
         label=label,
         confidence=confidence,
         reason=judgement.reason,
-        figures=judgement.figures,
+        figures=figures,
         set_by=SetBy.SYSTEM.value,
+        action=VerdictAction.JUDGED.value,
         created_at=now,
         evidence_ids=[r.id for r in rows if r is not None and r.id is not None],
     )

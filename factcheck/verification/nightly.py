@@ -120,10 +120,10 @@ class NightlyService:
         *,
         engine: Engine,
         settings: Settings,
-        now: Clock = utcnow,
+        clock: Clock = utcnow,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.engine, self.settings, self.now, self.sleep = engine, settings, now, sleep
+        self.engine, self.settings, self.clock, self.sleep = engine, settings, clock, sleep
         self.trigger = make_trigger(settings)
         self.grace = timedelta(seconds=settings.misfire_grace_s)
         self.stopping = threading.Event()
@@ -140,7 +140,10 @@ class NightlyService:
 
     def catch_up_due(self) -> bool:
         return catch_up_due(
-            trigger=self.trigger, last_success=self.last_success(), now=self.now(), grace=self.grace
+            trigger=self.trigger,
+            last_success=self.last_success(),
+            now=self.clock(),
+            grace=self.grace,
         )
 
     def nightly(self) -> runner.RunReport | None:
@@ -149,7 +152,7 @@ class NightlyService:
             Trigger.SCHEDULE,
             lambda: (
                 not night_served(
-                    trigger=self.trigger, last_success=self.last_success(), now=self.now()
+                    trigger=self.trigger, last_success=self.last_success(), now=self.clock()
                 )
             ),
         )
@@ -190,7 +193,7 @@ class NightlyService:
                     lease=lease,
                     trigger=trigger,
                     stop=stop,
-                    now=self.now,
+                    clock=self.clock,
                     sleep=self.sleep,
                 )
             if report.summary.status is RunStatus.INTERRUPTED and report.summary.run_id:
@@ -316,7 +319,9 @@ def serve(
         scheduler.start(paused=True)
         try:
             job = ensure_job(scheduler, settings=settings)
-            orphans = runner.interrupt_orphans(engine=engine, settings=settings)
+            orphans = runner.interrupt_orphans(
+                engine=engine, settings=settings, clock=service.clock
+            )
             catch_up = service.catch_up_due()
             if catch_up:
                 scheduler.add_job(
@@ -372,11 +377,11 @@ def stored_next_run_time(engine: Engine) -> tuple[bool, datetime | None]:
     return True, datetime.fromtimestamp(stamp, UTC) if stamp is not None else None
 
 
-def schedule_status(*, engine: Engine, settings: Settings, now: Clock = utcnow) -> ScheduleStatus:
+def schedule_status(*, engine: Engine, settings: Settings, now: datetime) -> ScheduleStatus:
     trigger = make_trigger(settings)
     stored, next_run = stored_next_run_time(engine)
     if not stored:
-        next_run = trigger.get_next_fire_time(None, now())
+        next_run = trigger.get_next_fire_time(None, now)
     with session_scope(engine) as session:
         last = runs.last_run(session=session)
         success = runs.last_run(
@@ -393,11 +398,11 @@ def schedule_status(*, engine: Engine, settings: Settings, now: Clock = utcnow) 
         catch_up_due=catch_up_due(
             trigger=trigger,
             last_success=last_success,
-            now=now(),
+            now=now,
             grace=timedelta(seconds=settings.misfire_grace_s),
         ),
         scheduler_holder=runlock.current_holder(
-            engine=engine, name=runlock.SCHEDULER_LOCK, now=now
+            engine=engine, name=runlock.SCHEDULER_LOCK, now=lambda: now
         ),
-        run_holder=runlock.current_holder(engine=engine, name=runlock.RUN_LOCK, now=now),
+        run_holder=runlock.current_holder(engine=engine, name=runlock.RUN_LOCK, now=lambda: now),
     )

@@ -145,6 +145,7 @@ def announce(
     attempts: int = WEBHOOK_ATTEMPTS,
     backoff_s: float = WEBHOOK_BACKOFF_S,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], datetime] = utcnow,
 ) -> Notice:
     """Log the run's flips and POST them to the webhook; nothing at all when nothing flipped."""
     with session_scope(engine) as session:
@@ -159,7 +160,10 @@ def announce(
         if not settings.webhook_url:
             return Notice(flips=changes)
         delivery = WebhookDelivery(
-            run_id=run_id, url=settings.webhook_url[:2000], payload=payload(run, changes)
+            run_id=run_id,
+            url=settings.webhook_url[:2000],
+            payload=payload(run, changes),
+            created_at=clock(),
         )
         session.add(delivery)
         session.flush()
@@ -170,6 +174,7 @@ def announce(
         attempts=attempts,
         backoff_s=backoff_s,
         sleep=sleep,
+        clock=clock,
     )
     return Notice(flips=changes, delivery_status=done.status, delivery_attempts=done.attempts)
 
@@ -182,6 +187,7 @@ def deliver(
     attempts: int = WEBHOOK_ATTEMPTS,
     backoff_s: float = WEBHOOK_BACKOFF_S,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], datetime] = utcnow,
 ) -> WebhookDelivery:
     """POST the payload until it is accepted, a permanent error, or `attempts` are spent.
 
@@ -204,7 +210,7 @@ def deliver(
             delivery.attempts = attempt
             delivery.last_error = error
             if error is None:
-                delivery.status, delivery.delivered_at = "delivered", utcnow()
+                delivery.status, delivery.delivered_at = "delivered", clock()
             elif not retry or attempt == attempts:
                 delivery.status = "failed"
             _save(engine, delivery)

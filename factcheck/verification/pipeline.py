@@ -78,7 +78,7 @@ def run_verification(
     on_source: Callable[[SourceResult], None] | None = None,
     stop: threading.Event | None = None,
     lost: threading.Event | None = None,
-    now: Callable[[], datetime] = utcnow,
+    clock: Callable[[], datetime] = utcnow,
 ) -> RunSummary:
     """Plan, fetch every due source on the workers, record each, judge, and record the run.
 
@@ -90,7 +90,12 @@ def run_verification(
     the run is recorded as interrupted.
     """
     plan, run_id, done = _plan(
-        engine=engine, claim_keys=claim_keys, force=force, trigger=trigger, run_id=run_id, now=now
+        engine=engine,
+        claim_keys=claim_keys,
+        force=force,
+        trigger=trigger,
+        run_id=run_id,
+        clock=clock,
     )
     if on_planned:
         on_planned(plan)
@@ -104,7 +109,7 @@ def run_verification(
         stop=stop,
         lost=lost,
         on_source=on_source,
-        now=now,
+        clock=clock,
     )
     if lost.is_set():
         log.warning(
@@ -118,7 +123,7 @@ def run_verification(
         summary=summary,
         claim_ids=plan.claim_ids,
         interrupted=stop.is_set(),
-        now=now,
+        clock=clock,
     )
     return summary
 
@@ -130,14 +135,14 @@ def _plan(
     force: bool,
     trigger: Trigger,
     run_id: int | None,
-    now: Callable[[], datetime],
+    clock: Callable[[], datetime],
 ) -> tuple[Plan, int, set[int]]:
     """The plan, the run (started now unless resumed), and the sources it already recorded."""
     done: set[int] = set()
     with session_scope(engine) as session:
-        plan = plan_run(session=session, claim_keys=claim_keys, force=force, now=now())
+        plan = plan_run(session=session, claim_keys=claim_keys, force=force, now=clock())
         if run_id is None:
-            run_id = runs.start_run(session=session, trigger=trigger.value, now=now()).id
+            run_id = runs.start_run(session=session, trigger=trigger.value, now=clock()).id
         else:
             done = runs.sources_done_in_run(session=session, run_id=run_id)
     assert run_id is not None
@@ -153,7 +158,7 @@ def _fetch_and_record(
     stop: threading.Event,
     lost: threading.Event,
     on_source: Callable[[SourceResult], None] | None,
-    now: Callable[[], datetime],
+    clock: Callable[[], datetime],
 ) -> None:
     """Fetch on the workers, record each result here; on a stop, what is in flight."""
     run_id = summary.run_id
@@ -162,14 +167,14 @@ def _fetch_and_record(
     def record(result: SourceResult) -> None:
         if lost.is_set():  # the new holder of the lock owns the run now
             return
-        recorded = record_unit(engine=engine, run_id=run_id, result=result, now=now())
+        recorded = record_unit(engine=engine, run_id=run_id, result=result, now=clock())
         summary.sources.append(recorded)
         if on_source:
             on_source(recorded)
 
     with Fetcher(settings) as fetcher:
         workers = SourceWorkers(
-            work=partial(process_source, fetcher=fetcher, limits=limits_for(settings)),
+            work=partial(process_source, fetcher=fetcher, limits=limits_for(settings), clock=clock),
             width=settings.workers,
             stop=stop,
         )
@@ -189,7 +194,7 @@ def _judge_and_finish(
     summary: RunSummary,
     claim_ids: Sequence[int],
     interrupted: bool,
-    now: Callable[[], datetime],
+    clock: Callable[[], datetime],
 ) -> None:
     """Judge every claim in scope on what is recorded, and record how the run ended."""
     assert summary.run_id is not None
@@ -199,14 +204,14 @@ def _judge_and_finish(
             run_id=summary.run_id,
             claim_ids=claim_ids,
             settings=settings,
-            now=now(),
+            now=clock(),
         )
         summary.status = RunStatus.INTERRUPTED if interrupted else RunStatus.SUCCEEDED
         runs.finish_run(
             session=session,
             run_id=summary.run_id,
             status=summary.status,
-            now=now(),
+            now=clock(),
             counts={
                 "claims": len(summary.claims),
                 "sources": len(summary.sources),
@@ -232,20 +237,24 @@ def preview_verification(
     force: bool = False,
     on_planned: Callable[[Plan], None] | None = None,
     on_source: Callable[[SourceResult], None] | None = None,
-    now: Callable[[], datetime] = utcnow,
+    clock: Callable[[], datetime] = utcnow,
 ) -> RunSummary:
     """A dry run: fetch, extract and judge as a run would, and write nothing.
 
     A source's failure, expected or not, is its error code in the summary (no traceback).
     """
     with session_scope(engine) as session:
-        plan = plan_run(session=session, claim_keys=claim_keys, force=force, now=now())
+        plan = plan_run(session=session, claim_keys=claim_keys, force=force, now=clock())
     if on_planned:
         on_planned(plan)
     summary = RunSummary(run_id=None, status=RunStatus.SUCCEEDED)
     with Fetcher(settings) as fetcher:
         work = partial(
-            process_source, fetcher=fetcher, limits=limits_for(settings), log_traceback=False
+            process_source,
+            fetcher=fetcher,
+            limits=limits_for(settings),
+            clock=clock,
+            log_traceback=False,
         )
         workers = SourceWorkers(work=work, width=settings.workers, stop=threading.Event())
         for result in workers.results(plan.sources):
@@ -258,25 +267,25 @@ def preview_verification(
             run_id=None,
             claim_ids=plan.claim_ids,
             settings=settings,
-            now=now(),
-            fresh=_fresh_evidence(summary.sources, now=now),
+            now=clock(),
+            fresh=_fresh_evidence(summary.sources, clock=clock),
         )
         session.rollback()
     return summary
 
 
 def _fresh_evidence(
-    results: Sequence[SourceResult], *, now: Callable[[], datetime]
+    results: Sequence[SourceResult], *, clock: Callable[[], datetime]
 ) -> dict[tuple[int, int, str], Fresh]:
     """What a dry run extracted, keyed as judging reads it: (claim, source, role)."""
     fresh: dict[tuple[int, int, str], Fresh] = {}
     for result in results:
         if result.reused:
             continue
-        stamp = result.fetched.fetched_at if result.fetched else now()
-        by_link = {id(r.link): r for r in result.links}
+        stamp = result.fetched.fetched_at if result.fetched else clock()
+        by_link = {r.link: r for r in result.links}
         for link in result.plan.links:
-            got = by_link.get(id(link))
+            got = by_link.get(link)
             code = result.error_code or (got.error_code if got else None)
             message = result.error_message or (got.error_message if got else None)
             hits, quantities = (got.hits, got.quantities) if got and not code else ((), ())

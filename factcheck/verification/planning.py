@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from factcheck.declarations.inputs import NORMALISE_OPTIONS, rule_fingerprint
+from factcheck.declarations.inputs import rule_fingerprint, split_link_options
 from factcheck.domain import (
     ClaimKind,
     Rule,
@@ -31,9 +31,9 @@ class LinkPlan:
     claim_id: int
     claim_key: str
     role: str
-    rule: Rule  # extraction options only
-    fingerprint: str  # the whole rule's (sources.rule_fingerprint)
-    unit: str | None  # the unit of bare numbers, declared on the link
+    rule: Rule  # extraction options only (hashable: a LinkPlan keys its own results)
+    fingerprint: str  # the whole rule's, unit included (inputs.rule_fingerprint)
+    unit: str | None  # the unit of bare numbers, declared on the link (not a rule option)
     numeric: bool  # the claim compares numbers: split hits into quantities
     previous_id: int | None  # the evidence row holding this link's last extraction
 
@@ -142,11 +142,10 @@ def _link_plan(
     """How to extract one link; its last extraction is reusable only if it was made from the
     body the source last returned with the same rule (a rule that stopped matching on a newer
     body must not come back as good evidence when that body is seen again)."""
-    options = dict(link.rule_options or {})
-    unit = options.get("unit")
-    rule_options = {k: v for k, v in options.items() if k not in NORMALISE_OPTIONS}
+    stored = dict(link.rule_options or {})
+    rule_options, unit = split_link_options(stored)
     kind = ClaimKind(claim.inner_kind or claim.kind)
-    fingerprint = rule_fingerprint(link.rule_kind, link.rule, options)
+    fingerprint = rule_fingerprint(link.rule_kind, link.rule, stored)
     earlier = previous.get((link.source_id, link.claim_id, link.role))
     same_rule = (
         earlier is not None
@@ -159,7 +158,7 @@ def _link_plan(
         role=link.role,
         rule=Rule(kind=RuleKind(link.rule_kind), expression=link.rule, options=rule_options),
         fingerprint=fingerprint,
-        unit=str(unit) if unit else None,
+        unit=unit,
         numeric=kind in NUMERIC_KINDS,
         previous_id=earlier.evidence_id if same_rule and earlier is not None else None,
     )

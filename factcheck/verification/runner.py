@@ -26,7 +26,7 @@ from factcheck.errors import LockHeldError
 from factcheck.storage import catalog, runlock, runs
 from factcheck.storage.db import session_scope
 from factcheck.storage.models import utcnow
-from factcheck.verification import notices, pipeline, source_unit
+from factcheck.verification import notices, pipeline, planning, source_unit
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +38,16 @@ class RunReport:
     interrupted_runs: tuple[int, ...] = ()  # runs found left running, now marked interrupted
 
 
-def interrupt_orphans(*, engine: Engine, settings: Settings) -> list[int]:
+def interrupt_orphans(
+    *, engine: Engine, settings: Settings, clock: Callable[[], datetime] = utcnow
+) -> list[int]:
     """Mark runs left running as interrupted, if no run is in progress now (else: later)."""
     try:
         with (
             runlock.hold(engine=engine, settings=settings, name=runlock.RUN_LOCK),
             session_scope(engine) as session,
         ):
-            found = runs.interrupt_running_runs(session=session)
+            found = runs.interrupt_running_runs(session=session, now=clock())
     except LockHeldError:
         return []
     if found:
@@ -62,9 +64,9 @@ def execute(
     claim_keys: Sequence[str] = (),
     force: bool = False,
     stop: threading.Event | None = None,
-    on_planned: Callable[[pipeline.Plan], None] | None = None,
+    on_planned: Callable[[planning.Plan], None] | None = None,
     on_source: Callable[[source_unit.SourceResult], None] | None = None,
-    now: Callable[[], datetime] = utcnow,
+    clock: Callable[[], datetime] = utcnow,
     sleep: Callable[[float], None] = time.sleep,
     lost: threading.Event | None = None,
 ) -> RunReport:
@@ -72,13 +74,13 @@ def execute(
     with session_scope(engine) as session:
         for key in claim_keys:  # an unknown key fails here, before anything is written
             catalog.get_claim(session=session, key=key)
-        orphans = runs.interrupt_running_runs(session=session, now=now())
-        run = runs.start_run(session=session, trigger=trigger.value, now=now())
+        orphans = runs.interrupt_running_runs(session=session, now=clock())
+        run = runs.start_run(session=session, trigger=trigger.value, now=clock())
     assert run.id is not None
     if orphans:
         log.warning("run(s) %s were left running by a stopped process: marked interrupted", orphans)
     log.info("run %s (%s) started", run.id, trigger.value)
-    beat = partial(_touch, engine, run.id)
+    beat = partial(_touch, engine, run.id, clock)
     lease.beats.append(beat)
     try:
         summary = pipeline.run_verification(
@@ -92,14 +94,14 @@ def execute(
             on_source=on_source,
             stop=stop,
             lost=lost,
-            now=now,
+            clock=clock,
         )
     except BaseException as exc:
         status = RunStatus.INTERRUPTED if isinstance(exc, KeyboardInterrupt) else RunStatus.FAILED
         with session_scope(engine) as session:
             note = f"{type(exc).__name__}: {exc}"
             runs.end_unfinished_run(
-                session=session, run_id=run.id, status=status, note=note, now=now()
+                session=session, run_id=run.id, status=status, note=note, now=clock()
             )
         log.error("run %s %s: %s", run.id, status.value, exc)
         raise
@@ -108,14 +110,14 @@ def execute(
     # a stopped run announces its flips with one attempt: the process is asked to exit now
     attempts = 1 if stop is not None and stop.is_set() else notices.WEBHOOK_ATTEMPTS
     notice = notices.announce(
-        engine=engine, settings=settings, run_id=run.id, attempts=attempts, sleep=sleep
+        engine=engine, settings=settings, run_id=run.id, attempts=attempts, sleep=sleep, clock=clock
     )
     return RunReport(summary=summary, notice=notice, interrupted_runs=tuple(orphans))
 
 
-def _touch(engine: Engine, run_id: int) -> None:
+def _touch(engine: Engine, run_id: int, clock: Callable[[], datetime]) -> None:
     with session_scope(engine) as session:
-        runs.touch_run(session=session, run_id=run_id)
+        runs.touch_run(session=session, run_id=run_id, now=clock())
 
 
 def run_locked(
@@ -128,9 +130,9 @@ def run_locked(
     wait: bool = False,
     stop: threading.Event | None = None,
     on_wait: Callable[[str], None] | None = None,
-    on_planned: Callable[[pipeline.Plan], None] | None = None,
+    on_planned: Callable[[planning.Plan], None] | None = None,
     on_source: Callable[[source_unit.SourceResult], None] | None = None,
-    now: Callable[[], datetime] = utcnow,
+    clock: Callable[[], datetime] = utcnow,
     sleep: Callable[[float], None] = time.sleep,
 ) -> RunReport:
     """Take the run lock (or wait for it, or raise LockHeldError), then `execute`.
@@ -163,7 +165,7 @@ def run_locked(
             stop=stop,
             on_planned=on_planned,
             on_source=on_source,
-            now=now,
+            clock=clock,
             sleep=sleep,
             lost=lost,
         )

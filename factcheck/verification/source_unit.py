@@ -39,6 +39,7 @@ from factcheck.fetching.fetcher import Fetcher
 from factcheck.normalising.quantities import parse_quantities
 from factcheck.storage import records, runs
 from factcheck.storage.db import session_scope
+from factcheck.storage.models import utcnow
 from factcheck.verification.planning import LinkPlan, SourcePlan
 
 log = logging.getLogger(__name__)
@@ -198,9 +199,12 @@ def process_source(
     *,
     fetcher: Fetcher,
     limits: Limits = DEFAULT_LIMITS,
+    clock: Callable[[], datetime] = utcnow,
     log_traceback: bool = True,
 ) -> SourceResult:
     """Fetch once, parse once (not at all when unchanged), apply every linked rule.
+
+    `clock` stamps the fetch (read when the body has arrived, one source after another).
 
     Never raises (but KeyboardInterrupt and SystemExit): a failure is the result's error code.
     """
@@ -212,6 +216,7 @@ def process_source(
         fmt=plan.fmt,
         etag=plan.etag if conditional else None,
         last_modified=plan.last_modified if conditional else None,
+        now=clock,  # (the fetcher names its clock `now`)
     )
     fetched = contain(fetch, what=what, log_traceback=log_traceback)
     if isinstance(fetched, Fault):
@@ -329,9 +334,10 @@ def record_source(*, session: Session, run_id: int, result: SourceResult, now: d
                 sha256=fetched.sha256,
                 body=fetched.body,
                 content_type=records.storable(fetched.content_type),
+                now=now,
             )
             common["snapshot_sha256"] = fetched.sha256
-    outcomes = {id(r.link): r for r in result.links}
+    outcomes = {r.link: r for r in result.links}
     rows = []
     for link in plan.links:
         row = {
@@ -347,7 +353,7 @@ def record_source(*, session: Session, run_id: int, result: SourceResult, now: d
         elif result.reused:
             row["reused"], row["reused_from_id"] = True, link.previous_id
         else:
-            row.update(_extraction(outcomes[id(link)]))
+            row.update(_extraction(outcomes[link]))
         rows.append(records.storable_row(row))
     runs.insert_evidence(session=session, rows=rows)
     if fetched is not None and result.error_code is None:

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from factcheck.config import Settings
 from factcheck.declarations.inputs import validate_claim, validate_source
 from factcheck.domain import Hit
-from factcheck.editorial import csvsafe, export, overrides
+from factcheck.editorial import claimrows, csvsafe, export, exportsql, overrides
 from factcheck.editorial.csvimport import import_claims_csv
 from factcheck.errors import ValidationError
 from factcheck.storage import catalog, db, records, runs, verdicts
@@ -211,7 +211,7 @@ def test_claims_export_filters_and_pages(
     database: DatabaseUnderTest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     build(database)
-    monkeypatch.setattr(export, "CLAIM_BATCH", 1)  # keyset paging, one claim per page
+    monkeypatch.setattr(claimrows, "CLAIM_BATCH", 1)  # keyset paging, one claim per page
     assert [r["key"] for r in exported(database, "claims")] == [
         "formula",
         "price-drop",
@@ -227,7 +227,7 @@ def test_evidence_export_row_by_row(
     database: DatabaseUnderTest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     build(database)
-    monkeypatch.setattr(export, "BATCH_ROWS", 1)  # streamed one row per fetch
+    monkeypatch.setattr(exportsql, "BATCH_ROWS", 1)  # streamed one row per fetch
     rows = exported(database, "evidence")
     assert [r["claim_key"] for r in rows] == ["price-drop", "price-drop", "size-405b"]
     first, reused, failed = rows
@@ -279,7 +279,9 @@ def _export_text(database: DatabaseUnderTest) -> str:
 
 def _import_text(database: DatabaseUnderTest, text: str) -> tuple[list[str], list[str]]:
     with db.session_scope(database.engine) as session:
-        report = import_claims_csv(session=session, handle=io.StringIO(text.lstrip("\ufeff")))
+        report = import_claims_csv(
+            session=session, handle=io.StringIO(text.lstrip("\ufeff")), now=NOW
+        )
     return report.updated, report.unchanged
 
 
@@ -318,6 +320,26 @@ def test_edited_export_comes_back_and_only_edited_rows_change(database: Database
     ]
 
 
+def test_an_export_with_its_columns_reordered_imports_the_same(
+    database: DatabaseUnderTest,
+) -> None:
+    """Columns are matched by header name: reversed, and the verdict columns dropped."""
+    build(database)
+    rows = list(csv.reader(io.StringIO(_export_text(database).lstrip("\ufeff"), newline="")))
+    header = rows[0]
+    kept = [header.index(name) for name in reversed(export.EDITABLE)]
+    rows = [[row[i] for i in kept] for row in rows]
+    statement = rows[0].index("statement")
+    size = next(r for r in rows if "size-405b" in r)
+    size[statement] = "Llama 3.1 405B has 405B parameters"
+    edited = io.StringIO(newline="")
+    csv.writer(edited, lineterminator="\r\n").writerows(rows)
+    assert _import_text(database, edited.getvalue()) == (["size-405b"], ["formula", "price-drop"])
+    with db.session_scope(database.engine) as session:
+        claim = catalog.get_claim(session=session, key="size-405b")
+    assert claim.statement == "Llama 3.1 405B has 405B parameters"
+
+
 def test_cli_round_trip_is_byte_identical(cli, database: DatabaseUnderTest, tmp_path: Path) -> None:
     build(database)
     ok(cli("export", "claims", "-o", "a.csv"))
@@ -350,7 +372,9 @@ def test_import_errors_name_row_and_column_and_write_nothing(
     csv.writer(handle).writerows(rows)
     before = database_state(database)
     with pytest.raises(ValidationError) as raised, db.session_scope(database.engine) as session:
-        import_claims_csv(session=session, handle=io.StringIO(handle.getvalue(), newline=""))
+        import_claims_csv(
+            session=session, handle=io.StringIO(handle.getvalue(), newline=""), now=NOW
+        )
     message = str(raised.value)
     assert "3 error(s), nothing imported" in message
     assert "row 2, column 'said_on': '2024-02-30' is not a date" in message

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from factcheck.config import Settings
 from factcheck.editorial import claimreview
 from factcheck.storage import db
-from tests.integration.test_export import build
+from tests.integration.test_export import NOW, build
 from tests.support import DatabaseUnderTest
 
 SETTINGS = Settings(organisation_name="Example Checks", organisation_url="https://checks.example/")
@@ -61,7 +61,12 @@ def test_claim_with_speaker_date_and_place(database: DatabaseUnderTest) -> None:
         from factcheck.editorial import overrides
 
         overrides.set_override(
-            session=session, key="size-405b", label="supported", editor="Cy", note="card says so"
+            session=session,
+            key="size-405b",
+            label="supported",
+            editor="Cy",
+            note="card says so",
+            now=NOW,
         )
         reviews = list(claimreview.claim_reviews(session=session, settings=SETTINGS, tag="llama"))
     assert len(reviews) == 1

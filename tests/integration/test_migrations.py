@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
 import sqlalchemy as sa
 from sqlmodel import select
 
+from factcheck.domain import VerdictAction
 from factcheck.storage import db
 from factcheck.storage.models import Claim, Run, Verdict
 from tests.support import REPO, DatabaseUnderTest, seed
@@ -36,6 +38,58 @@ def test_head_base_head_with_rows(database: DatabaseUnderTest) -> None:
     seed(database)  # the schema takes rows again
     with db.session_scope(database.engine) as session:
         assert len(session.exec(select(Claim)).all()) == 8
+
+
+def test_verdict_action_from_rows_written_before_it(database: DatabaseUnderTest) -> None:
+    """0004 -> 0005 with rows in it: a system verdict, an override and a lift (old marker)."""
+    db.downgrade(database.engine, "0004")
+    at = "2026-11-01 12:00:00"
+    with database.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO claim (id, key, statement, language, statement_en, speaker, subject,"
+                " property, kind, comparison, status, created_at, updated_at) VALUES (1, 'c',"
+                " 's', 'en', '', '', '', '', 'text', 'approx', 'active', :at, :at)"
+            ),
+            {"at": at},
+        )
+        insert = sa.text(
+            "INSERT INTO verdict (id, claim_id, label, confidence, reason, figures,"
+            " evidence_ids, set_by, editor, note, created_at)"
+            " VALUES (:id, 1, :label, '1', 'r', :figures, '[]', :set_by, :editor, '', :at)"
+        )
+        for id_, label, figures, set_by, editor in [
+            (1, "supported", '{"found": "5"}', "system", None),
+            (2, "refuted", "{}", "editor", "ann"),
+            (3, "supported", '{"override": "lifted"}', "editor", "ann"),
+        ]:
+            conn.execute(
+                insert,
+                {
+                    "id": id_,
+                    "label": label,
+                    "figures": figures,
+                    "set_by": set_by,
+                    "editor": editor,
+                    "at": at,
+                },
+            )
+    db.upgrade(database.engine)
+    with db.session_scope(database.engine) as session:
+        rows = session.exec(select(Verdict).order_by(Verdict.id)).all()  # type: ignore[arg-type]
+        assert [(v.id, v.action, v.figures) for v in rows] == [
+            (1, VerdictAction.JUDGED, {"found": "5"}),
+            (2, VerdictAction.OVERRIDE, {}),
+            (3, VerdictAction.LIFT, {}),  # the column says it now: the marker is gone
+        ]
+    db.downgrade(database.engine, "0004")  # and back: the marker returns on the lift
+    with database.engine.connect() as conn:
+        figures = conn.execute(sa.text("SELECT figures FROM verdict ORDER BY id")).scalars()
+        assert [json.loads(f) if isinstance(f, str) else f for f in figures] == [
+            {"found": "5"},
+            {},
+            {"override": "lifted"},
+        ]
 
 
 def test_alembic_check_reports_no_drift(database: DatabaseUnderTest) -> None:

@@ -7,20 +7,31 @@ run that disagrees with the override must put the claim in the review queue.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from pytest_httpserver import HTTPServer
+from sqlmodel import select
 
 from factcheck.config import Settings
 from factcheck.declarations.inputs import validate_claim, validate_source
-from factcheck.domain import SourceFormat
+from factcheck.domain import SourceFormat, Trigger
 from factcheck.editorial import overrides, review
 from factcheck.editorial.history import claim_history
 from factcheck.errors import ValidationError
 from factcheck.storage import catalog, db, verdicts
-from factcheck.storage.models import Claim, Verdict
+from factcheck.storage.models import (
+    Claim,
+    Evidence,
+    Review,
+    Run,
+    Snapshot,
+    Verdict,
+    WebhookDelivery,
+)
+from factcheck.verification import runner
 from factcheck.verification.pipeline import run_verification
 from tests.support import DatabaseUnderTest, Result
 
@@ -57,6 +68,7 @@ def declare(database: DatabaseUnderTest, site: HTTPServer) -> None:
             spec=validate_source(
                 {"key": "card", "url": site.url_for("/card.md"), "format": "text"}
             ),
+            now=DAY1,
         )
         spec = validate_claim(
             {
@@ -78,11 +90,11 @@ def declare(database: DatabaseUnderTest, site: HTTPServer) -> None:
             },
             source_formats={"card": SourceFormat.TEXT},
         )
-        catalog.add_claim(session=session, spec=spec)
+        catalog.add_claim(session=session, spec=spec, now=DAY1)
 
 
 def nightly(database: DatabaseUnderTest, at: datetime) -> None:
-    run_verification(engine=database.engine, settings=SETTINGS, force=True, now=lambda: at)
+    run_verification(engine=database.engine, settings=SETTINGS, force=True, clock=lambda: at)
 
 
 def standing(database: DatabaseUnderTest) -> Verdict:
@@ -126,7 +138,8 @@ def test_override_survives_nightly_runs_and_contradiction_goes_to_review(
             now=DAY1 + timedelta(hours=1),
         )
     day2 = DAY1 + timedelta(days=1)
-    nightly(database, day2)  # same page: the system agrees with itself, nothing new
+    # same page, same day (a verdict's figures carry the evidence date): nothing new
+    nightly(database, DAY1 + timedelta(hours=2))
     assert standing(database).set_by == "editor" and standing(database).label == "mixed"
     assert history(database) == [("system", "supported"), ("editor", "mixed")]
     assert queue(database, day2) == {"size-405b": ["mixed"]}  # a mixed verdict needs a human
@@ -159,11 +172,13 @@ def test_override_survives_nightly_runs_and_contradiction_goes_to_review(
     assert (lifted.set_by, lifted.label) == ("system", "refuted")
     assert history(database)[-1] == ("editor", "refuted")  # the lift row, appended
     with db.session_scope(database.engine) as session, pytest.raises(ValidationError):
-        overrides.lift_override(session=session, key="size-405b", editor="Ann", note="again")
+        overrides.lift_override(
+            session=session, key="size-405b", editor="Ann", note="again", now=day3
+        )
 
     with db.session_scope(database.engine) as session:
         events = claim_history(session=session, key="size-405b")
-    # evidence carries the real fetch time, verdicts this test's clock: compare each in order
+    # every row carries this test's clock; evidence left out here, checked below
     assert [(e.kind, e.by.split(" (")[0]) for e in events if e.kind != "evidence"] == [
         ("verdict", "system"),
         ("override", "editor Ann"),
@@ -194,7 +209,7 @@ def test_stale_and_overdue_need_a_human_until_reviewed(
                 "due": (start - timedelta(days=1)).date().isoformat(),
             }
         )
-        catalog.add_claim(session=session, spec=prediction)
+        catalog.add_claim(session=session, spec=prediction, now=start)
     late = start + timedelta(days=SETTINGS.stale_after_days + 1)
     assert queue(database, late) == {
         "open-weights-by-2026": ["overdue"],
@@ -207,7 +222,7 @@ def test_stale_and_overdue_need_a_human_until_reviewed(
     with db.session_scope(database.engine) as session:  # retired claims are not reviewed
         claim = session.get(Claim, catalog.get_claim(session=session, key="size-405b").id)
         assert claim is not None
-        catalog.retire_claim(session=session, claim=claim)
+        catalog.retire_claim(session=session, claim=claim, now=late)
     assert queue(database, late + timedelta(days=30)) == {}
 
 
@@ -223,7 +238,7 @@ def test_editor_commands(cli, database: DatabaseUnderTest, site: HTTPServer) -> 
     assert standing(database).label == "refuted"
     with db.session_scope(database.engine) as session, pytest.raises(ValidationError):
         overrides.set_override(
-            session=session, key="size-405b", label="wrong", editor="A", note="x"
+            session=session, key="size-405b", label="wrong", editor="A", note="x", now=DAY1
         )
     listed = ok(cli("review", "--json")).json()
     assert listed == []  # an override alone, never judged: nothing to review yet
@@ -238,3 +253,41 @@ def test_editor_commands(cli, database: DatabaseUnderTest, site: HTTPServer) -> 
     with db.session_scope(database.engine) as session:
         claim = catalog.get_claim(session=session, key="size-405b")
         assert verdicts.effective_verdicts(session=session, claim_ids=[claim.id or 0]) == {}
+
+
+def test_rows_carry_the_time_they_are_given(database: DatabaseUnderTest, site: HTTPServer) -> None:
+    """`now` (a run's `clock`) is the only clock: no row takes the wall clock behind its back."""
+    fixed = datetime(2031, 7, 4, 12, 30, 15, tzinfo=UTC)
+    declare(database, site)
+    settings = dataclasses.replace(
+        SETTINGS, database_url=database.url, webhook_url=site.url_for("/hook")
+    )
+    for page in (PAGE_405, PAGE_300):  # the second run flips the verdict: a webhook notice
+        serve(site, page)
+        site.expect_request("/hook", method="POST").respond_with_data("")
+        report = runner.run_locked(
+            engine=database.engine,
+            settings=settings,
+            trigger=Trigger.MANUAL,
+            force=True,
+            clock=lambda: fixed,
+            sleep=lambda _s: None,
+        )
+    assert report.notice.delivery_status == "delivered"
+    with db.session_scope(database.engine) as session:
+        done = review.mark_reviewed(session=session, key="size-405b", note="seen", now=fixed)
+        assert done.reviewed_at == fixed
+    with db.session_scope(database.engine) as session:
+        stamps = {
+            "run": {t for r in session.exec(select(Run)) for t in (r.started_at, r.finished_at)},
+            "snapshot": {s.created_at for s in session.exec(select(Snapshot))},
+            "evidence": {e.fetched_at for e in session.exec(select(Evidence))},
+            "verdict": {v.created_at for v in session.exec(select(Verdict))},
+            "review": {r.reviewed_at for r in session.exec(select(Review))},
+            "delivery": {
+                t
+                for d in session.exec(select(WebhookDelivery))
+                for t in (d.created_at, d.delivered_at)
+            },
+        }
+    assert stamps == {kind: {fixed} for kind in stamps}

@@ -40,13 +40,15 @@ def _record_run(
     with session_scope(database.engine) as session:
         run = runs.start_run(session=session, trigger=trigger.value, now=at(started)())
         if status is not RunStatus.RUNNING:
-            runs.finish_run(session=session, run_id=run.id or 0, status=status, counts={})
+            runs.finish_run(
+                session=session, run_id=run.id or 0, status=status, counts={}, now=at(started)()
+            )
         return run.id or 0
 
 
 def _service(database: DatabaseUnderTest, now: str, **changes: object) -> nightly.NightlyService:
     return nightly.NightlyService(
-        engine=database.engine, settings=fast_settings(database, **changes), now=at(now)
+        engine=database.engine, settings=fast_settings(database, **changes), clock=at(now)
     )
 
 
@@ -92,7 +94,7 @@ def test_the_stored_job_runs_once_per_night(
 ) -> None:
     clock = [datetime(2026, 3, 2, 2, 0, 3, tzinfo=UTC)]
     service = nightly.NightlyService(
-        engine=database.engine, settings=fast_settings(database), now=lambda: clock[0]
+        engine=database.engine, settings=fast_settings(database), clock=lambda: clock[0]
     )
     monkeypatch.setattr(nightly, "_live", service)
     nightly.nightly_job()
@@ -119,12 +121,12 @@ def test_nightly_job_does_due_work_and_no_more(
         session.add(weekly)
     now = datetime.now(UTC)
     service = nightly.NightlyService(
-        engine=database.engine, settings=fast_settings(database), now=lambda: now
+        engine=database.engine, settings=fast_settings(database), clock=lambda: now
     )
     first = service.nightly()
     assert first is not None and len(first.summary.sources) == 2
     later = now + timedelta(days=1, hours=1)  # the next night: only the daily source is due
-    service.now = lambda: later
+    service.clock = lambda: later
     second = service.nightly()
     assert second is not None
     assert [s.plan.key for s in second.summary.sources] == ["daily"]

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from factcheck.config import Settings
 from factcheck.errors import ConfigError
+from factcheck.storage.models import utcnow
 from factcheck.verification import nightly
 from tests.support import DatabaseUnderTest
 
@@ -158,7 +159,7 @@ def test_changed_settings_update_the_stored_job(database: DatabaseUnderTest) -> 
 def test_status_reads_the_stored_next_run_time(database: DatabaseUnderTest) -> None:
     settings = Settings(database_url=database.url)
     before = nightly.schedule_status(
-        engine=database.engine, settings=settings, now=lambda: at("2026-03-01 12:00")
+        engine=database.engine, settings=settings, now=at("2026-03-01 12:00")
     )
     assert not before.job_stored and before.next_run_time == at("2026-03-02 02:00")
     assert before.catch_up_due and before.last_run is None and before.scheduler_holder is None
@@ -167,5 +168,5 @@ def test_status_reads_the_stored_next_run_time(database: DatabaseUnderTest) -> N
         nightly.ensure_job(aps, settings=settings).modify(next_run_time=at("2026-03-05 02:00"))
     finally:
         nightly.stop_scheduler(aps)
-    after = nightly.schedule_status(engine=database.engine, settings=settings)
+    after = nightly.schedule_status(engine=database.engine, settings=settings, now=utcnow())
     assert after.job_stored and after.next_run_time == at("2026-03-05 02:00")

@@ -22,7 +22,7 @@ from factcheck.declarations.files import read_declarations
 from factcheck.demo import PAGES_DIR, Page, Site, load_pages, point_sources, serve
 from factcheck.domain import RunStatus
 from factcheck.storage import catalog, db, verdicts
-from factcheck.storage.models import Claim
+from factcheck.storage.models import Claim, utcnow
 from factcheck.verification.pipeline import RunSummary, run_verification
 from tests.support import IN_CI, REPO, SHARED, DatabaseUnderTest, run_cli
 
@@ -111,7 +111,7 @@ def corpus_site() -> Iterator[Site]:
 def _verify_seed(database: DatabaseUnderTest, site: Site) -> RunSummary:
     declared = point_sources(read_declarations([REPO / "sources"]), base_url=site.url)
     with db.session_scope(database.engine) as session:
-        catalog.apply_declarations(session=session, declared=declared)
+        catalog.apply_declarations(session=session, declared=declared, now=utcnow())
     settings = Settings(
         database_url=database.url, user_agent=UA, allow_loopback=True, per_host_delay_s=0.0
     )
