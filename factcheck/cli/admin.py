@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from factcheck.cli.common import JSON_OPTION, print_json, say, state
+from factcheck.cli.common import JSON_OPTION, ExitCode, print_json, say, state
 
 db_app = typer.Typer(
     help="Database schema: upgrade to the code's revision, show the current one.",
@@ -26,7 +26,7 @@ def init(ctx: typer.Context) -> None:
             return
         if current is not None:
             say(f"database at {current}; run `factcheck db upgrade` to bring it to {head}")
-            raise typer.Exit(1)
+            raise typer.Exit(ExitCode.FAILURE)
         db.upgrade(engine)
         say(f"created database {engine.url.render_as_string(hide_password=True)} at {head}")
     finally:

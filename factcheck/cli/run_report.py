@@ -12,36 +12,6 @@ if TYPE_CHECKING:
     from factcheck.verification import pipeline
 
 
-def _table(summary: pipeline.RunSummary) -> None:
-    from rich.table import Column, Table
-
-    table = Table(
-        Column("claim", no_wrap=True),
-        "verdict",
-        "was",
-        "conf.",
-        "stale",
-        Column("reason", ratio=1),
-        expand=True,
-    )
-    for c in summary.claims:
-        was = "" if not c.changed else (c.previous_label or "(new)")
-        label = (
-            c.label
-            if c.override_label is None
-            else f"{c.override_label} (editor; system {c.label})"
-        )
-        table.add_row(c.key, label, was, c.confidence, "stale" if c.stale else "", c.reason)
-    out.print(table)
-
-
-def _finished(summary: pipeline.RunSummary) -> str:
-    """How the run ended, in words that do not call a run with failed sources a success."""
-    if summary.status is RunStatus.SUCCEEDED and summary.failed_sources:
-        return "completed, some sources failed"
-    return {RunStatus.SUCCEEDED: "completed"}.get(summary.status, summary.status.value)
-
-
 def report_run(summary: pipeline.RunSummary, *, as_json: bool, dry_run: bool) -> None:
     failures = [
         {
@@ -103,3 +73,33 @@ def report_run(summary: pipeline.RunSummary, *, as_json: bool, dry_run: bool) ->
         f"{prefix}{len(summary.sources)} source(s) checked ({reused} unchanged), "
         f"{len(failures)} failure(s), {len(summary.claims)} claim(s) judged, {changed} changed"
     )
+
+
+def _table(summary: pipeline.RunSummary) -> None:
+    from rich.table import Column, Table
+
+    table = Table(
+        Column("claim", no_wrap=True),
+        "verdict",
+        "was",
+        "conf.",
+        "stale",
+        Column("reason", ratio=1),
+        expand=True,
+    )
+    for c in summary.claims:
+        was = "" if not c.changed else (c.previous_label or "(new)")
+        label = (
+            c.label
+            if c.override_label is None
+            else f"{c.override_label} (editor; system {c.label})"
+        )
+        table.add_row(c.key, label, was, c.confidence, "stale" if c.stale else "", c.reason)
+    out.print(table)
+
+
+def _finished(summary: pipeline.RunSummary) -> str:
+    """How the run ended, in words that do not call a run with failed sources a success."""
+    if summary.status is RunStatus.SUCCEEDED and summary.failed_sources:
+        return "completed, some sources failed"
+    return {RunStatus.SUCCEEDED: "completed"}.get(summary.status, summary.status.value)
