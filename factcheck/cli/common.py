@@ -192,9 +192,7 @@ class OneLineErrors(TyperGroup):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
         try:
-            code = super().main(
-                args, prog_name or PROG, complete_var, False, windows_expand_args, **extra
-            )
+            code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
         except NoArgsIsHelpError as exc:  # `factcheck` or `factcheck claim` alone: the help
             exc.show()
             sys.exit(exc.exit_code)
