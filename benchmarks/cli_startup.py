@@ -7,8 +7,7 @@ Runs, --repeat times each and in turn (so that a busy moment hurts them all alik
 `factcheck --version` and `factcheck claim --help`, and prints the median, lowest and
 highest wall time of each side by side. Then, for each command once under
 `python -X importtime`, the packages of the HEAVY list it imported, with the import time spent
-in their own modules: `--help` and `--version` should import none of them but rich (whose
-console prints every message).
+in their own modules: `--help` and `--version` should import none of them.
 
 The target is `factcheck --help` and `--version` <= 0.3 s on an idle machine (they took
 ~0.95 s when every command imported the whole core). On a shared machine read the figures

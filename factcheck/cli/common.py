@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import IntEnum
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import typer
-from rich.console import Console
 from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer vendors click
 from typer.core import TyperGroup
 
@@ -33,6 +32,7 @@ from factcheck.config import Settings
 from factcheck.errors import FactcheckError, ValidationError
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
@@ -52,9 +52,37 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130  # SIGINT or SIGTERM stopped the command (128 + SIGINT)
 
 
-# Markup off: cells hold scraped text and rules ("[a-z]+", "[/bold]") that must print as they are.
-out = Console(soft_wrap=True, markup=False, highlight=False)
-err = Console(stderr=True, soft_wrap=True, markup=False, highlight=False)
+class _LazyConsole:
+    """A rich Console made on first use: importing rich.console costs `--help` and
+    `--version` ~25 ms of their ~150, and neither prints through it."""
+
+    def __init__(self, *, stderr: bool) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    def _real(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            # Markup off: cells hold scraped text and rules ("[a-z]+", "[/bold]") that must
+            # print as they are.
+            self._console = Console(
+                stderr=self._stderr, soft_wrap=True, markup=False, highlight=False
+            )
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real(), name)
+
+    def __enter__(self) -> Console:  # rich's Live uses `with console:` to buffer a refresh
+        return self._real().__enter__()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._real().__exit__(*exc_info)
+
+
+out = cast("Console", _LazyConsole(stderr=False))
+err = cast("Console", _LazyConsole(stderr=True))
 
 # Options used by several commands: one definition, one help text.
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON on stdout (messages stay on stderr).")
