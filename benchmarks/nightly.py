@@ -556,9 +556,9 @@ class Databases:
 def populate(url: str, server: ServerProcess, sources: int) -> Any:
     """Migrate a fresh database and declare the corpus, as `factcheck import` would."""
     from factcheck.declarations.inputs import validate_claim, validate_source
+    from factcheck.domain import utcnow
     from factcheck.storage import catalog
     from factcheck.storage.db import make_engine, session_scope, upgrade
-    from factcheck.storage.models import utcnow
 
     engine = make_engine(url, must_exist=False)
     upgrade(engine)

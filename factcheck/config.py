@@ -11,11 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+import factcheck
 from factcheck.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite:///factcheck.db"
 DEFAULT_USER_AGENT = (
-    "factcheck/0.1 (+https://example.org/factcheck; contact: factcheck@example.org)"
+    f"factcheck/{factcheck.__version__} "
+    "(+https://example.org/factcheck; contact: factcheck@example.org)"
 )
 MIB = 1024 * 1024
 

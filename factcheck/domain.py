@@ -7,10 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Generic, TypeVar, cast
+
+
+def utcnow() -> datetime:
+    """The clock. Only the edges read it (a CLI command, a scheduler job, a run's clock);
+    everything below takes `now: datetime` (or a run's `clock`) as an argument."""
+    return datetime.now(UTC)
+
 
 V = TypeVar("V")
 

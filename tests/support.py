@@ -110,8 +110,8 @@ def run_cli(
 def seed(database: DatabaseUnderTest, *paths: Path) -> None:
     """Import declared files in-process (faster than the CLI when the import is not under test)."""
     from factcheck.declarations.files import read_declarations
+    from factcheck.domain import utcnow
     from factcheck.storage import catalog
-    from factcheck.storage.models import utcnow
 
     with db.session_scope(database.engine) as session:
         declared = read_declarations(list(paths) or [REPO / "sources"])

@@ -2,10 +2,13 @@
 
 This package is the only importer of typer and rich and the only place logging is set up.
 Each command opens the database, calls one core function inside one transaction, and turns a
-`FactcheckError` into one line on stderr and its exit code:
+`FactcheckError` into one line on stderr and its exit code (`common.ExitCode`):
 
     0 ok · 1 runtime failure · 2 usage or validation error · 3 verification ran, some sources
-    failed · 4 not found · 5 another run holds the lock
+    failed · 4 not found · 5 another run holds the lock · 130 interrupted
+
+Command modules import the core lazily (inside the commands), so that building this app for
+`--help` or `--version` loads neither the database nor the network toolkits.
 """
 
 from __future__ import annotations
@@ -17,13 +20,13 @@ import typer
 
 from factcheck.cli import admin, claims, demo, editorial, sources_cmd, tools, verify
 from factcheck.cli import schedule as schedule_cmd
-from factcheck.cli.common import AppState, say
+from factcheck.cli.common import DB_OPTION, VERBOSE_OPTION, AppState, OneLineErrors, show_version
 from factcheck.config import load_settings
-from factcheck.errors import FactcheckError
 
 app = typer.Typer(
     name="factcheck",
     help="A fact-checking claims database with scheduled verification.",
+    cls=OneLineErrors,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -34,13 +37,14 @@ app = typer.Typer(
 @app.callback()
 def root(
     ctx: typer.Context,
-    db: str | None = typer.Option(
-        None,
-        "--db",
-        help="Database URL (default: $FACTCHECK_DATABASE_URL or sqlite:///factcheck.db).",
-    ),
-    verbose: int = typer.Option(
-        0, "--verbose", "-v", count=True, help="More log output (-vv for debug)."
+    db: str | None = DB_OPTION,
+    verbose: int = VERBOSE_OPTION,
+    version: bool = typer.Option(
+        False,
+        "--version",
+        is_eager=True,
+        callback=show_version,
+        help="Print the version (factcheck X.Y.Z) and exit.",
     ),
 ) -> None:
     """A fact-checking claims database with scheduled verification."""
@@ -62,11 +66,5 @@ editorial.register(app)
 
 
 def main() -> None:
-    try:
-        app()
-    except FactcheckError as exc:
-        say(f"error: {exc}")
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        say("interrupted")
-        sys.exit(130)
+    """The `factcheck` script: errors, usage errors included, end as one line on stderr."""
+    app()

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from factcheck.cli.common import JSON_OPTION, print_json, say, state
-from factcheck.storage import db
+from factcheck.cli.common import JSON_OPTION, ExitCode, print_json, say, state
 
 db_app = typer.Typer(
     help="Database schema: upgrade to the code's revision, show the current one.",
@@ -15,6 +14,8 @@ db_app = typer.Typer(
 
 def init(ctx: typer.Context) -> None:
     """Create a new database at the newest schema (or say it is already there)."""
+    from factcheck.storage import db
+
     settings = state(ctx).settings
     engine = db.make_engine(settings.database_url, must_exist=False)
     try:
@@ -25,7 +26,7 @@ def init(ctx: typer.Context) -> None:
             return
         if current is not None:
             say(f"database at {current}; run `factcheck db upgrade` to bring it to {head}")
-            raise typer.Exit(1)
+            raise typer.Exit(ExitCode.FAILURE)
         db.upgrade(engine)
         say(f"created database {engine.url.render_as_string(hide_password=True)} at {head}")
     finally:
@@ -37,6 +38,8 @@ def upgrade(
     ctx: typer.Context, revision: str = typer.Argument("head", help="Target revision.")
 ) -> None:
     """Apply the migrations up to REVISION (default: head), in-process."""
+    from factcheck.storage import db
+
     engine = db.make_engine(state(ctx).settings.database_url)
     try:
         before = db.current_revision(engine)
@@ -54,6 +57,8 @@ def upgrade(
 @db_app.command("current")
 def current(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Show the database's schema revision and the code's."""
+    from factcheck.storage import db
+
     engine = db.make_engine(state(ctx).settings.database_url)
     try:
         rev, head = db.current_revision(engine), db.head_revision()

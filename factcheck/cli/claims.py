@@ -6,8 +6,6 @@ import json
 from typing import Any
 
 import typer
-from rich.table import Column, Table
-from rich.text import Text
 
 from factcheck.cli.common import (
     JSON_OPTION,
@@ -19,12 +17,8 @@ from factcheck.cli.common import (
     transaction,
 )
 from factcheck.declarations.claim_fields import FIELDS
-from factcheck.declarations.inputs import validate_claim, validate_link
-from factcheck.domain import ClaimKind, ClaimStatus, Label, SourceFormat
+from factcheck.domain import ClaimKind, ClaimStatus, Label, SourceFormat, utcnow
 from factcheck.errors import ValidationError
-from factcheck.storage import catalog, verdicts
-from factcheck.storage.models import utcnow
-from factcheck.storage.records import claim_entry, claim_record, link_record, verdict_record
 
 claim_app = typer.Typer(
     help="Claims: what was said, and what would prove it.", no_args_is_help=True
@@ -90,6 +84,9 @@ def add(
     tag: list[str] | None = TAGS,
 ) -> None:
     """Add a claim. Missing required fields are asked for only on a terminal."""
+    from factcheck.declarations.inputs import validate_claim
+    from factcheck.storage import catalog
+
     if is_terminal():
         key = key or typer.prompt("key")
         statement = statement or typer.prompt("statement")
@@ -144,6 +141,10 @@ def edit(
     tag: list[str] | None = TAGS,
 ) -> None:
     """Change the given fields of a claim; the rest stay as they are."""
+    from factcheck.declarations.inputs import validate_claim
+    from factcheck.storage import catalog
+    from factcheck.storage.records import claim_entry
+
     changes = _given(
         statement=statement,
         language=language,
@@ -175,6 +176,8 @@ def edit(
 @claim_app.command("retire")
 def retire(ctx: typer.Context, key: str = KEY_ARG) -> None:
     """Retire a claim: it stays in the store with its history but is no longer verified."""
+    from factcheck.storage import catalog
+
     with transaction(ctx) as session:
         changed = catalog.retire_claim(
             session=session, claim=catalog.get_claim(session=session, key=key), now=utcnow()
@@ -194,6 +197,11 @@ def list_(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List claims with their latest verdict."""
+    from rich.table import Column, Table
+
+    from factcheck.storage import catalog
+    from factcheck.storage.records import claim_record
+
     _check_choice("--status", status, [s.value for s in ClaimStatus])
     _check_choice("--kind", kind, [k.value for k in ClaimKind])
     _check_choice("--label", label, [*(v.value for v in Label), "none"])
@@ -231,6 +239,12 @@ def _check_choice(option: str, value: str | None, choices: list[str]) -> None:
 @claim_app.command("show")
 def show(ctx: typer.Context, key: str = KEY_ARG, as_json: bool = JSON_OPTION) -> None:
     """Show a claim, its sources and rules, its latest verdict and the verdict history."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from factcheck.storage import catalog, verdicts
+    from factcheck.storage.records import claim_entry, claim_record, link_record, verdict_record
+
     with transaction(ctx) as session:
         claim = catalog.get_claim(session=session, key=key)
         cid = claim.id or 0
@@ -301,6 +315,9 @@ def link(
     note: str = typer.Option("", "--note", help="Why this source, in a sentence."),
 ) -> None:
     """Link a claim to a source with the rule that extracts its evidence there."""
+    from factcheck.declarations.inputs import validate_link
+    from factcheck.storage import catalog
+
     options = parse_options(option)
     with transaction(ctx) as session:
         claim = catalog.get_claim(session=session, key=claim_key)
@@ -330,6 +347,8 @@ def unlink(
     role: str | None = typer.Option(None, "--role", help="Only the link with this role."),
 ) -> None:
     """Remove a claim's link to a source (its evidence history stays)."""
+    from factcheck.storage import catalog
+
     with transaction(ctx) as session:
         claim = catalog.get_claim(session=session, key=claim_key)
         source = catalog.get_source(session=session, key=source_key)

@@ -1,32 +1,102 @@
-"""What every command shares: settings from the global options, the engine, output helpers.
+"""What every command shares: exit codes, shared options, settings and the engine, one-line
+errors, signal handling, `--since` parsing and output helpers.
 
 Messages and progress go to stderr; stdout carries only the result (a table, or JSON with
 `--json`), so `factcheck ... --json | jq` always works.
+
+Start-up is kept short: this module, like every command module, imports the database and
+network toolkits (sqlalchemy, sqlmodel, alembic, requests, lxml) only inside the functions that
+use them, so that `factcheck --help` and `factcheck --version` never load them.
 """
 
 from __future__ import annotations
 
 import json
+import signal
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime
+from enum import IntEnum
+from types import FrameType
+from typing import TYPE_CHECKING, Any, cast
 
 import typer
-from rich.console import Console
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer vendors click
+from typer.core import TyperGroup
 
+import factcheck
 from factcheck.config import Settings
-from factcheck.errors import ValidationError
-from factcheck.storage.db import check_at_head, make_engine, session_scope
+from factcheck.errors import FactcheckError, ValidationError
 
-# Markup off: cells hold scraped text and rules ("[a-z]+", "[/bold]") that must print as they are.
-out = Console(soft_wrap=True, markup=False, highlight=False)
-err = Console(stderr=True, soft_wrap=True, markup=False, highlight=False)
+if TYPE_CHECKING:
+    from rich.console import Console
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
 
+PROG = "factcheck"
+
+
+class ExitCode(IntEnum):
+    """The exit status of every command (README "Exit codes"); FactcheckError subclasses carry
+    one of these values as `exit_code`."""
+
+    OK = 0
+    FAILURE = 1  # a runtime failure: the database, the network outside any source
+    USAGE = 2  # a usage or validation error: nothing was done
+    SOURCES_FAILED = 3  # verification ran, some sources failed
+    NOT_FOUND = 4  # an unknown claim or source key
+    LOCKED = 5  # another run holds the lock
+    INTERRUPTED = 130  # SIGINT or SIGTERM stopped the command (128 + SIGINT)
+
+
+class _LazyConsole:
+    """A rich Console made on first use: importing rich.console costs `--help` and
+    `--version` ~25 ms of their ~150, and neither prints through it."""
+
+    def __init__(self, *, stderr: bool) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    def _real(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            # Markup off: cells hold scraped text and rules ("[a-z]+", "[/bold]") that must
+            # print as they are.
+            self._console = Console(
+                stderr=self._stderr, soft_wrap=True, markup=False, highlight=False
+            )
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real(), name)
+
+    def __enter__(self) -> Console:  # rich's Live uses `with console:` to buffer a refresh
+        return self._real().__enter__()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._real().__exit__(*exc_info)
+
+
+out = cast("Console", _LazyConsole(stderr=False))
+err = cast("Console", _LazyConsole(stderr=True))
+
+# Options used by several commands: one definition, one help text.
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON on stdout (messages stay on stderr).")
+WAIT_OPTION = typer.Option(
+    False, "--wait", help="Wait for a run in progress to finish instead of exiting 5."
+)
+DB_OPTION = typer.Option(
+    None,
+    "--db",
+    help="Database URL (default: $FACTCHECK_DATABASE_URL or sqlite:///factcheck.db).",
+)
+VERBOSE_OPTION = typer.Option(
+    0, "--verbose", "-v", count=True, help="More log output (-vv for debug)."
+)
 
 
 @dataclass
@@ -37,6 +107,8 @@ class AppState:
     def open(self) -> Engine:
         """The engine of an existing database whose schema is at head."""
         if self.engine is None:
+            from factcheck.storage.db import check_at_head, make_engine
+
             engine = make_engine(self.settings.database_url)
             check_at_head(engine)
             self.engine = engine
@@ -53,8 +125,50 @@ def state(ctx: typer.Context) -> AppState:
 @contextmanager
 def transaction(ctx: typer.Context) -> Iterator[Session]:
     """One command, one transaction: everything or nothing is written."""
+    from factcheck.storage.db import session_scope
+
     with session_scope(state(ctx).open()) as session:
         yield session
+
+
+@contextmanager
+def stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGTERM and SIGINT set `stop` (a clean stop); a second SIGINT interrupts at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        say(f"{signal.Signals(signum).name}: stopping; sources in flight are recorded interrupted")
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+def parse_since(text: str | None) -> datetime | None:
+    """`--since`: a date (YYYY-MM-DD, midnight UTC) or an ISO 8601 date-time (UTC unless it
+    names an offset), as an aware UTC datetime; None when not given.
+
+    >>> parse_since("2026-01-02")
+    datetime.datetime(2026, 1, 2, 0, 0, tzinfo=datetime.timezone.utc)
+    >>> parse_since("2026-01-02T03:00:00+02:00")
+    datetime.datetime(2026, 1, 2, 1, 0, tzinfo=datetime.timezone.utc)
+    """
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(
+            f"--since {text!r}: expected YYYY-MM-DD or an ISO 8601 date-time"
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def print_json(value: Any) -> None:
@@ -81,3 +195,53 @@ def parse_options(pairs: list[str] | None) -> dict[str, Any]:
         except json.JSONDecodeError:
             options[name] = value
     return options
+
+
+def show_version(value: bool) -> None:
+    """The eager `--version` callback: prints before any setting is read or database opened."""
+    if value:
+        typer.echo(f"{PROG} {factcheck.__version__}")
+        raise typer.Exit()
+
+
+class OneLineErrors(TyperGroup):
+    """The root command group: every error, typer's usage errors included, is one line on
+    stderr with its exit code, never click's usage block or a traceback."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        except NoArgsIsHelpError as exc:  # `factcheck` or `factcheck claim` alone: the help
+            exc.show()
+            sys.exit(exc.exit_code)
+        except UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx else PROG
+            say(f"error: {_one_line(exc.format_message())} (see `{command} --help`)")
+            sys.exit(ExitCode.USAGE)
+        except typer.TyperException as exc:  # click's other errors (a file that cannot be opened)
+            say(f"error: {_one_line(exc.format_message())}")
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            say("aborted")
+            sys.exit(ExitCode.FAILURE)
+        except FactcheckError as exc:
+            say(f"error: {exc}")
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            say("interrupted")
+            sys.exit(ExitCode.INTERRUPTED)
+        sys.exit(code if isinstance(code, int) else ExitCode.OK)
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from factcheck.cli.common import JSON_OPTION, say, state
-from factcheck.cli.verify import EXIT_SOURCES_FAILED
-from factcheck.cli.verify import _report as report_run
-from factcheck.demo import DemoResult, find_sources_dir, run_demo
+from factcheck.cli.common import JSON_OPTION, ExitCode, say, state
+from factcheck.cli.run_report import report_run
+
+if TYPE_CHECKING:
+    from factcheck.demo import DemoResult
 
 
 def demo(
@@ -34,6 +36,8 @@ def demo(
     """Verify the declared claims offline: example pages served on 127.0.0.1, a throwaway
     SQLite database. Your own database is not touched; exits 3 when some sources failed.
     """
+    from factcheck.demo import find_sources_dir, run_demo
+
     result = run_demo(
         settings=state(ctx).settings,
         sources_dir=sources or find_sources_dir(),
@@ -42,7 +46,7 @@ def demo(
     report_run(result.summary, as_json=as_json, dry_run=False)
     say(_explain(result))
     if result.summary.failed_sources:
-        raise typer.Exit(EXIT_SOURCES_FAILED)
+        raise typer.Exit(ExitCode.SOURCES_FAILED)
 
 
 def _explain(result: DemoResult) -> str:

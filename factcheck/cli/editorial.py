@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Column, Table
 
 from factcheck.cli.common import JSON_OPTION, out, print_json, say, state, transaction
-from factcheck.editorial import overrides, review
-from factcheck.editorial.history import claim_history
-from factcheck.storage.models import utcnow
+from factcheck.domain import utcnow
 
 verdict_app = typer.Typer(
     help="Editors' verdicts: overrule the machine, or lift an override.", no_args_is_help=True
@@ -29,6 +26,8 @@ def verdict_set(
     editor: str = EDITOR,
 ) -> None:
     """Overrule the machine: an editor's verdict, which the nightly job never replaces."""
+    from factcheck.editorial import overrides
+
     with transaction(ctx) as session:
         overrides.set_override(
             session=session, key=key, label=label, editor=editor, note=note, now=utcnow()
@@ -41,6 +40,8 @@ def verdict_clear(
     ctx: typer.Context, key: str = KEY, note: str = NOTE, editor: str = EDITOR
 ) -> None:
     """Lift the standing override: the system's verdict stands again (history is kept)."""
+    from factcheck.editorial import overrides
+
     with transaction(ctx) as session:
         overrides.lift_override(session=session, key=key, editor=editor, note=note, now=utcnow())
     say(f"claim {key}: override lifted, the system's verdict stands again")
@@ -52,6 +53,11 @@ def review_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     predictions (each since the claim's last review)."""
     if ctx.invoked_subcommand is not None:
         return
+    from rich.table import Column, Table
+
+    from factcheck.domain import utcnow
+    from factcheck.editorial import review
+
     settings = state(ctx).settings
     with transaction(ctx) as session:
         items = review.review_queue(session=session, settings=settings, now=utcnow())
@@ -74,6 +80,8 @@ def review_done(
     editor: str = typer.Option("", "--editor", help="Who reviewed it."),
 ) -> None:
     """Clear a claim from the review queue, with a note, until something new happens."""
+    from factcheck.editorial import review
+
     with transaction(ctx) as session:
         review.mark_reviewed(session=session, key=key, note=note, editor=editor, now=utcnow())
     say(f"claim {key} reviewed")
@@ -81,6 +89,10 @@ def review_done(
 
 def history(ctx: typer.Context, key: str = KEY, as_json: bool = JSON_OPTION) -> None:
     """The timeline of a claim: verdicts, evidence values and reviews, with who or what set each."""
+    from rich.table import Column, Table
+
+    from factcheck.editorial.history import claim_history
+
     with transaction(ctx) as session:
         events = claim_history(session=session, key=key)
     if as_json:

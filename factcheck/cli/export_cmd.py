@@ -7,16 +7,18 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
 import typer
 
-from factcheck.cli.common import say, state, transaction
-from factcheck.editorial import claimreview, csvimport, export
+from factcheck.cli.common import parse_since, say, state, transaction
+from factcheck.domain import utcnow
 from factcheck.errors import ValidationError
-from factcheck.storage.models import utcnow
+
+# The kinds of CSV export, one command each; a test checks they are editorial.export.KINDS
+# (importing that module here would load the database toolkit for `factcheck --help`).
+KINDS = ("claims", "evidence", "verdicts", "changes")
 
 export_app = typer.Typer(
     help="Export claims, evidence, verdicts and changes as CSV, or ClaimReview JSON-LD.",
@@ -38,18 +40,6 @@ STATUS = typer.Option(None, "--status", help="Only claims with this status (acti
 NO_BOM = typer.Option(
     False, "--no-bom", help="No UTF-8 byte order mark (for programs; Excel needs it)."
 )
-
-
-def parse_since(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise ValidationError(
-            f"--since {text!r}: expected YYYY-MM-DD or an ISO 8601 time"
-        ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @contextmanager
@@ -96,6 +86,9 @@ def _csv_command(kind: str) -> Callable[..., None]:
         status: str | None = STATUS,
         no_bom: bool = NO_BOM,
     ) -> None:
+        from factcheck.domain import utcnow
+        from factcheck.editorial import export
+
         filters = export.Filters(since=parse_since(since), tag=tag, label=label, status=status)
         settings = state(ctx).settings
         with transaction(ctx) as session, opened_output(output) as out:
@@ -127,6 +120,8 @@ def claimreview_command(
     status: str | None = STATUS,
 ) -> None:
     """schema.org ClaimReview JSON-LD for each claim whose standing verdict is on the scale."""
+    from factcheck.editorial import claimreview
+
     settings = state(ctx).settings
     with transaction(ctx) as session, opened_output(output) as out:
         count = claimreview.write_claim_reviews(
@@ -140,6 +135,8 @@ def import_csv(
     path: Path = typer.Argument(..., help="A claims CSV, as `factcheck export claims` writes it."),
 ) -> None:
     """Bring back an edited claims export: all rows are checked before anything is written."""
+    from factcheck.editorial import csvimport
+
     try:
         handle = path.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
@@ -155,7 +152,7 @@ def import_csv(
 
 
 def register(app: typer.Typer) -> None:
-    for kind in export.KINDS:
+    for kind in KINDS:
         export_app.command(kind)(_csv_command(kind))
     export_app.command("claimreview")(claimreview_command)
     app.add_typer(export_app, name="export")

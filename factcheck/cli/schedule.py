@@ -4,53 +4,35 @@
 from __future__ import annotations
 
 import logging
-import signal
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, date, datetime, time, timedelta
-from types import FrameType
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from factcheck.cli.common import JSON_OPTION, out, print_json, say, state, transaction
+from factcheck.cli.common import (
+    JSON_OPTION,
+    WAIT_OPTION,
+    ExitCode,
+    out,
+    parse_since,
+    print_json,
+    say,
+    state,
+    stop_on_signals,
+    transaction,
+)
 from factcheck.domain import RunStatus, Trigger
-from factcheck.errors import ValidationError
-from factcheck.storage.models import Run, utcnow
-from factcheck.storage.runlock import Holder
-from factcheck.verification import nightly, notices, runner
 
-EXIT_INTERRUPTED = 130
+if TYPE_CHECKING:
+    from factcheck.storage.models import Run
+    from factcheck.storage.runlock import Holder
+    from factcheck.verification import nightly
 
 schedule_app = typer.Typer(
     help="The nightly verification: run the scheduler (no subcommand), see its status, run now.",
     invoke_without_command=True,
 )
-
-WAIT = typer.Option(
-    False, "--wait", help="Wait for a run in progress to finish instead of exiting 5."
-)
-
-
-@contextmanager
-def stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """SIGTERM and SIGINT set `stop` (a clean stop); a second SIGINT interrupts at once."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        say(f"{signal.Signals(signum).name}: stopping; sources in flight are recorded interrupted")
-
-    previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for s, h in previous.items():
-            signal.signal(s, h)
 
 
 def _log_runs() -> None:
@@ -69,6 +51,8 @@ def schedule(ctx: typer.Context) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
+    from factcheck.verification import nightly
+
     app_state = state(ctx)
     engine = app_state.open()
     _log_runs()
@@ -89,12 +73,15 @@ def schedule(ctx: typer.Context) -> None:
         )
     say("scheduler stopped")
     if interrupted:  # a run was cut short: say so to systemd and to whoever sent the signal
-        raise typer.Exit(EXIT_INTERRUPTED)
+        raise typer.Exit(ExitCode.INTERRUPTED)
 
 
 @schedule_app.command("status")
 def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Show the next fire time, the last run and its outcome, and who holds the locks."""
+    from factcheck.domain import utcnow
+    from factcheck.verification import nightly
+
     app_state = state(ctx)
     now = utcnow()
     info = nightly.schedule_status(engine=app_state.open(), settings=app_state.settings, now=now)
@@ -143,10 +130,12 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 def run_now(
     ctx: typer.Context,
     all_: bool = typer.Option(False, "--all", help="Fetch every source, due or not."),
-    wait: bool = WAIT,
+    wait: bool = WAIT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Run the nightly verification once now, through the same lock and with its notices."""
+    from factcheck.verification import runner
+
     app_state = state(ctx)
     engine = app_state.open()
     _log_runs()
@@ -184,7 +173,7 @@ def run_now(
             + (f"; webhook {notice.delivery_status}" if notice.delivery_status else "")
         )
     if summary.status is RunStatus.INTERRUPTED:
-        raise typer.Exit(EXIT_INTERRUPTED)
+        raise typer.Exit(ExitCode.INTERRUPTED)
 
 
 def changes(
@@ -197,7 +186,10 @@ def changes(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List verdict flips: system verdicts whose label differs from the claim's previous one."""
-    start = _parse_since(since) if since else utcnow() - timedelta(days=7)
+    from factcheck.domain import utcnow
+    from factcheck.verification import notices
+
+    start = parse_since(since) or utcnow() - timedelta(days=7)
     with transaction(ctx) as session:
         found = notices.flips(session=session, since=start)
     if as_json:
@@ -211,18 +203,6 @@ def changes(
             highlight=False,
         )
     say(f"{len(found)} verdict change(s) since {_when(start)}")
-
-
-def _parse_since(text: str) -> datetime:
-    try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(
-            f"--since: expected YYYY-MM-DD or an ISO date-time, got {text!r}"
-        ) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -5,14 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from factcheck.cli.common import JSON_OPTION, out, print_json, say, transaction
-from factcheck.declarations.files import read_declarations
-from factcheck.declarations.inputs import validate_source
-from factcheck.storage import catalog
-from factcheck.storage.models import utcnow
-from factcheck.storage.records import source_record
+from factcheck.domain import utcnow
 
 source_app = typer.Typer(
     help="Sources: the public pages and documents that evidence comes from.", no_args_is_help=True
@@ -36,6 +31,9 @@ def add(
     ),
 ) -> None:
     """Add a source."""
+    from factcheck.declarations.inputs import validate_source
+    from factcheck.storage import catalog
+
     spec = validate_source(
         {
             "key": key,
@@ -54,6 +52,11 @@ def add(
 @source_app.command("list")
 def list_(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """List sources."""
+    from rich.table import Table
+
+    from factcheck.storage import catalog
+    from factcheck.storage.records import source_record
+
     with transaction(ctx) as session:
         sources = catalog.list_sources(session=session)
     if as_json:
@@ -74,6 +77,11 @@ def show(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show a source and the claims that use it, with their rules."""
+    from rich.table import Table
+
+    from factcheck.storage import catalog
+    from factcheck.storage.records import source_record
+
     with transaction(ctx) as session:
         source = catalog.get_source(session=session, key=key)
         links = catalog.source_claims(session=session, source_id=source.id or 0)
@@ -116,6 +124,9 @@ def import_(
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report, write nothing."),
 ) -> None:
     """Import declared sources and claims. Everything is validated before anything is written."""
+    from factcheck.declarations.files import read_declarations
+    from factcheck.storage import catalog
+
     with transaction(ctx) as session:
         declared = read_declarations(
             paths, known_source_formats=catalog.source_formats(session=session)

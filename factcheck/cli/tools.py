@@ -8,19 +8,9 @@ from __future__ import annotations
 import sys
 
 import typer
-from rich.table import Table
 
 from factcheck.cli.common import JSON_OPTION, out, parse_options, print_json, state, transaction
-from factcheck.declarations.fields import check_url
-from factcheck.declarations.inputs import validate_link
-from factcheck.domain import Fetched, Hit, Quantity, SourceFormat
-from factcheck.errors import ExtractError
-from factcheck.extraction.rules import apply_rule, parse_document
-from factcheck.fetching.fetcher import Fetcher
-from factcheck.normalising.quantities import describe, parse_quantities, to_json
-from factcheck.storage import catalog
-from factcheck.storage.records import hit_json
-from factcheck.verification.source_unit import Fault, contain, normalise
+from factcheck.domain import SourceFormat
 
 rule_app = typer.Typer(
     help="Extraction rules: try one against a source, writing nothing.", no_args_is_help=True
@@ -32,6 +22,10 @@ def quantity(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show the quantities the normaliser finds in TEXT (English or Chinese)."""
+    from rich.table import Table
+
+    from factcheck.normalising.quantities import describe, parse_quantities, to_json
+
     lines = [line.strip() for line in sys.stdin if line.strip()] if text == "-" else [text]
     results = [
         {"text": line, "quantities": [to_json(q) for q in parse_quantities(line)]} for line in lines
@@ -72,6 +66,19 @@ def rule_test(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Fetch a source now and show what a rule extracts there, with the figures it reads."""
+    from rich.table import Table
+
+    from factcheck.declarations.fields import check_url
+    from factcheck.declarations.inputs import validate_link
+    from factcheck.domain import Fetched, Hit, Quantity
+    from factcheck.errors import ExtractError
+    from factcheck.extraction.rules import apply_rule, parse_document
+    from factcheck.fetching.fetcher import Fetcher
+    from factcheck.normalising.quantities import describe
+    from factcheck.storage import catalog
+    from factcheck.storage.records import hit_json
+    from factcheck.verification.source_unit import Fault, contain, normalise
+
     settings = state(ctx).settings
     if "://" in target:
         url = check_url(target, "url", schemes=("http", "https", "file"))

@@ -27,11 +27,10 @@ from urllib.parse import quote
 from factcheck.config import Settings
 from factcheck.declarations.files import read_declarations
 from factcheck.declarations.inputs import Declarations
-from factcheck.domain import Trigger
+from factcheck.domain import Trigger, utcnow
 from factcheck.errors import ConfigError
 from factcheck.storage.catalog import apply_declarations
 from factcheck.storage.db import make_engine, session_scope, upgrade
-from factcheck.storage.models import utcnow
 from factcheck.verification.pipeline import RunSummary, run_verification
 
 log = logging.getLogger(__name__)

@@ -43,9 +43,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from factcheck.config import Settings
+from factcheck.domain import utcnow
 from factcheck.errors import DatabaseError, FactcheckError, LockHeldError
 from factcheck.storage.db import sqlite_path
-from factcheck.storage.models import RunLock, utcnow
+from factcheck.storage.models import RunLock
 
 log = logging.getLogger(__name__)
 

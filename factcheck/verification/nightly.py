@@ -38,11 +38,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from factcheck.config import Settings
-from factcheck.domain import RunStatus, Trigger
+from factcheck.domain import RunStatus, Trigger, utcnow
 from factcheck.errors import ConfigError, DatabaseError, FactcheckError, LockHeldError
 from factcheck.storage import runlock, runs
 from factcheck.storage.db import session_scope
-from factcheck.storage.models import Run, utcnow
+from factcheck.storage.models import Run
 from factcheck.verification import runner
 
 log = logging.getLogger(__name__)

@@ -31,11 +31,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from factcheck.config import Settings
-from factcheck.domain import SetBy
+from factcheck.domain import SetBy, utcnow
 from factcheck.errors import BlockedAddressError, FetchError
 from factcheck.fetching.netguard import guarded_session
 from factcheck.storage.db import session_scope
-from factcheck.storage.models import Claim, Run, Verdict, WebhookDelivery, utcnow
+from factcheck.storage.models import Claim, Run, Verdict, WebhookDelivery
 
 log = logging.getLogger(__name__)
 

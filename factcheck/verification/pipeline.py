@@ -27,11 +27,10 @@ from functools import partial
 from sqlalchemy.engine import Engine
 
 from factcheck.config import Settings
-from factcheck.domain import ErrorCode, RunStatus, Trigger
+from factcheck.domain import ErrorCode, RunStatus, Trigger, utcnow
 from factcheck.fetching.fetcher import Fetcher
 from factcheck.storage import runs
 from factcheck.storage.db import session_scope
-from factcheck.storage.models import utcnow
 from factcheck.verification.judge_claims import ClaimOutcome, Fresh, judge_claims
 from factcheck.verification.planning import Plan, SourcePlan, plan_run
 from factcheck.verification.source_unit import (

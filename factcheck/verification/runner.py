@@ -21,11 +21,10 @@ from functools import partial
 from sqlalchemy.engine import Engine
 
 from factcheck.config import Settings
-from factcheck.domain import RunStatus, Trigger
+from factcheck.domain import RunStatus, Trigger, utcnow
 from factcheck.errors import LockHeldError
 from factcheck.storage import catalog, runlock, runs
 from factcheck.storage.db import session_scope
-from factcheck.storage.models import utcnow
 from factcheck.verification import notices, pipeline, planning, source_unit
 
 log = logging.getLogger(__name__)

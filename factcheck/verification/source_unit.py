@@ -31,6 +31,7 @@ from factcheck.domain import (
     Hit,
     Quantity,
     Role,
+    utcnow,
 )
 from factcheck.errors import DatabaseError, ExtractError, FactcheckError, FetchError
 from factcheck.extraction.limits import DEFAULT_LIMITS, Limits
@@ -39,7 +40,6 @@ from factcheck.fetching.fetcher import Fetcher
 from factcheck.normalising.quantities import parse_quantities
 from factcheck.storage import records, runs
 from factcheck.storage.db import session_scope
-from factcheck.storage.models import utcnow
 from factcheck.verification.planning import LinkPlan, SourcePlan
 
 log = logging.getLogger(__name__)

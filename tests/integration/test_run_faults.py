@@ -28,11 +28,11 @@ from sqlalchemy import exc as sa_exc
 from sqlmodel import col, select
 
 from factcheck.config import Settings
-from factcheck.domain import ErrorCode, Fetched, RunStatus
+from factcheck.domain import ErrorCode, Fetched, RunStatus, utcnow
 from factcheck.errors import DatabaseError
 from factcheck.storage import runlock, runs
 from factcheck.storage.db import session_scope
-from factcheck.storage.models import ClaimSource, Evidence, Run, Source, Verdict, utcnow
+from factcheck.storage.models import ClaimSource, Evidence, Run, Source, Verdict
 from factcheck.verification.pipeline import run_verification
 from factcheck.verification.planning import plan_run
 from factcheck.verification.source_unit import SourceResult, record_unit, refused_value

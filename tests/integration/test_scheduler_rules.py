@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from factcheck.config import Settings
+from factcheck.domain import utcnow
 from factcheck.errors import ConfigError
-from factcheck.storage.models import utcnow
 from factcheck.verification import nightly
 from tests.support import DatabaseUnderTest
 

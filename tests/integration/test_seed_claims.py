@@ -20,9 +20,9 @@ from sqlmodel import select
 from factcheck.config import Settings
 from factcheck.declarations.files import read_declarations
 from factcheck.demo import PAGES_DIR, Page, Site, load_pages, point_sources, serve
-from factcheck.domain import RunStatus
+from factcheck.domain import RunStatus, utcnow
 from factcheck.storage import catalog, db, verdicts
-from factcheck.storage.models import Claim, utcnow
+from factcheck.storage.models import Claim
 from factcheck.verification.pipeline import RunSummary, run_verification
 from tests.support import IN_CI, REPO, SHARED, DatabaseUnderTest, run_cli
 
