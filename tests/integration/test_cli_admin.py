@@ -164,8 +164,57 @@ def _write(path: Path, text: str) -> str:
     return str(path)
 
 
+def _source_toml(url: str, extra: str = "") -> str:
+    return f"[[source]]\nkey = 's'\nurl = '{url}'\n{extra}"
+
+
 BAD_TOML_CASES = {
     "unreadable": ("[[source]\nkey = 'x'\n", 2, "not valid TOML"),
+    # values that used to pass and then broke every later run (issue 9)
+    "recheck_hours beyond 64 bits": (
+        _source_toml("https://example.org/x", "recheck_hours = 9223372036854775807\n"),
+        2,
+        "field 'recheck_hours': must be between 1 and 8760, got 9223372036854775807",
+    ),
+    "recheck_hours as a float": (
+        _source_toml("https://example.org/x", "recheck_hours = 1e30\n"),
+        2,
+        "field 'recheck_hours': expected a whole number",
+    ),
+    "port out of range": (
+        _source_toml("http://example.org:99999/"),
+        2,
+        "field 'url': 'http://example.org:99999/': port must be between 1 and 65535",
+    ),
+    "unclosed ipv6": (_source_toml("http://[::1/"), 2, "field 'url'"),
+    "bad ipv6": (_source_toml("http://[zz::1]/"), 2, "field 'url'"),
+    "idna-invalid host": (_source_toml("http://-bad-.example/"), 2, "not a valid host name"),
+    "credentials": (
+        _source_toml("https://user:pw@example.org/"),
+        2,
+        "credentials in a URL are not accepted",
+    ),
+    "nul in a statement": (
+        "[[claim]]\nkey = 'c'\nstatement = \"a\\u0000b\"\nkind = 'text'\n",
+        2,
+        "claim 'c': field 'statement': control character U+0000 at position 2",
+    ),
+    "nul in a rule option": (
+        _source_toml("https://example.org/x")
+        + "[[claim]]\nkey = 'c'\nstatement = 's'\nkind = 'quantity'\nexpected = 1\n"
+        "[[claim.evidence]]\nsource = 's'\nrule_kind = 'regex'\nrule = '(?P<value>\\d+)'\n"
+        'options = { unit = "x\\u0000" }\n',
+        2,
+        "field 'options.unit': control character U+0000",
+    ),
+    "huge option integer": (
+        _source_toml("https://example.org/x", "format = 'csv'\n")
+        + "[[claim]]\nkey = 'c'\nstatement = 's'\nkind = 'quantity'\nexpected = 1\n"
+        "[[claim.evidence]]\nsource = 's'\nrule_kind = 'table'\n"
+        "options = { column = 'value', row = 99999999999999999999 }\n",
+        2,
+        "field 'options.row': must be between -2147483648 and 2147483647",
+    ),
     "wrong type": (
         "[[claim]]\nkey = 'c'\nstatement = 's'\nkind = 'date'\nexpected = '2007'\nsaid_on = 5\n",
         2,
@@ -322,6 +371,26 @@ BAD_CLI_CASES = {
         "field 'rule'",
     ),
     "missing file": (["import", "no-such-dir/"], 2, "no such file or folder"),
+    "recheck hours zero": (
+        ["source", "add", "--key", "x", "--url", "https://example.org/x", "--recheck-hours", "0"],
+        2,
+        "field 'recheck_hours': must be between 1 and 8760, got 0",
+    ),
+    "port zero": (
+        ["source", "add", "--key", "x", "--url", "https://example.org:0/x"],
+        2,
+        "port must be between 1 and 65535",
+    ),
+    "control character in a title": (
+        ["source", "add", "--key", "x", "--url", "https://example.org/x", "--title", "a\x01b"],
+        2,
+        "field 'title': control character U+0001",
+    ),
+    "control character in a statement": (
+        ["claim", "add", "--key", "n", "--statement", "s\x1b[2J", "--kind", "text"],
+        2,
+        "field 'statement': control character U+001B",
+    ),
     "edit nothing": (["claim", "edit", "iphone-released-2007"], 2, "nothing to change"),
 }
 
@@ -372,3 +441,24 @@ def test_init_default_sqlite_in_working_directory(tmp_path: Path) -> None:
         and "no database at factcheck.db: run `factcheck init` first" in missing.stderr
     )
     assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("FACTCHECK_WORKERS", "0", "FACTCHECK_WORKERS: must be between 1 and 256, got 0"),
+        ("FACTCHECK_SOURCE_DEADLINE_S", "-1", "FACTCHECK_SOURCE_DEADLINE_S: must be greater"),
+        ("FACTCHECK_LOCK_LEASE_S", "1e3", "FACTCHECK_LOCK_LEASE_S: expected an integer"),
+    ],
+)
+def test_settings_out_of_range_stop_at_start(
+    cli, database: DatabaseUnderTest, variable: str, value: str, message: str
+) -> None:
+    seed(database)
+    before = database_state(database)
+    args = ("source", "add", "--key", "x", "--url", "https://example.org/x")
+    result = cli(*args, env={variable: value})
+    assert result.code == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {message}"), result.stderr
+    assert database_state(database) == before
