@@ -208,12 +208,12 @@ BAD_TOML_CASES = {
         "field 'options.unit': control character U+0000",
     ),
     "huge option integer": (
-        _source_toml("https://example.org/x", "format = 'csv'\n")
+        _source_toml("https://example.org/x", "format = 'json'\n")
         + "[[claim]]\nkey = 'c'\nstatement = 's'\nkind = 'quantity'\nexpected = 1\n"
-        "[[claim.evidence]]\nsource = 's'\nrule_kind = 'table'\n"
-        "options = { column = 'value', row = 99999999999999999999 }\n",
+        "[[claim.evidence]]\nsource = 's'\nrule_kind = 'json_path'\nrule = '$.p[*]'\n"
+        "options = { weights = { a = 99999999999999999999, b = 1 } }\n",
         2,
-        "field 'options.row': must be between -2147483648 and 2147483647",
+        "field 'options.weights.a': must be between -2147483648 and 2147483647",
     ),
     "wrong type": (
         "[[claim]]\nkey = 'c'\nstatement = 's'\nkind = 'date'\nexpected = '2007'\nsaid_on = 5\n",
