@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -462,3 +463,128 @@ def test_settings_out_of_range_stop_at_start(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {message}"), result.stderr
     assert database_state(database) == before
+
+
+# -- a read-only SQLite file (issue 9) ---------------------------------------------------------
+
+
+def test_read_only_sqlite_is_read_and_refuses_writes_in_one_line(tmp_path: Path) -> None:
+    """In-process: an engine opened read-only reads, exports and refuses a write; a file in
+    rollback-journal mode is not switched to WAL (that switch is a write)."""
+    import io
+
+    from factcheck.config import Settings
+    from factcheck.editorial import export
+    from factcheck.errors import DatabaseError
+    from factcheck.storage import catalog, db
+    from factcheck.storage.models import utcnow
+    from tests.support import DatabaseUnderTest
+
+    url = f"sqlite:///{tmp_path / 'factcheck.db'}"
+    engine = db.make_engine(url, must_exist=False)
+    db.upgrade(engine)
+    seed(DatabaseUnderTest("sqlite", url, engine))
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA journal_mode=DELETE")
+    engine.dispose()
+    data = (tmp_path / "factcheck.db").read_bytes()
+    reader = db.make_engine(url, read_only=True)
+    try:
+        db.check_at_head(reader)
+        with db.session_scope(reader) as session:
+            assert len(catalog.list_claims(session=session)) == len(SEED_KEYS)
+            out = io.StringIO(newline="")
+            count = export.export_csv(
+                "claims", session=session, out=out, settings=Settings(), now=utcnow()
+            )
+            assert count == len(SEED_KEYS)
+        with pytest.raises(DatabaseError) as raised, db.session_scope(reader) as session:
+            claim = catalog.get_claim(session=session, key="iphone-released-2007")
+            catalog.retire_claim(session=session, claim=claim)
+        assert "readonly database" in str(raised.value) and "\n" not in str(raised.value)
+    finally:
+        reader.dispose()
+    assert (tmp_path / "factcheck.db").read_bytes() == data
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["factcheck.db"]
+
+
+def _as_unprivileged() -> tuple[list[str], dict[str, object]] | None:
+    """How to run the CLI as a user the file modes apply to: ourselves, or `nobody` when the
+    tests run as root (root ignores chmod), through a system Python of the same version that
+    loads this environment's packages (the venv's interpreter may sit where nobody can go)."""
+    import os
+    import pwd
+    import site
+    import subprocess
+    import sys
+
+    if os.geteuid() != 0:
+        return [sys.executable, "-m", "factcheck"], {}
+    try:
+        pwd.getpwnam("nobody")
+    except KeyError:
+        return None
+    packages = [p for p in site.getsitepackages() if Path(p, "factcheck-0.1.0.dist-info").exists()]
+    if not packages:
+        return None
+    launcher = (
+        f"import site, sys; site.addsitedir({packages[0]!r}); "
+        "from factcheck.cli import main; sys.argv[0] = 'factcheck'; main()"
+    )
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    for python in (Path("/usr/bin", version), Path("/usr/local/bin", version)):
+        if not python.exists():
+            continue
+        probe = [str(python), "-c", launcher, "--help"]
+        if subprocess.run(probe, user="nobody", capture_output=True, check=False).returncode == 0:
+            return [str(python), "-c", launcher], {"user": "nobody"}
+    return None
+
+
+def test_read_only_sqlite_file_through_the_cli() -> None:
+    """Real file modes: a 444 file in a 555 folder, read by someone who may not write it."""
+    import os
+    import subprocess
+    import tempfile
+
+    runner = _as_unprivileged()
+    if runner is None:
+        pytest.skip("no unprivileged user and interpreter to run the CLI as")
+    command, extra = runner
+    folder = Path(tempfile.mkdtemp(prefix="factcheck-ro-"))
+    try:
+        folder.chmod(0o755)
+        url = f"sqlite:///{folder / 'factcheck.db'}"
+        ok(run_cli("init", db_url=url))
+        ok(run_cli("import", str(REPO / "sources"), db_url=url))
+        (folder / "factcheck.db").chmod(0o444)
+        folder.chmod(0o555)
+        data = (folder / "factcheck.db").read_bytes()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FACTCHECK_")}
+
+        def run(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [*command, "--db", url, *args],
+                capture_output=True,
+                text=True,
+                env={**env, "COLUMNS": "200", "HOME": "/tmp"},
+                cwd="/tmp",
+                check=False,
+                timeout=120,
+                **extra,  # type: ignore[call-overload]
+            )
+
+        listed = run("claim", "list", "--json")
+        assert listed.returncode == 0, listed.stderr
+        assert {c["key"] for c in json.loads(listed.stdout)} == SEED_KEYS
+        exported = run("export", "claims", "--no-bom")
+        assert exported.returncode == 0, exported.stderr
+        assert exported.stdout.startswith("key,statement,")
+        write = run("claim", "retire", "iphone-released-2007")
+        assert write.returncode == 1
+        lines = write.stderr.strip().splitlines()
+        assert len(lines) == 1 and "readonly database" in lines[0], write.stderr
+        assert (folder / "factcheck.db").read_bytes() == data
+    finally:
+        folder.chmod(0o755)
+        shutil.rmtree(folder)
