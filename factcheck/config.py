@@ -126,10 +126,8 @@ def check_settings(settings: Settings) -> Settings:
         value = getattr(settings, f.name)
         if isinstance(value, bool) or not isinstance(value, int | float):
             continue
-        bounds = RANGES.get(f.name)
-        if bounds is None:
-            raise ConfigError(f"{env_name(f.name)}: no range declared in config.RANGES")
-        if not bounds.holds(value):
+        bounds = RANGES.get(f.name)  # a field without one fails tests/unit/test_validation.py
+        if bounds is not None and not bounds.holds(value):
             shown = (
                 f"a {value.bit_length()}-bit number"
                 if isinstance(value, int) and value.bit_length() > 100

@@ -42,7 +42,7 @@ MAX_EXPONENT = 30  # 1e-30 .. 1e30: beyond that a figure is not a claim, and its
 MAX_LONG_TEXT_CHARS = 1_000_000
 
 
-# Whole numbers in rule options (a table `row`, a `column` index): a signed 32-bit integer.
+# Whole numbers in rule options (json_path `weights`, say): a signed 32-bit integer.
 OPTION_INT_MIN, OPTION_INT_MAX = -(2**31), 2**31 - 1
 
 
