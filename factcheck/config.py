@@ -1,11 +1,14 @@
 """Settings: one frozen object built at the edge (environment + CLI options) and passed down.
 
 This is the only module that reads `os.environ`. Units are in the names (`_s` seconds,
-`_bytes` bytes). Nothing here connects to anything.
+`_bytes` bytes). Nothing here connects to anything. Every numeric setting has a range in
+`RANGES` (the README's table), checked once when the settings are built, so that a bad value
+stops the program at start with one line naming the variable, not a run halfway through.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -81,6 +84,79 @@ class Settings:
 
 
 _ENV_PREFIX = "FACTCHECK_"
+KIB = 1024
+GIB = 1024 * MIB
+
+
+@dataclass(frozen=True)
+class Range:
+    """Inclusive bounds of a numeric setting; `above` makes the minimum exclusive (> 0)."""
+
+    minimum: float
+    maximum: float
+    above: bool = False
+
+    def holds(self, value: float) -> bool:
+        low_ok = value > self.minimum if self.above else value >= self.minimum
+        return math.isfinite(value) and low_ok and value <= self.maximum
+
+    def describe(self) -> str:
+        low, high = _number(self.minimum), _number(self.maximum)
+        if self.above:
+            return f"must be greater than {low} and at most {high}"
+        return f"must be between {low} and {high}"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+# Every numeric Settings field and its range. Integer settings fit a signed 32-bit column.
+RANGES: dict[str, Range] = {
+    "workers": Range(1, 256),
+    "per_host_concurrency": Range(1, 64),
+    "per_host_delay_s": Range(0, 3600),
+    "connect_timeout_s": Range(0, 600, above=True),
+    "read_timeout_s": Range(0, 3600, above=True),
+    "source_deadline_s": Range(0, 86400, above=True),
+    "retries": Range(0, 20),
+    "backoff_factor_s": Range(0, 60),
+    "retry_after_cap_s": Range(0, 86400),
+    "max_html_bytes": Range(KIB, GIB),
+    "max_data_bytes": Range(KIB, GIB),
+    "stale_after_days": Range(1, 3650),
+    "misfire_grace_s": Range(0, 30 * 86400),
+    "lock_lease_s": Range(4, 86400),  # renewed every quarter of it: at least once a second
+    "rule_timeout_s": Range(0, 600, above=True),
+    "max_regex_text_chars": Range(1_000, 100_000_000),
+    "max_hits_per_rule": Range(1, 1_000_000),
+    "max_hit_chars": Range(80, 1_000_000),
+    "max_link_chars": Range(1_000, 100_000_000),
+    "max_nesting_depth": Range(10, 10_000),
+    "max_html_depth": Range(256, 100_000),
+}
+
+
+def env_name(name: str) -> str:
+    """The environment variable of a Settings field."""
+    return _ENV_PREFIX + name.upper()
+
+
+def check_settings(settings: Settings) -> Settings:
+    """Refuse a numeric setting outside its range, naming the variable; returns `settings`."""
+    for f in fields(Settings):
+        value = getattr(settings, f.name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        bounds = RANGES.get(f.name)  # a field without one fails tests/unit/test_validation.py
+        if bounds is not None and not bounds.holds(value):
+            shown = (
+                f"a {value.bit_length()}-bit number"
+                if isinstance(value, int) and value.bit_length() > 100
+                else str(value)
+            )
+            raise ConfigError(f"{env_name(f.name)}: {bounds.describe()}, got {shown}")
+    return settings
 
 
 def _coerce(name: str, raw: str, default: Any) -> Any:
@@ -119,4 +195,4 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         raw = env.get(_ENV_PREFIX + f.name.upper())
         if raw is not None:
             values[f.name] = _coerce(f.name, raw, getattr(defaults, f.name))
-    return replace(defaults, **values).with_overrides(**overrides)
+    return check_settings(replace(defaults, **values).with_overrides(**overrides))

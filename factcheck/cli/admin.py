@@ -1,4 +1,8 @@
-"""`factcheck init` and `factcheck db upgrade|current`: create and migrate the database."""
+"""`factcheck init` and `factcheck db upgrade|current`: create and migrate the database.
+
+A database migrated by a newer factcheck is refused with one line and exit 1 (DatabaseError):
+nothing here can read or migrate a schema it does not know.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ def init(ctx: typer.Context) -> None:
     settings = state(ctx).settings
     engine = db.make_engine(settings.database_url, must_exist=False)
     try:
-        current = db.current_revision(engine)
+        current = db.current_revision(engine, known=True)
         head = db.head_revision()
         if current == head:
             say(f"database already initialised at {head}: nothing to do")
@@ -42,7 +46,7 @@ def upgrade(
 
     engine = db.make_engine(state(ctx).settings.database_url)
     try:
-        before = db.current_revision(engine)
+        before = db.current_revision(engine, known=True)
         db.upgrade(engine, revision)
         after = db.current_revision(engine)
         say(
@@ -61,7 +65,7 @@ def current(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 
     engine = db.make_engine(state(ctx).settings.database_url)
     try:
-        rev, head = db.current_revision(engine), db.head_revision()
+        rev, head = db.current_revision(engine, known=True), db.head_revision()
     finally:
         engine.dispose()
     if as_json:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import TextIO
 
 import typer
@@ -66,7 +69,7 @@ def opened_output(target: str) -> Iterator[TextIO]:
             handle = partial.open("w", encoding="utf-8", newline="")
         except OSError as exc:
             raise ValidationError(f"--output {target}: {exc.strerror}") from None
-        with handle:
+        with handle, _unwinding_on_sigterm():
             yield handle
         try:
             os.replace(partial, path)
@@ -74,6 +77,28 @@ def opened_output(target: str) -> Iterator[TextIO]:
             raise ValidationError(f"--output {target}: {exc.strerror}") from None
     finally:
         partial.unlink(missing_ok=True)
+
+
+SIGTERM_EXIT = 128 + signal.SIGTERM
+
+
+@contextmanager
+def _unwinding_on_sigterm() -> Iterator[None]:
+    """SIGTERM's default action ends the process where it stands, so no `finally` runs and the
+    part file would stay. While a file is written, SIGTERM exits through the stack instead
+    (status 143), removing the part file and rolling the transaction back on the way."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+
+    def exit_through_the_stack(_signum: int, _frame: FrameType | None) -> None:
+        raise SystemExit(SIGTERM_EXIT)
+
+    previous = signal.signal(signal.SIGTERM, exit_through_the_stack)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _csv_command(kind: str) -> Callable[..., None]:

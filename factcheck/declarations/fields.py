@@ -2,13 +2,18 @@
 
 Each takes a raw value and the field name and returns the checked value, or raises a
 ValidationError naming the field, so a value is refused for the same reason whichever way it
-comes in.
+comes in. Every bound lives here (`INT_RANGES`, the `MAX_*` limits), so the README's table and
+the checks cannot drift; the bounds fit the schema on both backends (PostgreSQL's INTEGER is
+32-bit, its TEXT refuses NUL), so nothing that passes here fails later in the database.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -30,6 +35,43 @@ MAX_DIGITS = 30  # significant digits of an amount or tolerance
 
 
 MAX_EXPONENT = 30  # 1e-30 .. 1e30: beyond that a figure is not a claim, and its text is huge
+
+
+# Free text without a column limit (a statement, a rule, a note): large enough for any real
+# statement, small enough that a claims export row stays readable by `import-csv`.
+MAX_LONG_TEXT_CHARS = 1_000_000
+
+
+# Whole numbers in rule options (json_path `weights`, say): a signed 32-bit integer.
+OPTION_INT_MIN, OPTION_INT_MAX = -(2**31), 2**31 - 1
+
+
+@dataclass(frozen=True)
+class IntRange:
+    """The inclusive bounds of a declared whole-number field, with its unit for the docs."""
+
+    minimum: int
+    maximum: int
+    unit: str = ""
+    why: str = ""
+
+
+# Every declared whole-number field. The README's ranges table is this mapping.
+INT_RANGES: dict[str, IntRange] = {
+    "recheck_hours": IntRange(1, 8760, "hours", "at least hourly, at most yearly"),
+}
+
+
+# Characters no text field takes: C0 controls other than tab, LF and CR (NUL above all:
+# PostgreSQL refuses it, SQLite would store it), DEL, and lone surrogates (not valid UTF-8).
+_FORBIDDEN_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# In a URL also every kind of space, and invisible format characters (a host that looks
+# like another).
+_URL_FORBIDDEN = re.compile(
+    r"[\x00-\x20\x7f-\xa0\u1680\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff]"
+)
+MAX_HOST_CHARS = 253
+MAX_LABEL_CHARS = 63
 
 
 PRECISIONS = ("year", "month", "day")
@@ -55,7 +97,19 @@ def check_tag(value: object) -> str:
     return value
 
 
-def check_text(value: object, name: str, *, required: bool = False, max_len: int = 0) -> str:
+def check_plain(value: str, name: str) -> str:
+    """Refuse control characters (tab, LF and CR aside) and lone surrogates in any text."""
+    bad = _FORBIDDEN_CHARS.search(value)
+    if bad:
+        raise _fail(
+            name, f"control character U+{ord(bad.group()):04X} at position {bad.start() + 1}"
+        )
+    return value
+
+
+def check_text(
+    value: object, name: str, *, required: bool = False, max_len: int = MAX_LONG_TEXT_CHARS
+) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -64,23 +118,101 @@ def check_text(value: object, name: str, *, required: bool = False, max_len: int
         raise _fail(name, "is required")
     if max_len and len(value) > max_len:
         raise _fail(name, f"longer than {max_len} characters")
-    return value
+    return check_plain(value, name)
 
 
 def check_url(value: object, name: str, *, schemes: Iterable[str] = ("http", "https")) -> str:
+    """A URL the fetcher can use: known scheme, a valid host (IDNA name or IP literal), a port
+    in 1..65535, no credentials, no whitespace or control characters anywhere."""
     allowed = tuple(schemes)
-    if not isinstance(value, str) or not value or any(c.isspace() for c in value):
+    if not isinstance(value, str) or not value:
         raise _fail(name, f"{value!r} is not a URL")
     if len(value) > MAX_URL_CHARS:
         raise _fail(name, f"longer than {MAX_URL_CHARS} characters")
-    parts = urlsplit(value)
+    bad = _URL_FORBIDDEN.search(value) or _FORBIDDEN_CHARS.search(value)
+    if bad:
+        raise _fail(
+            name, f"{value!r} is not a URL (whitespace or control character at {bad.start() + 1})"
+        )
+    try:
+        parts = urlsplit(value)
+    except ValueError as exc:  # e.g. an unbalanced IPv6 bracket
+        raise _fail(name, f"{value!r} is not a URL ({exc})") from None
     if parts.scheme not in allowed:
         raise _fail(name, f"{value!r} is not a URL ({' or '.join(allowed)} only)")
-    if parts.scheme in ("http", "https") and not parts.hostname:
-        raise _fail(name, f"{value!r} is not a URL (no host)")
-    if parts.scheme == "file" and not parts.path:
-        raise _fail(name, f"{value!r} is not a URL (no path)")
+    if parts.scheme == "file":
+        if parts.netloc not in ("", "localhost") or not parts.path:
+            raise _fail(name, f"{value!r} is not a file URL (file:///absolute/path)")
+        return value
+    _check_netloc(value, parts.netloc, name)
     return value
+
+
+def _check_netloc(url: str, netloc: str, name: str) -> None:
+    if "@" in netloc:
+        raise _fail(name, f"{url!r}: credentials in a URL are not accepted")
+    host, port = netloc, ""
+    if netloc.startswith("["):
+        end = netloc.find("]")
+        if end < 0:
+            raise _fail(name, f"{url!r} is not a URL (unclosed IPv6 bracket)")
+        host, rest = netloc[1:end], netloc[end + 1 :]
+        if rest and not rest.startswith(":"):
+            raise _fail(name, f"{url!r} is not a URL (text after the IPv6 address)")
+        port = rest[1:]
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            raise _fail(name, f"{url!r}: {host!r} is not an IPv6 address") from None
+    else:
+        host, _, port = netloc.rpartition(":") if ":" in netloc else (netloc, "", "")
+        if "[" in host or "]" in host:
+            raise _fail(name, f"{url!r} is not a URL (stray bracket in the host)")
+        _check_host_name(url, host, name)
+    if ":" in netloc and not netloc.endswith("]") and port == "":
+        raise _fail(name, f"{url!r}: empty port")
+    if port and (not port.isascii() or not port.isdigit() or not 1 <= int(port) <= 65535):
+        raise _fail(name, f"{url!r}: port must be between 1 and 65535, got {port!r}")
+
+
+def _check_host_name(url: str, host: str, name: str) -> None:
+    if not host:
+        raise _fail(name, f"{url!r} is not a URL (no host)")
+    if re.fullmatch(r"[0-9.]+", host):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            raise _fail(name, f"{url!r}: {host!r} is not an IPv4 address") from None
+        return
+    import idna  # a dependency of requests; imported here, where it is needed
+
+    labels = host.rstrip(".").split(".")
+    try:
+        ascii_host = ".".join(
+            label
+            if label.isascii() and label.isprintable() and _ascii_label(label)
+            else idna.encode(unicodedata.normalize("NFC", label), uts46=True).decode("ascii")
+            for label in labels
+        )
+    except (idna.IDNAError, UnicodeError, ValueError) as exc:
+        raise _fail(name, f"{url!r}: {host!r} is not a valid host name ({exc})") from None
+    parts = ascii_host.split(".")
+    if len(ascii_host) > MAX_HOST_CHARS or any(
+        not part or len(part) > MAX_LABEL_CHARS for part in parts
+    ):
+        raise _fail(
+            name,
+            f"{url!r}: {host!r} is not a valid host name "
+            f"(labels of 1..{MAX_LABEL_CHARS} characters, {MAX_HOST_CHARS} in all)",
+        )
+
+
+_LDH_LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?")
+
+
+def _ascii_label(label: str) -> bool:
+    """An ASCII letters-digits-hyphen label (underscores tolerated, as browsers do)."""
+    return bool(_LDH_LABEL.fullmatch(label)) and not label.lower().startswith("xn--")
 
 
 def check_decimal(
@@ -151,10 +283,23 @@ def check_bool(value: object, name: str) -> bool:
     return value
 
 
-def check_int(value: object, name: str, *, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise _fail(name, f"expected a whole number >= {minimum}, got {value!r}")
+def check_int(value: object, name: str) -> int:
+    """A whole number within the field's range in `INT_RANGES`."""
+    bounds = INT_RANGES[name]
+    if isinstance(value, bool) or not isinstance(value, int):
+        shown = value if isinstance(value, str | Decimal | float) else type(value).__name__
+        raise _fail(name, f"expected a whole number, got {str(shown)[:40]!r}")
+    if not bounds.minimum <= value <= bounds.maximum:
+        raise _fail(
+            name,
+            f"must be between {bounds.minimum} and {bounds.maximum}, got {shown_int(value)}",
+        )
     return value
+
+
+def shown_int(value: int) -> str:
+    """A whole number for a message: huge ones by size (str() of 5,000 digits raises)."""
+    return str(value) if value.bit_length() <= 100 else f"a {value.bit_length()}-bit number"
 
 
 def _unknown_fields(data: Mapping[str, Any], known: Iterable[str]) -> None:

@@ -48,6 +48,8 @@ def load_toml(path: Path) -> dict[str, Any]:
         raise SourceFileError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise SourceFileError(f"{path}: not valid TOML: {exc}") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise SourceFileError(f"{path}: not valid TOML: {exc}") from None
 
 
 def read_declarations(

@@ -21,6 +21,8 @@ from typing import Any
 
 from factcheck.declarations.claim_fields import ENTRY_FIELDS, FIELDS
 from factcheck.declarations.fields import (
+    OPTION_INT_MAX,
+    OPTION_INT_MIN,
     _fail,
     _unknown_fields,
     check_bool,
@@ -29,8 +31,10 @@ from factcheck.declarations.fields import (
     check_int,
     check_key,
     check_partial_date,
+    check_plain,
     check_text,
     check_url,
+    shown_int,
 )
 from factcheck.domain import (
     ClaimKind,
@@ -158,7 +162,7 @@ def validate_source(data: Mapping[str, Any]) -> SourceInput:
         format=SourceFormat(fmt),
         title=check_text(data.get("title"), "title", max_len=300),
         publisher=check_text(data.get("publisher"), "publisher", max_len=200),
-        recheck_hours=check_int(data.get("recheck_hours", 24), "recheck_hours", minimum=1),
+        recheck_hours=check_int(data.get("recheck_hours", 24), "recheck_hours"),
     )
 
 
@@ -169,7 +173,7 @@ def validate_link(data: Mapping[str, Any], *, fmt: SourceFormat | None = None) -
     options = data.get("options", {})
     if not isinstance(options, Mapping):
         raise _fail("options", "expected a table of rule options")
-    options = _plain(options)
+    options = _plain(options, "options")
     if LINK_UNIT in options:
         check_text(options[LINK_UNIT], f"options.{LINK_UNIT}", required=True, max_len=40)
     rule_options, unit = split_link_options(options)
@@ -189,14 +193,29 @@ def validate_link(data: Mapping[str, Any], *, fmt: SourceFormat | None = None) -
     )
 
 
-def _plain(value: Any) -> Any:
-    """Rule options as JSON-safe values (TOML decimals become strings or ints)."""
+def _plain(value: Any, name: str) -> Any:
+    """Rule options as JSON-safe values (TOML decimals become strings or ints), every string
+    free of control characters and every number within bounds, checked before any write."""
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {
+            check_plain(str(k), f"{name}.{k}"): _plain(v, f"{name}.{k}") for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else str(value)
+        return [_plain(v, f"{name}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, Decimal | float) and not isinstance(value, bool):
+        number = check_decimal(str(value), name)
+        if number != number.to_integral_value():
+            return str(number)
+        value = int(number)
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not OPTION_INT_MIN <= value <= OPTION_INT_MAX:
+            raise _fail(
+                name,
+                f"must be between {OPTION_INT_MIN} and {OPTION_INT_MAX}, got {shown_int(value)}",
+            )
+        return value
+    if isinstance(value, str):
+        return check_text(value, name)
     if isinstance(value, date):
         return value.isoformat()
     return value

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TextIO
@@ -37,8 +38,27 @@ class CsvImportReport:
     unchanged: list[str] = field(default_factory=list)
 
 
+@contextmanager
+def _cell_limit(limit: int) -> Iterator[None]:
+    """csv.field_size_limit is process-wide: raised for this read only, then put back."""
+    before = csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
+
+
 def read_rows(handle: TextIO) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """The header and (spreadsheet row number, cells) of each record."""
+    """The header and (spreadsheet row number, cells) of each record.
+
+    Rows are counted as a spreadsheet shows them: the header is row 1 and a record is one row
+    however many lines its quoted cells span. Cells up to csvsafe.MAX_CELL_CHARS are read.
+    """
+    with _cell_limit(csvsafe.MAX_CELL_CHARS):
+        return _read_rows(handle)
+
+
+def _read_rows(handle: TextIO) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     reader = csv.reader(handle, dialect="excel")
     try:
         header = next(reader)
@@ -56,7 +76,7 @@ def read_rows(handle: TextIO) -> tuple[list[str], list[tuple[int, dict[str, str]
     if missing:
         raise ValidationError(f"row 1: column {missing[0]!r} is missing")
     rows = []
-    number = 1
+    number = 1  # the row last read
     try:
         for cells in reader:
             number += 1
@@ -67,8 +87,10 @@ def read_rows(handle: TextIO) -> tuple[list[str], list[tuple[int, dict[str, str]
                     f"row {number}: {len(cells)} cells, the header has {len(header)}"
                 )
             rows.append((number, dict(zip(header, cells, strict=True))))
-    except csv.Error as exc:
-        raise ValidationError(f"row {number}: not CSV: {exc}") from None
+    except csv.Error as exc:  # raised while reading the next row, before it was counted
+        raise ValidationError(
+            f"row {number + 1} (line {reader.line_num}): not CSV: {exc}"
+        ) from None
     return header, rows
 
 

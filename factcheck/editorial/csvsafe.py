@@ -1,10 +1,12 @@
 """Spreadsheet-safe CSV cells: the OWASP formula guard and the cell formats of every export.
 
 A spreadsheet runs a cell that begins with `=`, `+`, `-` or `@` as a formula, and some also
-after a tab, CR or LF. Scraped text can begin that way on purpose (`=HYPERLINK(...)`), so every
-*text* cell that does is written with one leading apostrophe, which makes it plain text.
-Numeric columns are written as plain numbers (a negative number stays a number): a cell of a
-numeric column that is not a plain decimal number is guarded like text.
+after a tab, CR or LF; some (Excel with an East Asian input method) also take the full-width
+forms `＝ ＋ － ＠` as the ASCII ones. Scraped text can begin that way on purpose
+(`=HYPERLINK(...)`), so every *text* cell that does is written with one leading apostrophe,
+which makes it plain text. Numeric columns are written as plain numbers (a negative number
+stays a number): a cell of a numeric column that is not a plain decimal number is guarded
+like text.
 
 The guard is reversible, so that an edited export can be imported back exactly: a cell that
 begins with apostrophes followed by a dangerous character gets one more apostrophe, and
@@ -14,8 +16,8 @@ begins with apostrophes followed by a dangerous character gets one more apostrop
     ("'=1+1", "'-5%", "''=x", "it's", "'quoted'")
     >>> unguard(guard("''=x")) == "''=x"
     True
-    >>> number_cell("-0.5"), number_cell("-1+2")
-    ('-0.5', "'-1+2")
+    >>> number_cell("-0.5"), number_cell("-1+2"), guard("＝1+1")
+    ('-0.5', "'-1+2", "'＝1+1")
 """
 
 from __future__ import annotations
@@ -24,11 +26,17 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-DANGEROUS_FIRST = frozenset("=+-@\t\r\n")
+DANGEROUS_FIRST = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")  # with ＝ ＋ － ＠
 GUARD = "'"
 _CHECK_FIRST = DANGEROUS_FIRST | {GUARD}
 _NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
 BOM = "\ufeff"
+# The largest cell `import-csv` reads (csv.field_size_limit, in characters). Every editable
+# field is at most fields.MAX_LONG_TEXT_CHARS (1,000,000), plus a guard apostrophe; the other
+# cells of a claims export (the sources, the reason, the excerpt) are read too and fit in this
+# bound unless a claim has thousands of sources. A bound, so a hostile file cannot make one
+# cell take all memory.
+MAX_CELL_CHARS = 16 * 1024 * 1024
 
 
 def needs_guard(text: str) -> bool:

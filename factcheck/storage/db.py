@@ -8,10 +8,12 @@ Nothing connects at import time.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
@@ -56,17 +58,45 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def _set_sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
-    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+def _sqlite_pragmas(*, read_only: bool) -> Callable[[Any, Any], None]:
+    """The connect hook: WAL is switched on only when it is not on already and the file can be
+    written (switching writes the header), so a read-only database can still be read."""
+
+    def set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        if not read_only:
+            (mode,) = cursor.execute("PRAGMA journal_mode").fetchone()
+            if str(mode).lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return set_pragmas
 
 
-def make_engine(url: str, *, must_exist: bool = True) -> Engine:
-    """An engine for `url`. With `must_exist`, a missing SQLite file is an error, not a new file."""
+def sqlite_writable(path: Path) -> bool:
+    """Whether this process may write the database file and create its -wal/-shm files."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+
+
+def _read_only_url(path: Path) -> str:
+    """A read-only SQLite URI. In a read-only folder with no -shm file, SQLite cannot share
+    WAL state, so the file is opened immutable: nobody can be writing it from here either."""
+    query = "mode=ro"
+    shm = path.with_name(path.name + "-shm")
+    if not os.access(path.parent, os.W_OK) and not shm.exists():
+        query += "&immutable=1"
+    return f"sqlite:///file:{quote(str(path.resolve()))}?{query}&uri=true"
+
+
+def make_engine(url: str, *, must_exist: bool = True, read_only: bool | None = None) -> Engine:
+    """An engine for `url`. With `must_exist`, a missing SQLite file is an error, not a new file.
+
+    `read_only` (SQLite; default: when the file or its folder is not writable) opens the file
+    read-only: read commands work, and a write fails with one line.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -79,8 +109,12 @@ def make_engine(url: str, *, must_exist: bool = True) -> Engine:
                 raise DatabaseError(f"no database at {path}: run `factcheck init` first")
             if not path.parent.exists():
                 raise DatabaseError(f"cannot create a database in {path.parent}: no such directory")
+            if read_only is None:
+                read_only = path.exists() and not sqlite_writable(path)
+            if read_only:
+                url = _read_only_url(path)
         engine = sa.create_engine(url, connect_args={"check_same_thread": False})
-        sa.event.listen(engine, "connect", _set_sqlite_pragmas)
+        sa.event.listen(engine, "connect", _sqlite_pragmas(read_only=bool(read_only)))
         return engine
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
@@ -128,30 +162,61 @@ def head_revision() -> str:
     return heads[0]
 
 
-def current_revision(engine: Engine) -> str | None:
+def known_revision(revision: str) -> bool:
+    """Whether this factcheck's migrations include `revision`."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    try:
+        return script.get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+class NewerSchemaError(DatabaseError):
+    """The database was migrated by a newer factcheck: this one cannot read or migrate it."""
+
+    def __init__(self, revision: str) -> None:
+        super().__init__(
+            f"database is at revision {revision}, newer than this factcheck: upgrade factcheck"
+        )
+        self.revision = revision
+
+
+def current_revision(engine: Engine, *, known: bool = False) -> str | None:
+    """The database's schema revision (None: no schema). With `known`, a revision this
+    factcheck does not have (a newer one) raises NewerSchemaError."""
     from alembic.runtime.migration import MigrationContext
 
     try:
         with engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            revision = MigrationContext.configure(conn).get_current_revision()
     except SQLAlchemyError as exc:
         raise DatabaseError(f"cannot reach the database: {_first_line(exc)}") from exc
+    if known and revision is not None and not known_revision(revision):
+        raise NewerSchemaError(revision)
+    return revision
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Run the migrations in-process on `engine`, in one transaction where the backend allows."""
     from alembic import command
 
+    current_revision(engine, known=True)
     _run_alembic(engine, lambda cfg: command.upgrade(cfg, revision))
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     from alembic import command
 
+    current_revision(engine, known=True)
     _run_alembic(engine, lambda cfg: command.downgrade(cfg, revision))
 
 
 def _run_alembic(engine: Engine, action: object) -> None:
+    from alembic.util import CommandError
+
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     try:
         with engine.begin() as conn:
@@ -159,11 +224,13 @@ def _run_alembic(engine: Engine, action: object) -> None:
             action(cfg)  # type: ignore[operator]
     except SQLAlchemyError as exc:
         raise DatabaseError(f"migration failed: {_first_line(exc)}") from exc
+    except CommandError as exc:  # an unknown target revision, for one
+        raise DatabaseError(f"migration failed: {_first_line(exc)}") from exc
 
 
 def check_at_head(engine: Engine) -> None:
     """Refuse to work on a database whose schema is not the code's."""
-    current = current_revision(engine)
+    current = current_revision(engine, known=True)
     head = head_revision()
     if current is None:
         raise DatabaseError("the database has no factcheck schema: run `factcheck init`")

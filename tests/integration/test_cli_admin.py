@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -164,8 +165,57 @@ def _write(path: Path, text: str) -> str:
     return str(path)
 
 
+def _source_toml(url: str, extra: str = "") -> str:
+    return f"[[source]]\nkey = 's'\nurl = '{url}'\n{extra}"
+
+
 BAD_TOML_CASES = {
     "unreadable": ("[[source]\nkey = 'x'\n", 2, "not valid TOML"),
+    # values that used to pass and then broke every later run (issue 9)
+    "recheck_hours beyond 64 bits": (
+        _source_toml("https://example.org/x", "recheck_hours = 9223372036854775807\n"),
+        2,
+        "field 'recheck_hours': must be between 1 and 8760, got 9223372036854775807",
+    ),
+    "recheck_hours as a float": (
+        _source_toml("https://example.org/x", "recheck_hours = 1e30\n"),
+        2,
+        "field 'recheck_hours': expected a whole number",
+    ),
+    "port out of range": (
+        _source_toml("http://example.org:99999/"),
+        2,
+        "field 'url': 'http://example.org:99999/': port must be between 1 and 65535",
+    ),
+    "unclosed ipv6": (_source_toml("http://[::1/"), 2, "field 'url'"),
+    "bad ipv6": (_source_toml("http://[zz::1]/"), 2, "field 'url'"),
+    "idna-invalid host": (_source_toml("http://-bad-.example/"), 2, "not a valid host name"),
+    "credentials": (
+        _source_toml("https://user:pw@example.org/"),
+        2,
+        "credentials in a URL are not accepted",
+    ),
+    "nul in a statement": (
+        "[[claim]]\nkey = 'c'\nstatement = \"a\\u0000b\"\nkind = 'text'\n",
+        2,
+        "claim 'c': field 'statement': control character U+0000 at position 2",
+    ),
+    "nul in a rule option": (
+        _source_toml("https://example.org/x")
+        + "[[claim]]\nkey = 'c'\nstatement = 's'\nkind = 'quantity'\nexpected = 1\n"
+        "[[claim.evidence]]\nsource = 's'\nrule_kind = 'regex'\nrule = '(?P<value>\\d+)'\n"
+        'options = { unit = "x\\u0000" }\n',
+        2,
+        "field 'options.unit': control character U+0000",
+    ),
+    "huge option integer": (
+        _source_toml("https://example.org/x", "format = 'json'\n")
+        + "[[claim]]\nkey = 'c'\nstatement = 's'\nkind = 'quantity'\nexpected = 1\n"
+        "[[claim.evidence]]\nsource = 's'\nrule_kind = 'json_path'\nrule = '$.p[*]'\n"
+        "options = { weights = { a = 99999999999999999999, b = 1 } }\n",
+        2,
+        "field 'options.weights.a': must be between -2147483648 and 2147483647",
+    ),
     "wrong type": (
         "[[claim]]\nkey = 'c'\nstatement = 's'\nkind = 'date'\nexpected = '2007'\nsaid_on = 5\n",
         2,
@@ -322,6 +372,26 @@ BAD_CLI_CASES = {
         "field 'rule'",
     ),
     "missing file": (["import", "no-such-dir/"], 2, "no such file or folder"),
+    "recheck hours zero": (
+        ["source", "add", "--key", "x", "--url", "https://example.org/x", "--recheck-hours", "0"],
+        2,
+        "field 'recheck_hours': must be between 1 and 8760, got 0",
+    ),
+    "port zero": (
+        ["source", "add", "--key", "x", "--url", "https://example.org:0/x"],
+        2,
+        "port must be between 1 and 65535",
+    ),
+    "control character in a title": (
+        ["source", "add", "--key", "x", "--url", "https://example.org/x", "--title", "a\x01b"],
+        2,
+        "field 'title': control character U+0001",
+    ),
+    "control character in a statement": (
+        ["claim", "add", "--key", "n", "--statement", "s\x1b[2J", "--kind", "text"],
+        2,
+        "field 'statement': control character U+001B",
+    ),
     "edit nothing": (["claim", "edit", "iphone-released-2007"], 2, "nothing to change"),
 }
 
@@ -372,3 +442,149 @@ def test_init_default_sqlite_in_working_directory(tmp_path: Path) -> None:
         and "no database at factcheck.db: run `factcheck init` first" in missing.stderr
     )
     assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("FACTCHECK_WORKERS", "0", "FACTCHECK_WORKERS: must be between 1 and 256, got 0"),
+        ("FACTCHECK_SOURCE_DEADLINE_S", "-1", "FACTCHECK_SOURCE_DEADLINE_S: must be greater"),
+        ("FACTCHECK_LOCK_LEASE_S", "1e3", "FACTCHECK_LOCK_LEASE_S: expected an integer"),
+    ],
+)
+def test_settings_out_of_range_stop_at_start(
+    cli, database: DatabaseUnderTest, variable: str, value: str, message: str
+) -> None:
+    seed(database)
+    before = database_state(database)
+    args = ("source", "add", "--key", "x", "--url", "https://example.org/x")
+    result = cli(*args, env={variable: value})
+    assert result.code == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {message}"), result.stderr
+    assert database_state(database) == before
+
+
+# -- a read-only SQLite file (issue 9) ---------------------------------------------------------
+
+
+def test_read_only_sqlite_is_read_and_refuses_writes_in_one_line(tmp_path: Path) -> None:
+    """In-process: an engine opened read-only reads, exports and refuses a write; a file in
+    rollback-journal mode is not switched to WAL (that switch is a write)."""
+    import io
+
+    from factcheck.config import Settings
+    from factcheck.editorial import export
+    from factcheck.errors import DatabaseError
+    from factcheck.storage import catalog, db
+    from factcheck.storage.models import utcnow
+    from tests.support import DatabaseUnderTest
+
+    url = f"sqlite:///{tmp_path / 'factcheck.db'}"
+    engine = db.make_engine(url, must_exist=False)
+    db.upgrade(engine)
+    seed(DatabaseUnderTest("sqlite", url, engine))
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA journal_mode=DELETE")
+    engine.dispose()
+    data = (tmp_path / "factcheck.db").read_bytes()
+    reader = db.make_engine(url, read_only=True)
+    try:
+        db.check_at_head(reader)
+        with db.session_scope(reader) as session:
+            assert len(catalog.list_claims(session=session)) == len(SEED_KEYS)
+            out = io.StringIO(newline="")
+            count = export.export_csv(
+                "claims", session=session, out=out, settings=Settings(), now=utcnow()
+            )
+            assert count == len(SEED_KEYS)
+        with pytest.raises(DatabaseError) as raised, db.session_scope(reader) as session:
+            claim = catalog.get_claim(session=session, key="iphone-released-2007")
+            catalog.retire_claim(session=session, claim=claim)
+        assert "readonly database" in str(raised.value) and "\n" not in str(raised.value)
+    finally:
+        reader.dispose()
+    assert (tmp_path / "factcheck.db").read_bytes() == data
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["factcheck.db"]
+
+
+def _as_unprivileged() -> tuple[list[str], dict[str, object]] | None:
+    """How to run the CLI as a user the file modes apply to: ourselves, or `nobody` when the
+    tests run as root (root ignores chmod), through a system Python of the same version that
+    loads this environment's packages (the venv's interpreter may sit where nobody can go)."""
+    import os
+    import pwd
+    import site
+    import subprocess
+    import sys
+
+    if os.geteuid() != 0:
+        return [sys.executable, "-m", "factcheck"], {}
+    try:
+        pwd.getpwnam("nobody")
+    except KeyError:
+        return None
+    packages = [p for p in site.getsitepackages() if Path(p, "factcheck-0.1.0.dist-info").exists()]
+    if not packages:
+        return None
+    launcher = (
+        f"import site, sys; site.addsitedir({packages[0]!r}); "
+        "from factcheck.cli import main; sys.argv[0] = 'factcheck'; main()"
+    )
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    for python in (Path("/usr/bin", version), Path("/usr/local/bin", version)):
+        if not python.exists():
+            continue
+        probe = [str(python), "-c", launcher, "--help"]
+        if subprocess.run(probe, user="nobody", capture_output=True, check=False).returncode == 0:
+            return [str(python), "-c", launcher], {"user": "nobody"}
+    return None
+
+
+def test_read_only_sqlite_file_through_the_cli() -> None:
+    """Real file modes: a 444 file in a 555 folder, read by someone who may not write it."""
+    import os
+    import subprocess
+    import tempfile
+
+    runner = _as_unprivileged()
+    if runner is None:
+        pytest.skip("no unprivileged user and interpreter to run the CLI as")
+    command, extra = runner
+    folder = Path(tempfile.mkdtemp(prefix="factcheck-ro-"))
+    try:
+        folder.chmod(0o755)
+        url = f"sqlite:///{folder / 'factcheck.db'}"
+        ok(run_cli("init", db_url=url))
+        ok(run_cli("import", str(REPO / "sources"), db_url=url))
+        (folder / "factcheck.db").chmod(0o444)
+        folder.chmod(0o555)
+        data = (folder / "factcheck.db").read_bytes()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FACTCHECK_")}
+
+        def run(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [*command, "--db", url, *args],
+                capture_output=True,
+                text=True,
+                env={**env, "COLUMNS": "200", "HOME": "/tmp"},
+                cwd="/tmp",
+                check=False,
+                timeout=120,
+                **extra,  # type: ignore[call-overload]
+            )
+
+        listed = run("claim", "list", "--json")
+        assert listed.returncode == 0, listed.stderr
+        assert {c["key"] for c in json.loads(listed.stdout)} == SEED_KEYS
+        exported = run("export", "claims", "--no-bom")
+        assert exported.returncode == 0, exported.stderr
+        assert exported.stdout.startswith("key,statement,")
+        write = run("claim", "retire", "iphone-released-2007")
+        assert write.returncode == 1
+        lines = write.stderr.strip().splitlines()
+        assert len(lines) == 1 and "readonly database" in lines[0], write.stderr
+        assert (folder / "factcheck.db").read_bytes() == data
+    finally:
+        folder.chmod(0o755)
+        shutil.rmtree(folder)

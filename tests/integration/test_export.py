@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.etree import ElementTree
@@ -492,3 +493,107 @@ def test_the_database_guards_exactly_as_csvsafe(database: DatabaseUnderTest) -> 
             value = sa.literal(number, sa.Text)
             got = conn.execute(sa.select(export.sql_number_guard(value, dialect))).scalar_one()
             assert got == (None if number is None else csvsafe.number_cell(number)), repr(number)
+
+
+# -- issue 9: what the export writes comes back, and bad cells are refused -------------------
+
+
+def _edited(text: str, row: int, column: str, value: str) -> str:
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")))
+    rows[row][rows[0].index(column)] = value
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def big_cells() -> Iterator[None]:
+    """This test's own csv readers take what import-csv takes."""
+    before = csv.field_size_limit(csvsafe.MAX_CELL_CHARS)
+    yield
+    csv.field_size_limit(before)
+
+
+@pytest.mark.usefixtures("big_cells")
+def test_a_long_full_width_formula_statement_round_trips(database: DatabaseUnderTest) -> None:
+    build(database)
+    statement = "＝HYPERLINK(1)\n" + "约 50% 便宜。" * 40_000  # 320,014 characters
+    edited = _edited(_export_text(database), 1, "statement", csvsafe.guard(statement))
+    updated, _ = _import_text(database, edited)
+    assert len(updated) == 1
+    again = _export_text(database)
+    cells = [r["statement"] for r in csv.DictReader(io.StringIO(again[1:], newline=""))]
+    assert csvsafe.guard(statement) in cells and "'＝HYPERLINK" in again
+    updated_again, unchanged = _import_text(database, again)
+    assert updated_again == [] and len(unchanged) == 3
+    assert _export_text(database) == again
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("statement", "a\x00b", "row 3, column 'statement': control character U+0000"),
+        ("speaker", "\x1b[31mred", "row 3, column 'speaker': control character U+001B"),
+        ("said_where", "http://[::1/", "row 3, column 'said_where'"),
+        ("said_where", "https://example.org:99999/", "port must be between 1 and 65535"),
+    ],
+)
+def test_bad_cells_are_refused_on_every_backend(
+    database: DatabaseUnderTest, column: str, value: str, message: str
+) -> None:
+    build(database)
+    text = _edited(_export_text(database), 1, "statement", "first\r\nrow spans\r\nlines")
+    text = _edited(text, 2, column, value)
+    before = database_state(database)
+    with pytest.raises(ValidationError) as raised:
+        _import_text(database, text)
+    assert message in str(raised.value) and "\n" not in str(raised.value)
+    assert database_state(database) == before
+
+
+def test_sigterm_during_an_export_removes_the_part_file(tmp_path: Path) -> None:
+    """In-process, with a real signal: the handler unwinds the stack, then is put back."""
+    import signal
+
+    from factcheck.cli.export_cmd import SIGTERM_EXIT, opened_output
+
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(SystemExit) as raised, opened_output(str(tmp_path / "out.csv")) as out:
+        out.write("half a file")
+        assert [p.name for p in tmp_path.iterdir()] == [".out.csv.part"]
+        signal.raise_signal(signal.SIGTERM)
+    assert raised.value.code == SIGTERM_EXIT == 143
+    assert list(tmp_path.iterdir()) == []
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_sigterm_to_an_exporting_process_leaves_no_file(tmp_path: Path) -> None:
+    """A real process, killed with SIGTERM while its part file is open."""
+    import signal
+    import sys
+
+    script = (
+        "import sys, time\n"
+        "from factcheck.cli.export_cmd import opened_output\n"
+        "with opened_output(sys.argv[1]) as out:\n"
+        "    out.write('row\\r\\n' * 1000)\n"
+        "    print('writing', flush=True)\n"
+        "    time.sleep(120)\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, str(tmp_path / "out.csv")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None and process.stdout.readline() == "writing\n"
+        assert (tmp_path / ".out.csv.part").exists()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 143
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        assert process.stdout is not None
+        process.stdout.close()
+    assert list(tmp_path.iterdir()) == []

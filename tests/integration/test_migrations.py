@@ -6,13 +6,14 @@ import json
 import subprocess
 import sys
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
 from factcheck.domain import VerdictAction
 from factcheck.storage import db
 from factcheck.storage.models import Claim, Run, Verdict
-from tests.support import REPO, DatabaseUnderTest, seed
+from tests.support import REPO, DatabaseUnderTest, database_state, run_cli, seed
 
 
 def test_head_base_head_with_rows(database: DatabaseUnderTest) -> None:
@@ -110,3 +111,31 @@ def test_alembic_check_reports_no_drift(database: DatabaseUnderTest) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "No new upgrade operations detected" in done.stdout + done.stderr
+
+
+def test_a_newer_schema_is_refused_in_one_line(database: DatabaseUnderTest) -> None:
+    """A database migrated by a newer factcheck: every command says so, exit 1, nothing changes."""
+    seed(database)
+    with database.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = 'ffff0000beef'"))
+    before = database_state(database)
+    expected = (
+        "error: database is at revision ffff0000beef, newer than this factcheck: upgrade factcheck"
+    )
+    for args in (("claim", "list"), ("db", "current"), ("db", "upgrade"), ("init",)):
+        result = run_cli(*args, db_url=database.url)
+        assert result.code == 1, (args, result.stderr)
+        assert result.stderr.strip().splitlines() == [expected], (args, result.stderr)
+    with pytest.raises(db.NewerSchemaError):
+        db.check_at_head(database.engine)
+    with pytest.raises(db.NewerSchemaError):
+        db.upgrade(database.engine)
+    assert database_state(database) == before
+
+
+def test_upgrade_to_an_unknown_target_is_one_line(database: DatabaseUnderTest) -> None:
+    result = run_cli("db", "upgrade", "nosuchrev", db_url=database.url)
+    assert result.code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: migration failed:"), result.stderr
+    assert db.current_revision(database.engine) == db.head_revision()

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from factcheck.editorial import csvsafe
 from factcheck.editorial.export import Column, format_row, write_csv
+from factcheck.errors import ValidationError
 
 # (what a text column holds, the cell as written); grouped by where such text comes from
 INJECTION_TABLE = [
@@ -34,7 +35,15 @@ INJECTION_TABLE = [
     ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
     ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
     ("@@", "'@@"),
-    ("＝1+1", "＝1+1"),  # a full-width equals sign is not a formula
+    # the full-width forms, which Excel with an East Asian input method runs like the ASCII ones
+    ("＝1+1", "'＝1+1"),
+    ("＋1", "'＋1"),
+    ("－5", "'－5"),
+    ("＠SUM(A1)", "'＠SUM(A1)"),
+    ("'＝1+1", "''＝1+1"),
+    ("'＠", "''＠"),
+    ("1＝1", "1＝1"),  # only at the start
+    ("＇＝1", "＇＝1"),  # a full-width apostrophe is text, not the guard
     # already apostrophed: one more, so that import gives back exactly what was stored
     ("'=1+1", "''=1+1"),
     ("''-1", "'''-1"),
@@ -142,3 +151,53 @@ def test_guard_is_reversible_and_never_leaves_a_formula(text: str) -> None:
     cell = csvsafe.guard(text)
     assert csvsafe.unguard(cell) == text
     assert cell[:1] not in csvsafe.DANGEROUS_FIRST
+
+
+# -- reading back: import-csv's reader ---------------------------------------------------------
+
+
+def _claims_csv(*rows: list[str]) -> io.StringIO:
+    from factcheck.editorial.export import EDITABLE
+
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(EDITABLE)
+    for row in rows:
+        writer.writerow(row + [""] * (len(EDITABLE) - len(row)))
+    return io.StringIO(buffer.getvalue(), newline="")
+
+
+def test_reader_takes_a_cell_far_over_the_csv_default_and_restores_the_limit() -> None:
+    from factcheck.editorial.csvimport import read_rows
+
+    before = csv.field_size_limit()
+    statement = "约" * 1_000_001  # over fields.MAX_LONG_TEXT_CHARS: the reader is not the judge
+    _, rows = read_rows(_claims_csv(["a", statement]))
+    assert rows[0][1]["statement"] == statement
+    assert csv.field_size_limit() == before
+
+
+def test_reader_refuses_a_cell_over_its_bound_naming_the_row() -> None:
+    from factcheck.editorial.csvimport import read_rows
+
+    handle = _claims_csv(["a", "x"], ["b", "x" * (csvsafe.MAX_CELL_CHARS + 1)])
+    with pytest.raises(ValidationError) as raised:
+        read_rows(handle)
+    assert str(raised.value).startswith("row 3 (line 3): not CSV: field larger than field limit")
+
+
+def test_row_numbers_are_spreadsheet_rows_across_multi_line_cells() -> None:
+    from factcheck.editorial.csvimport import read_rows
+
+    handle = _claims_csv(["a", "one\r\ntwo\r\nthree"], ["b", "x"], [], ["c", "y"], ["d", "z"])
+    _, rows = read_rows(handle)
+    # header 1, a 2 (three lines), b 3, an empty row 4, c 5, d 6
+    assert [(number, cells["key"]) for number, cells in rows] == [
+        (2, "a"),
+        (3, "b"),
+        (5, "c"),
+        (6, "d"),
+    ]
+    text = handle.getvalue() + "e,short\r\n"
+    with pytest.raises(ValidationError, match=r"^row 7: 2 cells, the header has 18$"):
+        read_rows(io.StringIO(text, newline=""))
