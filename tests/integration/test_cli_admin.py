@@ -500,7 +500,7 @@ def test_read_only_sqlite_is_read_and_refuses_writes_in_one_line(tmp_path: Path)
             assert count == len(SEED_KEYS)
         with pytest.raises(DatabaseError) as raised, db.session_scope(reader) as session:
             claim = catalog.get_claim(session=session, key="iphone-released-2007")
-            catalog.retire_claim(session=session, claim=claim)
+            catalog.retire_claim(session=session, claim=claim, now=utcnow())
         assert "readonly database" in str(raised.value) and "\n" not in str(raised.value)
     finally:
         reader.dispose()

@@ -243,7 +243,7 @@ def test_a_value_the_database_refuses_is_recorded_as_an_error_row(
 ) -> None:
     declare(database, tmp_path, "http://127.0.0.1:9", ["odd", "fine"])
     with session_scope(database.engine) as session:
-        run_id = runs.start_run(session=session, trigger="manual").id
+        run_id = runs.start_run(session=session, trigger="manual", now=utcnow()).id
     assert run_id is not None
     # a status far out of any integer column's range: OverflowError (sqlite3), DataError (PG)
     odd = _result_of(database, "odd", status=2**70)
