@@ -13,10 +13,8 @@ This module knows nothing of the database.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 from urllib.parse import urlsplit
@@ -33,6 +31,13 @@ from factcheck.fetching.charset import choose_encoding
 from factcheck.fetching.failures import HTTP_SCHEMES, blocked_scheme, redirect_target, send_error
 from factcheck.fetching.files import read_file
 from factcheck.fetching.netguard import guarded_session
+from factcheck.fetching.replies import (
+    MAX_ETAG_CHARS,
+    MAX_LAST_MODIFIED_CHARS,
+    Reply,
+    fetched,
+    not_modified,
+)
 from factcheck.fetching.retry import RETRY_STATUSES, active, make_retry
 from factcheck.fetching.robots import ROBOTS_MAX_BYTES, HostPacer, RobotsCache
 from factcheck.fetching.urls import split_url
@@ -52,20 +57,6 @@ logger = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 10  # hops followed before giving up with redirect_loop
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-
-# What a cache validator may be to be kept for the next conditional request. A server's header
-# can be any length; a longer one is dropped (a cut validator would never match again).
-MAX_ETAG_CHARS = 500
-MAX_LAST_MODIFIED_CHARS = 100
-
-
-@dataclass(frozen=True)
-class _Reply:
-    status: int
-    headers: dict[str, str]  # lower-case keys
-    body: bytes  # only read for 2xx
-    location: str | None  # set for a redirect
-    retries: int  # attempts urllib3 repeated before this reply
 
 
 class Fetcher:
@@ -159,11 +150,24 @@ class Fetcher:
             )
         fetched_at = clock()
         if reply.status == 304:
-            return _not_modified(url, final_url, reply, etag, last_modified, fetched_at)
+            return not_modified(
+                url,
+                final_url=final_url,
+                reply=reply,
+                etag=etag,
+                last_modified=last_modified,
+                fetched_at=fetched_at,
+            )
         if not 200 <= reply.status < 300:
             after = f" after {reply.retries} retries" if reply.status in RETRY_STATUSES else ""
             raise FetchError(ErrorCode.HTTP_STATUS, f"HTTP {reply.status} from {final_url}{after}")
-        return _fetched(url, final_url, reply, fmt=fmt, fetched_at=fetched_at)
+        encoding = choose_encoding(
+            reply.body, content_type=reply.headers.get("content-type"), fmt=fmt
+        )
+        _check_decodes(reply.body, encoding, url=final_url)
+        return fetched(
+            url, final_url=final_url, reply=reply, encoding=encoding, fetched_at=fetched_at
+        )
 
     def _get(
         self,
@@ -173,7 +177,7 @@ class Fetcher:
         cap: int,
         budget: Budget,
         for_robots: bool = False,
-    ) -> tuple[str, _Reply]:
+    ) -> tuple[str, Reply]:
         """Follow redirects ourselves so every hop meets the scheme, robots and address checks.
 
         `url` has passed `split_url`; each Location must too, before anything connects.
@@ -234,7 +238,7 @@ class Fetcher:
         crawl_delay_s: float,
         truncate: bool,
         invalid: ErrorCode,
-    ) -> _Reply:
+    ) -> Reply:
         """One GET (urllib3 retries included) inside the host's politeness slot."""
         host = (urlsplit(url).hostname or "").lower()
         with self._pacer.slot(host, delay_s=crawl_delay_s) as waited_s:
@@ -281,15 +285,15 @@ class Fetcher:
 
     def _reply(
         self, response: requests.Response, *, url: str, cap: int, budget: Budget, truncate: bool
-    ) -> _Reply:
-        """The response as a _Reply: a redirect's Location, or a 2xx body read under the cap."""
+    ) -> Reply:
+        """The response as a Reply: a redirect's Location, or a 2xx body read under the cap."""
         budget.check()  # headers cut short by the watchdog can look complete
         reply_headers = {key.lower(): value for key, value in response.headers.items()}
         raw_retries = getattr(response.raw, "retries", None)
         retries = len(raw_retries.history) if raw_retries is not None else 0
         location = reply_headers.get("location")
         if response.status_code in REDIRECT_STATUSES and location:
-            return _Reply(response.status_code, reply_headers, b"", location, retries)
+            return Reply(response.status_code, reply_headers, b"", location, retries)
         body = b""
         if 200 <= response.status_code < 300:
             body = read_body(
@@ -305,7 +309,7 @@ class Fetcher:
             # out of this fetch's watch first, as another fetch may take it at once
             forget_connection()
             response.raw.release_conn()
-        return _Reply(response.status_code, reply_headers, body, None, retries)
+        return Reply(response.status_code, reply_headers, body, None, retries)
 
     def _send(
         self, request: requests.PreparedRequest, *, timeout: tuple[float, float]
@@ -329,59 +333,6 @@ def _conditional(etag: str | None, last_modified: str | None) -> dict[str, str]:
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     return headers
-
-
-def _not_modified(
-    url: str,
-    final_url: str,
-    reply: _Reply,
-    etag: str | None,
-    last_modified: str | None,
-    fetched_at: datetime,
-) -> Fetched:
-    """A 304: no body, and the validators sent kept unless the server gave new ones."""
-    return Fetched(
-        url=url,
-        final_url=final_url,
-        status=304,
-        headers=reply.headers,
-        body=b"",
-        sha256=hashlib.sha256(b"").hexdigest(),
-        fetched_at=fetched_at,
-        not_modified=True,
-        etag=_validator(reply.headers.get("etag", etag), MAX_ETAG_CHARS),
-        last_modified=_validator(
-            reply.headers.get("last-modified", last_modified), MAX_LAST_MODIFIED_CHARS
-        ),
-        content_type=reply.headers.get("content-type"),
-    )
-
-
-def _fetched(
-    url: str, final_url: str, reply: _Reply, *, fmt: SourceFormat, fetched_at: datetime
-) -> Fetched:
-    """A 2xx reply as a Fetched, its charset chosen and proven to decode the body."""
-    content_type = reply.headers.get("content-type")
-    encoding = choose_encoding(reply.body, content_type=content_type, fmt=fmt)
-    _check_decodes(reply.body, encoding, url=final_url)
-    return Fetched(
-        url=url,
-        final_url=final_url,
-        status=reply.status,
-        headers=reply.headers,
-        body=reply.body,
-        sha256=hashlib.sha256(reply.body).hexdigest(),
-        fetched_at=fetched_at,
-        encoding=encoding,
-        etag=_validator(reply.headers.get("etag"), MAX_ETAG_CHARS),
-        last_modified=_validator(reply.headers.get("last-modified"), MAX_LAST_MODIFIED_CHARS),
-        content_type=content_type,
-    )
-
-
-def _validator(value: str | None, limit: int) -> str | None:
-    """A validator header kept only when short enough to send back unchanged."""
-    return value if value and len(value) <= limit else None
 
 
 def _utc_now() -> datetime:
