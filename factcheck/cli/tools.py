@@ -6,11 +6,19 @@ Both only read: they show what the normaliser and a rule find, and write nothing
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
 from factcheck.cli.common import JSON_OPTION, out, parse_options, print_json, state, transaction
 from factcheck.domain import SourceFormat
+
+if TYPE_CHECKING:
+    from factcheck.config import Settings
+    from factcheck.declarations.inputs import LinkInput
+    from factcheck.domain import Fetched, Hit, Quantity
+
+    Probed = tuple[Fetched, tuple[Hit, ...], tuple[Quantity | None, ...]]
 
 rule_app = typer.Typer(
     help="Extraction rules: try one against a source, writing nothing.", no_args_is_help=True
@@ -66,48 +74,19 @@ def rule_test(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Fetch a source now and show what a rule extracts there, with the figures it reads."""
-    from rich.table import Table
-
-    from factcheck.declarations.fields import check_url
     from factcheck.declarations.inputs import validate_link
-    from factcheck.domain import Fetched, Hit, Quantity
-    from factcheck.errors import ExtractError
-    from factcheck.extraction.rules import apply_rule, parse_document
-    from factcheck.fetching.fetcher import Fetcher
-    from factcheck.normalising.quantities import describe
-    from factcheck.storage import catalog
-    from factcheck.storage.records import hit_json
-    from factcheck.verification.source_unit import Fault, contain, normalise
 
-    settings = state(ctx).settings
-    if "://" in target:
-        url = check_url(target, "url", schemes=("http", "https", "file"))
-        source_format = SourceFormat(fmt or "html")
-    else:
-        with transaction(ctx) as session:
-            source = catalog.get_source(session=session, key=target)
-        url, source_format = source.url, SourceFormat(fmt or source.format)
-    options = parse_options(option)
+    url, source_format = _rule_target(ctx, target, fmt=fmt)
     link = validate_link(
-        {"source": "probe", "rule_kind": rule_kind, "rule": rule, "options": options},
+        {"source": "probe", "rule_kind": rule_kind, "rule": rule, "options": parse_options(option)},
         fmt=source_format,
     )
-
-    def probe() -> tuple[Fetched, tuple[Hit, ...], tuple[Quantity | None, ...]]:
-        with Fetcher(settings) as fetcher:
-            fetched = fetcher.fetch(url, fmt=source_format)
-        document = parse_document(fetched.body, fmt=source_format, encoding=fetched.encoding)
-        hits, quantities = normalise(
-            apply_rule(document, link.rule), unit=link.unit, numeric=numeric
-        )
-        return fetched, hits, quantities
-
-    # the run's fault boundary: whatever the page makes us raise is an error code, one line
-    outcome = contain(probe, what=f"rule test on {url}", log_traceback=False)
-    if isinstance(outcome, Fault):
-        raise ExtractError(outcome.code, f"{outcome.code}: {outcome.message}")
-    fetched, hits, quantities = outcome
+    fetched, hits, quantities = _probe(
+        state(ctx).settings, url, fmt=source_format, link=link, numeric=numeric
+    )
     if as_json:
+        from factcheck.storage.records import hit_json
+
         print_json(
             {
                 "url": fetched.final_url,
@@ -117,13 +96,60 @@ def rule_test(
             }
         )
         return
+    _hit_table(hits, quantities)
+    typer.echo(f"{len(hits)} hit(s) from {fetched.final_url} (HTTP {fetched.status})", err=True)
+
+
+def _rule_target(ctx: typer.Context, target: str, *, fmt: str | None) -> tuple[str, SourceFormat]:
+    """The URL and format to probe: a URL as given (html by default), or a declared source's."""
+    from factcheck.declarations.fields import check_url
+    from factcheck.storage import catalog
+
+    if "://" in target:
+        url = check_url(target, "url", schemes=("http", "https", "file"))
+        return url, SourceFormat(fmt or "html")
+    with transaction(ctx) as session:
+        source = catalog.get_source(session=session, key=target)
+    return source.url, SourceFormat(fmt or source.format)
+
+
+def _probe(
+    settings: Settings, url: str, *, fmt: SourceFormat, link: LinkInput, numeric: bool
+) -> Probed:
+    """Fetch, extract and read figures behind the run's fault boundary: whatever the page makes
+    us raise is an ExtractError with its error code, one line, as a run would record it."""
+    from factcheck.errors import ExtractError
+    from factcheck.extraction.rules import apply_rule, parse_document
+    from factcheck.fetching.fetcher import Fetcher
+    from factcheck.verification.source_unit import Fault, contain, normalise
+
+    def probe() -> Probed:
+        with Fetcher(settings) as fetcher:
+            fetched = fetcher.fetch(url, fmt=fmt)
+        document = parse_document(fetched.body, fmt=fmt, encoding=fetched.encoding)
+        hits, quantities = normalise(
+            apply_rule(document, link.rule), unit=link.unit, numeric=numeric
+        )
+        return fetched, hits, quantities
+
+    outcome = contain(probe, what=f"rule test on {url}", log_traceback=False)
+    if isinstance(outcome, Fault):
+        raise ExtractError(outcome.code, f"{outcome.code}: {outcome.message}")
+    return outcome
+
+
+def _hit_table(hits: tuple[Hit, ...], quantities: tuple[Quantity | None, ...]) -> None:
+    """The hits as a table: each raw text beside the figure read from it."""
+    from rich.table import Table
+
+    from factcheck.normalising.quantities import describe
+
     table = Table("key", "raw", "figure", "location", "excerpt")
     for hit, q in zip(hits, quantities, strict=True):
         table.add_row(
             hit.key or "", hit.raw[:80], describe(q) if q else "-", hit.location, hit.excerpt[:120]
         )
     out.print(table)
-    typer.echo(f"{len(hits)} hit(s) from {fetched.final_url} (HTTP {fetched.status})", err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import typer
@@ -20,7 +21,11 @@ from factcheck.cli.run_report import report_run
 from factcheck.domain import RunStatus, Trigger
 
 if TYPE_CHECKING:
-    from factcheck.verification import planning, source_unit
+    from rich.progress import Progress
+    from sqlalchemy.engine import Engine
+
+    from factcheck.config import Settings
+    from factcheck.verification import pipeline, planning, source_unit
 
 
 def verify(
@@ -43,6 +48,33 @@ def verify(
     sources in flight are recorded as interrupted, the rest is judged, and the run is recorded
     as interrupted (exit 130).
     """
+    app_state = state(ctx)
+    engine = app_state.open()
+    progress, planned, advanced = _progress_bar()
+    with progress:
+        summary = _run(
+            engine=engine,
+            settings=app_state.settings,
+            claim_keys=keys or (),
+            force=all_,
+            dry_run=dry_run,
+            wait=wait,
+            on_planned=planned,
+            on_source=advanced,
+        )
+    report_run(summary, as_json=as_json, dry_run=dry_run)
+    if summary.status is RunStatus.INTERRUPTED:
+        raise typer.Exit(ExitCode.INTERRUPTED)
+    if summary.failed_sources:
+        raise typer.Exit(ExitCode.SOURCES_FAILED)
+
+
+def _progress_bar() -> tuple[
+    Progress,
+    Callable[[planning.Plan], None],
+    Callable[[source_unit.SourceResult], None],
+]:
+    """A bar on stderr (only on a terminal) sized by the plan and moved on by each source."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -51,10 +83,6 @@ def verify(
         TimeElapsedColumn,
     )
 
-    from factcheck.verification import pipeline, runner
-
-    app_state = state(ctx)
-    engine = app_state.open()
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -72,36 +100,47 @@ def verify(
     def advanced(result: source_unit.SourceResult) -> None:
         progress.update(task, advance=1, description=result.plan.key[:30])
 
-    with progress:
-        if dry_run:
-            summary = pipeline.preview_verification(
-                engine=engine,
-                settings=app_state.settings,
-                claim_keys=keys or (),
-                force=all_,
-                on_planned=planned,
-                on_source=advanced,
-            )
-        else:
-            stop = threading.Event()
-            with stop_on_signals(stop):
-                summary = runner.run_locked(
-                    engine=engine,
-                    settings=app_state.settings,
-                    claim_keys=keys or (),
-                    force=all_,
-                    trigger=Trigger.MANUAL,
-                    wait=wait,
-                    stop=stop,
-                    on_wait=lambda why: say(f"waiting: {why}"),
-                    on_planned=planned,
-                    on_source=advanced,
-                ).summary
-    report_run(summary, as_json=as_json, dry_run=dry_run)
-    if summary.status is RunStatus.INTERRUPTED:
-        raise typer.Exit(ExitCode.INTERRUPTED)
-    if summary.failed_sources:
-        raise typer.Exit(ExitCode.SOURCES_FAILED)
+    return progress, planned, advanced
+
+
+def _run(
+    *,
+    engine: Engine,
+    settings: Settings,
+    claim_keys: Sequence[str],
+    force: bool,
+    dry_run: bool,
+    wait: bool,
+    on_planned: Callable[[planning.Plan], None],
+    on_source: Callable[[source_unit.SourceResult], None],
+) -> pipeline.RunSummary:
+    """A dry run writes nothing and needs no lock; a real run takes the run lock and stops on
+    SIGTERM or Ctrl-C, recording the sources in flight as interrupted."""
+    from factcheck.verification import pipeline, runner
+
+    if dry_run:
+        return pipeline.preview_verification(
+            engine=engine,
+            settings=settings,
+            claim_keys=claim_keys,
+            force=force,
+            on_planned=on_planned,
+            on_source=on_source,
+        )
+    stop = threading.Event()
+    with stop_on_signals(stop):
+        return runner.run_locked(
+            engine=engine,
+            settings=settings,
+            claim_keys=claim_keys,
+            force=force,
+            trigger=Trigger.MANUAL,
+            wait=wait,
+            stop=stop,
+            on_wait=lambda why: say(f"waiting: {why}"),
+            on_planned=on_planned,
+            on_source=on_source,
+        ).summary
 
 
 def register(app: typer.Typer) -> None:

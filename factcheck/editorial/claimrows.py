@@ -53,27 +53,13 @@ def _claim_page(
     now: datetime,
     stale_after: timedelta,
 ) -> Iterator[list[str]]:
+    """The rows of one page of claims, read with one query per table rather than per claim."""
     ids = [c.id for c in claims if c.id is not None]
     tags = catalog.claim_tags(session=session, claim_ids=ids)
     standing = verdicts.effective_verdicts(session=session, claim_ids=ids)
     freshest = runs.freshest_evidence(session=session, claim_ids=ids)
-    checked: dict[int, datetime] = {
-        cid: at
-        for cid, at in session.execute(
-            sa.select(col(Evidence.claim_id), sa.func.max(col(Evidence.fetched_at)))
-            .where(col(Evidence.claim_id).in_(ids))
-            .group_by(col(Evidence.claim_id))
-        )
-    }
-    links: dict[int, list[tuple[ClaimSource, Source]]] = {i: [] for i in ids}
-    link_rows = session.exec(
-        select(ClaimSource, Source)
-        .join(Source, col(Source.id) == ClaimSource.source_id)
-        .where(col(ClaimSource.claim_id).in_(ids))
-        .order_by(col(Source.id), col(ClaimSource.id))
-    )
-    for link, source in link_rows:
-        links[link.claim_id].append((link, source))
+    checked = _last_checked(session, ids)
+    links = _claim_links(session, ids)
     for claim in claims:
         cid = claim.id or 0
         verdict = standing.get(cid)
@@ -107,6 +93,32 @@ def _claim_page(
                 claim.updated_at,
             ),
         )
+
+
+def _last_checked(session: Session, ids: list[int]) -> dict[int, datetime]:
+    """When each claim was last checked: the latest fetch time among its evidence rows."""
+    return {
+        cid: at
+        for cid, at in session.execute(
+            sa.select(col(Evidence.claim_id), sa.func.max(col(Evidence.fetched_at)))
+            .where(col(Evidence.claim_id).in_(ids))
+            .group_by(col(Evidence.claim_id))
+        )
+    }
+
+
+def _claim_links(session: Session, ids: list[int]) -> dict[int, list[tuple[ClaimSource, Source]]]:
+    """Each claim's links with their sources, in source order, fetched for the page at once."""
+    links: dict[int, list[tuple[ClaimSource, Source]]] = {i: [] for i in ids}
+    link_rows = session.exec(
+        select(ClaimSource, Source)
+        .join(Source, col(Source.id) == ClaimSource.source_id)
+        .where(col(ClaimSource.claim_id).in_(ids))
+        .order_by(col(Source.id), col(ClaimSource.id))
+    )
+    for link, source in link_rows:
+        links[link.claim_id].append((link, source))
+    return links
 
 
 def _claim_values(claim: Claim, tags: Sequence[str]) -> tuple[Any, ...]:

@@ -11,6 +11,7 @@ time. Beyond APScheduler's grace, the catch-up rule takes over: on start, when t
 the last served one is more than the grace late (the last success is older than one period plus
 the grace), exactly one catch-up run starts at once. Both the nightly job and the catch-up check
 inside the run lock that their night is not served yet, so they never both run for one night.
+Those rules are pure and live in nights.py; this module wires them to APScheduler.
 
 APScheduler pickles jobs into its table, so the stored job names a module-level function,
 `nightly_job`, which finds this process's live service.
@@ -24,7 +25,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -33,80 +33,54 @@ from apscheduler.jobstores.base import ConflictingIdError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from factcheck.config import Settings
 from factcheck.domain import RunStatus, Trigger, utcnow
-from factcheck.errors import ConfigError, DatabaseError, FactcheckError, LockHeldError
+from factcheck.errors import DatabaseError, FactcheckError, LockHeldError
 from factcheck.storage import runlock, runs
 from factcheck.storage.db import session_scope
 from factcheck.storage.models import Run
 from factcheck.verification import runner
+from factcheck.verification.nights import (
+    FIRE_TOLERANCE,
+    MAX_LOOKBACK,
+    catch_up_due,
+    make_trigger,
+    night_served,
+    previous_fire_time,
+)
+
+__all__ = [
+    "FIRE_TOLERANCE",
+    "JOB_ID",
+    "JOB_TABLE",
+    "MAX_LOOKBACK",
+    "NIGHTLY_TRIGGERS",
+    "NightlyService",
+    "ScheduleStatus",
+    "Started",
+    "catch_up_due",
+    "ensure_job",
+    "make_scheduler",
+    "make_trigger",
+    "night_served",
+    "nightly_job",
+    "previous_fire_time",
+    "schedule_status",
+    "serve",
+    "stop_scheduler",
+    "stored_next_run_time",
+]
 
 log = logging.getLogger(__name__)
 
 JOB_ID = "factcheck-nightly"
 JOB_TABLE = "apscheduler_jobs"  # left out of Alembic's drift check (migrations/env.py)
 NIGHTLY_TRIGGERS = (Trigger.SCHEDULE.value, Trigger.CATCH_UP.value)
-FIRE_TOLERANCE = timedelta(seconds=1)  # a job called a hair early still serves its own night
-MAX_LOOKBACK = timedelta(days=800)  # the longest gap a cron expression can leave (leap days)
 
 Clock = Callable[[], datetime]
-
-
-# -- the rules (pure) ---------------------------------------------------------------------------
-
-
-def make_trigger(settings: Settings) -> CronTrigger:
-    try:
-        zone = ZoneInfo(settings.schedule_timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"FACTCHECK_SCHEDULE_TIMEZONE: unknown time zone {settings.schedule_timezone!r}"
-        ) from None
-    try:
-        return CronTrigger.from_crontab(settings.schedule_cron, timezone=zone)
-    except ValueError as exc:
-        raise ConfigError(f"FACTCHECK_SCHEDULE_CRON {settings.schedule_cron!r}: {exc}") from None
-
-
-def previous_fire_time(trigger: CronTrigger, at: datetime) -> datetime | None:
-    """The latest fire time at or before `at`: the night a run starting at `at` serves."""
-    window = timedelta(minutes=1)
-    while window <= MAX_LOOKBACK:
-        fire: datetime | None = trigger.get_next_fire_time(None, at - window)
-        if fire is not None and fire <= at:
-            while (following := trigger.get_next_fire_time(fire, fire)) is not None:
-                if following > at:
-                    break
-                fire = following
-            return fire
-        window *= 2
-    return None
-
-
-def catch_up_due(
-    *, trigger: CronTrigger, last_success: datetime | None, now: datetime, grace: timedelta
-) -> bool:
-    """The night after the last served one is more than `grace` late (or none was served).
-
-    Equivalently: the last success is older than one period plus the grace, the period being
-    measured between fire times, so that the rule meets APScheduler's own misfire cut-off
-    exactly: a night is run either by APScheduler (within the grace) or by the catch-up.
-    """
-    if last_success is None:
-        return True
-    served = previous_fire_time(trigger, last_success) or last_success
-    following = trigger.get_next_fire_time(served, served)
-    return following is not None and now - following > grace
-
-
-def night_served(*, trigger: CronTrigger, last_success: datetime | None, now: datetime) -> bool:
-    """A successful nightly run started at or after the fire time a job firing now serves."""
-    fire = previous_fire_time(trigger, now + FIRE_TOLERANCE)
-    return fire is not None and last_success is not None and last_success >= fire
 
 
 # -- the service --------------------------------------------------------------------------------

@@ -305,9 +305,38 @@ def record_source(*, session: Session, run_id: int, result: SourceResult, now: d
     extraction are those of the row it points at, which keeps an unchanged night small.
     """
     plan, fetched = result.plan, result.fetched
-    common: dict[str, Any] = {
+    common = _blank_row(run_id=run_id, result=result, now=now)
+    if fetched is not None and not result.reused:
+        common["final_url"] = fetched.final_url[:2000]
+        common["etag"], common["last_modified"] = fetched.etag, fetched.last_modified
+        if result.error_code is None:
+            runs.store_snapshot(
+                session=session,
+                sha256=fetched.sha256,
+                body=fetched.body,
+                content_type=records.storable(fetched.content_type),
+                now=now,
+            )
+            common["snapshot_sha256"] = fetched.sha256
+    runs.insert_evidence(session=session, rows=_evidence_rows(result, common=common))
+    if fetched is not None and result.error_code is None:
+        runs.update_fetch_state(
+            session=session,
+            source_id=plan.source_id,
+            etag=records.storable(fetched.etag),
+            last_modified=records.storable(fetched.last_modified),
+            sha256=None if fetched.not_modified else fetched.sha256,
+            fetched_at=fetched.fetched_at,
+        )
+
+
+def _blank_row(*, run_id: int, result: SourceResult, now: datetime) -> dict[str, Any]:
+    """The columns every evidence row of this source shares, before fetch or extraction fill
+    them in; every column is named, as one executemany needs the same keys in each row."""
+    fetched = result.fetched
+    return {
         "run_id": run_id,
-        "source_id": plan.source_id,
+        "source_id": result.plan.source_id,
         "fetched_at": fetched.fetched_at if fetched else now,
         "http_status": fetched.status if fetched else None,
         "final_url": None,
@@ -325,21 +354,14 @@ def record_source(*, session: Session, run_id: int, result: SourceResult, now: d
         "error_code": None,
         "error_message": None,
     }
-    if fetched is not None and not result.reused:
-        common["final_url"] = fetched.final_url[:2000]
-        common["etag"], common["last_modified"] = fetched.etag, fetched.last_modified
-        if result.error_code is None:
-            runs.store_snapshot(
-                session=session,
-                sha256=fetched.sha256,
-                body=fetched.body,
-                content_type=records.storable(fetched.content_type),
-                now=now,
-            )
-            common["snapshot_sha256"] = fetched.sha256
+
+
+def _evidence_rows(result: SourceResult, *, common: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per planned link: the source's error, a pointer to the reused row, or what the
+    link's rule extracted."""
     outcomes = {r.link: r for r in result.links}
     rows = []
-    for link in plan.links:
+    for link in result.plan.links:
         row = {
             **common,
             "claim_id": link.claim_id,
@@ -355,16 +377,7 @@ def record_source(*, session: Session, run_id: int, result: SourceResult, now: d
         else:
             row.update(_extraction(outcomes[link]))
         rows.append(records.storable_row(row))
-    runs.insert_evidence(session=session, rows=rows)
-    if fetched is not None and result.error_code is None:
-        runs.update_fetch_state(
-            session=session,
-            source_id=plan.source_id,
-            etag=records.storable(fetched.etag),
-            last_modified=records.storable(fetched.last_modified),
-            sha256=None if fetched.not_modified else fetched.sha256,
-            fetched_at=fetched.fetched_at,
-        )
+    return rows
 
 
 def _extraction(outcome: LinkResult) -> dict[str, Any]:

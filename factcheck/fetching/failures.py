@@ -1,0 +1,74 @@
+"""What a hop may not do, as FetchErrors: a scheme other than http(s), an unusable redirect
+target, and whatever `session.send` raised, each mapped to its ErrorCode before or instead of
+connecting, so a hostile URL or server ends as one source's error code."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from urllib3.exceptions import MaxRetryError, NewConnectionError
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
+
+from factcheck.domain import ErrorCode
+from factcheck.errors import FetchError
+from factcheck.fetching.body import describe
+from factcheck.fetching.urls import split_url
+
+HTTP_SCHEMES = ("http", "https")
+
+
+def blocked_scheme(url: str) -> FetchError:
+    """The refusal of a URL neither http nor https (file:// only when allowed, and not here)."""
+    return FetchError(
+        ErrorCode.BLOCKED_SCHEME,
+        f"refused {url}: only http and https are fetched (file:// needs allow_file_urls)",
+    )
+
+
+def send_error(
+    exc: requests.RequestException,
+    *,
+    url: str,
+    timeout: tuple[float, float],
+    retries: int,
+    invalid: ErrorCode,
+) -> FetchError:
+    """Map what `session.send` raised to an ErrorCode; urllib3 wraps the cause in MaxRetryError."""
+    cause: Any = exc.args[0] if exc.args else exc
+    gave_up = isinstance(cause, MaxRetryError)
+    if gave_up:
+        cause = cause.reason
+    after = f" after {retries} retries" if gave_up else ""
+    if isinstance(cause, NewConnectionError):  # a subclass of urllib3's timeout, yet refused
+        return FetchError(ErrorCode.CONNECTION, f"cannot fetch {url}: {describe(cause)}{after}")
+    if isinstance(exc, requests.Timeout) or isinstance(cause, Urllib3Timeout | TimeoutError):
+        return FetchError(
+            ErrorCode.TIMEOUT,
+            f"timed out fetching {url} (connect {timeout[0]:g} s, read {timeout[1]:g} s){after}",
+        )
+    if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.InvalidSchema):
+        return FetchError(invalid, f"invalid URL {url}: {exc}")
+    return FetchError(ErrorCode.CONNECTION, f"cannot fetch {url}: {describe(cause)}{after}")
+
+
+def redirect_target(hop: str, location: str, *, source: str) -> str:
+    """The absolute URL a Location points at, refused before connecting when unusable."""
+    try:
+        target = urljoin(hop, location)
+        scheme = urlsplit(target).scheme.lower()
+    except ValueError as exc:
+        raise FetchError(
+            ErrorCode.INVALID_REDIRECT,
+            f"invalid redirect from {hop} to {location[:200]!r} fetching {source}: {exc}",
+        ) from exc
+    if scheme not in HTTP_SCHEMES:
+        raise blocked_scheme(target)
+    parts = split_url(target)
+    if isinstance(parts, str):
+        raise FetchError(
+            ErrorCode.INVALID_REDIRECT,
+            f"invalid redirect from {hop} to {target[:200]!r} fetching {source}: {parts}",
+        )
+    return target
