@@ -219,7 +219,19 @@ def ok(result: Result) -> Result:
 
 def test_editor_commands(cli, database: DatabaseUnderTest, site: HTTPServer) -> None:
     declare(database, site)
-    ok(cli("verdict", "set", "size-405b", "refuted", "--note", "=not 405B", "--editor", "Ann"))
+    ok(
+        cli(
+            "verdict",
+            "set",
+            "size-405b",
+            "refuted",
+            "--note",
+            "=not 405B",
+            "--editor",
+            "Ann",
+            subprocess=True,
+        )
+    )
     assert standing(database).label == "refuted"
     with db.session_scope(database.engine) as session, pytest.raises(ValidationError):
         overrides.set_override(

@@ -184,7 +184,7 @@ def test_demo_through_the_installed_command(tmp_path: Path) -> None:
     scratch = tmp_path / "tmp"
     scratch.mkdir()
 
-    result = run_cli("demo", "--json", cwd=tmp_path, env={"TMPDIR": str(scratch)})
+    result = run_cli("demo", "--json", cwd=tmp_path, env={"TMPDIR": str(scratch)}, subprocess=True)
 
     assert result.code == 0, result.stderr
     report = result.json()
