@@ -16,12 +16,34 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from factcheck.config import Settings
 from factcheck.storage import db
-from tests.support import BACKENDS, IN_CI, PG_ADMIN_DSN, DatabaseUnderTest, Result, run_cli
+from tests.servers import PageServer
+from tests.support import (
+    BACKENDS,
+    IN_CI,
+    PG_ADMIN_DSN,
+    TEST_USER_AGENT,
+    DatabaseUnderTest,
+    FastSettings,
+    Result,
+    run_cli,
+)
 
 for _proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
     os.environ.pop(_proxy, None)
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost,::1"
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    """With `-p no:xdist`, accept the `-n`/`--dist` in pyproject's addopts and ignore them."""
+    if pluginmanager.has_plugin("xdist"):
+        return
+    group = parser.getgroup("xdist (disabled)")
+    # `_addoption`: a plugin may not add a lowercase short option through the public call;
+    # xdist registers its own -n the same way
+    group._addoption("-n", "--numprocesses", dest="numprocesses", help="ignored without xdist")
+    group.addoption("--dist", dest="dist", help="ignored without xdist")
 
 
 @pytest.fixture(scope="session")
@@ -36,8 +58,8 @@ def pg_status() -> str | None:
         return str(exc).strip().splitlines()[0]
 
 
-def _sqlite_db(tmp_path: Path) -> Iterator[DatabaseUnderTest]:
-    url = f"sqlite:///{tmp_path / 'factcheck.db'}"
+def _sqlite_db(folder: Path) -> Iterator[DatabaseUnderTest]:
+    url = f"sqlite:///{folder / 'factcheck.db'}"
     engine = db.make_engine(url, must_exist=False)
     db.upgrade(engine)
     yield DatabaseUnderTest("sqlite", url, engine)
@@ -72,12 +94,61 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         yield from _pg_db(request.getfixturevalue("pg_status"))
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DatabaseUnderTest]:
+    """One fresh, migrated database per backend shared by a module's tests: for a module
+    whose tests each read a different part of one expensive run."""
+    if request.param == "sqlite":
+        yield from _sqlite_db(tmp_path_factory.mktemp("module_db"))
+    else:
+        yield from _pg_db(request.getfixturevalue("pg_status"))
+
+
 @pytest.fixture
 def cli(database: DatabaseUnderTest, tmp_path: Path) -> Callable[..., Result]:
-    """`cli("claim", "list")` runs the installed CLI against this test's database."""
+    """`cli("claim", "list")` runs the CLI against this test's database, in-process;
+    `cli(..., subprocess=True)` runs the installed script in a process of its own."""
 
     def call(*args: str, **kwargs: object) -> Result:
         kwargs.setdefault("cwd", tmp_path)
         return run_cli(*args, db_url=database.url, **kwargs)  # type: ignore[arg-type]
 
     return call
+
+
+@pytest.fixture(scope="session")
+def fast_settings() -> FastSettings:
+    """`fast_settings(**changes)`: Settings for tests that fetch from 127.0.0.1.
+
+    Loopback allowed, robots not asked, no politeness delay, no retries or backoff, short
+    timeouts (a failure costs well under a second), small size caps. A test that depends on
+    one of these values (a retry count, a timeout) passes it explicitly.
+    """
+
+    def make(**changes: object) -> Settings:
+        return Settings(
+            user_agent=TEST_USER_AGENT,
+            allow_loopback=True,
+            obey_robots=False,
+            workers=2,
+            per_host_concurrency=2,
+            per_host_delay_s=0.0,
+            connect_timeout_s=1.0,
+            read_timeout_s=2.0,
+            source_deadline_s=10.0,
+            retries=0,
+            backoff_factor_s=0.0,
+            retry_after_cap_s=0.2,
+        ).with_overrides(**changes)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def pages() -> Iterator[PageServer]:
+    """The shared page server (tests/servers.py): one per session, or per xdist worker."""
+    server = PageServer()
+    yield server
+    server.close()

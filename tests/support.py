@@ -12,6 +12,7 @@ import signal
 import subprocess as _subprocess
 import sys
 import tempfile
+import threading
 import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -232,8 +233,9 @@ def _isolated(
         tempfile.tempdir = saved_tempdir
         os.environ.clear()
         os.environ.update(saved_env)
-        for signum, handler in saved_signals.items():
-            signal.signal(signum, handler)
+        if threading.current_thread() is threading.main_thread():
+            for signum, handler in saved_signals.items():
+                signal.signal(signum, handler)
         for lg, level, disabled, propagate, handlers in saved_loggers:
             for handler in lg.handlers:
                 if handler not in handlers:
