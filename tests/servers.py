@@ -15,7 +15,7 @@ Behaviours, by path (`n` and `seconds` are integers):
     /json/deep/<n>            JSON arrays nested n deep, the figure innermost
     /html/deep/<n>            HTML elements nested n deep, the figure innermost
     /json/records/<n>         {"models": [n records]}, generated while sent (~10 bytes each)
-    /html/matches/<n>         an HTML page with n <b class="size"> elements
+    /html/matches/<n>         an HTML page with n <b> elements (11 bytes each)
     /digits/<n>               n ASCII digits (for a regex that backtracks)
     /redirect/<name>          a 302 to one of REDIRECTS (a bad port, a bad IPv6 host, bad IDNA)
     /trickle/length/<n>       n bytes at 1 byte/s, with a Content-Length
@@ -87,9 +87,9 @@ def closed_port_url(path: str = "page") -> str:
 
 
 def json_records(count: int) -> Iterator[bytes]:
-    """{"models": [{"p": "405B"}, ...]} in pieces, never held whole."""
+    """{"models": [{"p":405}, ...]} in pieces, never held whole (10 bytes a record)."""
     yield b'{"models": ['
-    record = b'{"p":"405B"}'
+    record = b'{"p":405}'
     batch = 10_000
     for start in range(0, count, batch):
         size = min(batch, count - start)
@@ -167,9 +167,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", "100")
+        self.send_header("Content-Length", "20")
         self.end_headers()
-        self.trickle(100)
+        self.trickle(20)
 
     def status(self, code: str) -> None:
         self.send_whole(int(code), f"status {code}\n".encode(), "text/plain")
@@ -211,7 +211,7 @@ class _Handler(BaseHTTPRequestHandler):
         def pieces() -> Iterator[bytes]:
             yield b"<html><body><p>"
             for start in range(0, n, 10_000):
-                yield b'<b class="size">405B</b> ' * min(10_000, n - start)
+                yield b"<b>405B</b>" * min(10_000, n - start)
             yield b"</p></body></html>"
 
         self.send_streamed(pieces(), "text/html; charset=utf-8")
