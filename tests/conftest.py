@@ -16,23 +16,26 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from factcheck.config import Settings
 from factcheck.storage import db
 from tests.servers import PageServer
 from tests.support import (
     BACKENDS,
     IN_CI,
     PG_ADMIN_DSN,
-    TEST_USER_AGENT,
     DatabaseUnderTest,
     FastSettings,
     Result,
+    make_fast_settings,
     run_cli,
 )
 
 for _proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
     os.environ.pop(_proxy, None)
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost,::1"
+# xdist workers get COLUMNS=80; rich would fix the CLI's console width at import from it, and
+# the in-process CLI would print narrow output where a process gets COLUMNS=200 (run_cli)
+for _size in ("COLUMNS", "LINES"):
+    os.environ.pop(_size, None)
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
@@ -120,30 +123,9 @@ def cli(database: DatabaseUnderTest, tmp_path: Path) -> Callable[..., Result]:
 
 @pytest.fixture(scope="session")
 def fast_settings() -> FastSettings:
-    """`fast_settings(**changes)`: Settings for tests that fetch from 127.0.0.1.
-
-    Loopback allowed, robots not asked, no politeness delay, no retries or backoff, short
-    timeouts (a failure costs well under a second), small size caps. A test that depends on
-    one of these values (a retry count, a timeout) passes it explicitly.
-    """
-
-    def make(**changes: object) -> Settings:
-        return Settings(
-            user_agent=TEST_USER_AGENT,
-            allow_loopback=True,
-            obey_robots=False,
-            workers=2,
-            per_host_concurrency=2,
-            per_host_delay_s=0.0,
-            connect_timeout_s=1.0,
-            read_timeout_s=2.0,
-            source_deadline_s=10.0,
-            retries=0,
-            backoff_factor_s=0.0,
-            retry_after_cap_s=0.2,
-        ).with_overrides(**changes)
-
-    return make
+    """`fast_settings(**changes)`: Settings for tests that fetch from 127.0.0.1 (tiny timeouts,
+    no politeness delay, loopback allowed, retries 0; see `make_fast_settings`)."""
+    return make_fast_settings
 
 
 @pytest.fixture(scope="session")

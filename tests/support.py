@@ -43,6 +43,30 @@ class FastSettings(Protocol):
     def __call__(self, **changes: object) -> Settings: ...
 
 
+def make_fast_settings(**changes: object) -> Settings:
+    """Settings for tests that fetch from 127.0.0.1 (the `fast_settings` fixture; helpers that
+    are not fixtures call this directly).
+
+    Loopback allowed, robots not asked, no politeness delay, no retries or backoff, short
+    timeouts (a failure costs well under a second), a capped Retry-After. A test that depends on
+    one of these values (a retry count, a timeout) passes it explicitly.
+    """
+    return Settings(
+        user_agent=TEST_USER_AGENT,
+        allow_loopback=True,
+        obey_robots=False,
+        workers=2,
+        per_host_concurrency=2,
+        per_host_delay_s=0.0,
+        connect_timeout_s=1.0,
+        read_timeout_s=2.0,
+        source_deadline_s=10.0,
+        retries=0,
+        backoff_factor_s=0.0,
+        retry_after_cap_s=0.2,
+    ).with_overrides(**changes)
+
+
 @dataclass(frozen=True)
 class DatabaseUnderTest:
     backend: str

@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pytest_httpserver import HTTPServer
 
-from factcheck.config import Settings
 from factcheck.declarations.inputs import validate_claim, validate_source
 from factcheck.domain import SourceFormat
 from factcheck.editorial import overrides, review
@@ -22,18 +21,9 @@ from factcheck.errors import ValidationError
 from factcheck.storage import catalog, db, verdicts
 from factcheck.storage.models import Claim, Verdict
 from factcheck.verification.pipeline import run_verification
-from tests.support import DatabaseUnderTest, Result
+from tests.support import DatabaseUnderTest, Result, make_fast_settings
 
-UA = "factcheck-test/1.0 (+https://example.org/factcheck; contact: test@example.org)"
-SETTINGS = Settings(
-    user_agent=UA,
-    allow_loopback=True,
-    obey_robots=False,
-    per_host_delay_s=0,
-    workers=2,
-    retries=0,
-    read_timeout_s=2.0,
-)
+SETTINGS = make_fast_settings()
 DAY1 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
 PAGE_405 = "# Model card\n\nLlama 3.1 405B: 405B parameters, trained on 15T tokens.\n"
 PAGE_300 = "# Model card\n\nLlama 3.1 405B: 300B parameters, trained on 15T tokens.\n"
