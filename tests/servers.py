@@ -21,8 +21,8 @@ Behaviours, by path (`n` and `seconds` are integers):
     /trickle/length/<n>       n bytes at 1 byte/s, with a Content-Length
     /trickle/close/<n>        n bytes at 1 byte/s, no length: the body ends when the server closes
     /trickle/chunk/<n>        one chunk of n bytes, its bytes sent at 1 byte/s
-    /robots.txt               allow everything, or trickle when the server was made with
-                              `trickle_robots=True` (robots.txt is per host: use a second server)
+    /robots.txt               allow everything, or 20 bytes at 1 byte/s when the server was made
+                              with `trickle_robots=True` (robots.txt is per host: a second server)
 
 `closed_port_url()` is a URL to a port nothing listens on.
 """
@@ -43,6 +43,7 @@ REDIRECTS = {
     "bad-idna": "http://xn--a.example/",
 }
 TRICKLE_INTERVAL_S = 1.0
+ROBOTS_TRICKLE_BYTES = 20  # enough to outlast a 2 s deadline; short enough not to hold a run long
 
 
 class PageServer:
@@ -167,9 +168,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", "20")
+        self.send_header("Content-Length", str(ROBOTS_TRICKLE_BYTES))
         self.end_headers()
-        self.trickle(20)
+        self.trickle(ROBOTS_TRICKLE_BYTES)
 
     def status(self, code: str) -> None:
         self.send_whole(int(code), f"status {code}\n".encode(), "text/plain")
