@@ -95,7 +95,8 @@ def test_verify_records_verdicts_and_exits_3_when_a_source_fails(
 ) -> None:
     httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
     httpserver.expect_request("/card").respond_with_data(CARD, content_type="text/html")
-    assert cli("source", "add", "--key", "card", "--url", httpserver.url_for("/card")).code == 0
+    card = httpserver.url_for("/card")
+    assert cli("source", "add", "--key", "card", "--url", card, subprocess=True).code == 0
     assert (
         cli(
             "claim",
@@ -114,6 +115,7 @@ def test_verify_records_verdicts_and_exits_3_when_a_source_fails(
             "405e9",
             "--unit",
             "parameters",
+            subprocess=True,
         ).code
         == 0
     )
