@@ -39,7 +39,7 @@ FIX_FETCH = "the fetching fixes (issue 9, fetching part)"
 FIX_EXTRACT = "the extraction fixes (issue 9, extraction part)"
 FIX_BOUNDARY = "the source fault boundary (issue 9, run part)"
 CHILD_MEMORY_BYTES = 1536 * 1024 * 1024  # RLIMIT_AS of a child run: the bound under test
-CHILD_TIMEOUT_S = 60
+CHILD_TIMEOUT_S = 30  # each should take seconds once bounded: 5x margin or more
 
 
 @dataclass(frozen=True)
