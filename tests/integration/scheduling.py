@@ -1,5 +1,5 @@
 """Helpers for the scheduler, run lock and notice tests: declared sources on a local server,
-fast settings, a child `factcheck` process whose stderr can be waited on line by line."""
+a child `factcheck` process whose stderr can be waited on line by line."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from factcheck.config import Settings
 from tests.support import DatabaseUnderTest, factcheck_bin, seed
 
 UA = "factcheck-test/1.0 (+https://example.org/factcheck; contact: test@example.org)"
@@ -24,22 +23,6 @@ CHILD_ENV = {
     "FACTCHECK_RETRIES": "0",
     "FACTCHECK_USER_AGENT": UA,
 }
-
-
-def fast_settings(database: DatabaseUnderTest, **changes: object) -> Settings:
-    base = Settings(
-        database_url=database.url,
-        user_agent=UA,
-        allow_loopback=True,
-        obey_robots=False,
-        workers=2,
-        per_host_delay_s=0.0,
-        connect_timeout_s=2.0,
-        read_timeout_s=5.0,
-        retries=0,
-        backoff_factor_s=0.0,
-    )
-    return base.with_overrides(**changes)
 
 
 def declare(database: DatabaseUnderTest, folder: Path, base_url: str, names: list[str]) -> None:

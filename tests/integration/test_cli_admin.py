@@ -417,7 +417,9 @@ def test_unreachable_database(tmp_path: Path) -> None:
         ("mysql://x@y/z", "unsupported database"),
         ("::::", "not a database URL"),
     ):
-        result = run_cli("claim", "list", db_url=url, cwd=tmp_path)
+        # one real process (its start-up and logging set-up), the rest in-process
+        real = url.startswith("postgresql")
+        result = run_cli("claim", "list", db_url=url, cwd=tmp_path, subprocess=real)
         assert result.code in (1, 2), result.stderr
         assert "Traceback" not in result.stderr
         assert message in result.stderr and result.stderr.strip().count("\n") == 0, result.stderr
@@ -425,7 +427,7 @@ def test_unreachable_database(tmp_path: Path) -> None:
 
 
 def test_init_default_sqlite_in_working_directory(tmp_path: Path) -> None:
-    first = run_cli("init", cwd=tmp_path)
+    first = run_cli("init", cwd=tmp_path, subprocess=True)  # start-up of a real process
     assert first.code == 0, first.stderr
     assert (tmp_path / "factcheck.db").exists()
     again = run_cli("init", cwd=tmp_path)

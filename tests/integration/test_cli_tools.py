@@ -25,7 +25,12 @@ def test_quantity_reads_chinese_and_english(tmp_path: Path) -> None:
     found = result.json()["quantities"]  # type: ignore[index]
     assert found[0]["amount"] == "200000000" and found[0]["bound"] == "at_least"
     lines = run_cli(
-        "quantity", "-", "--json", cwd=tmp_path, stdin="16.4亿\n$3.50 per million tokens\nnothing\n"
+        "quantity",
+        "-",
+        "--json",
+        cwd=tmp_path,
+        stdin="16.4亿\n$3.50 per million tokens\nnothing\n",
+        subprocess=True,  # a real stdin pipe
     )
     data = lines.json()
     assert [q["amount"] for line in data for q in line["quantities"]] == ["1640000000", "0.0000035"]  # type: ignore[index, union-attr]
@@ -90,7 +95,8 @@ def test_verify_records_verdicts_and_exits_3_when_a_source_fails(
 ) -> None:
     httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
     httpserver.expect_request("/card").respond_with_data(CARD, content_type="text/html")
-    assert cli("source", "add", "--key", "card", "--url", httpserver.url_for("/card")).code == 0
+    card = httpserver.url_for("/card")
+    assert cli("source", "add", "--key", "card", "--url", card, subprocess=True).code == 0
     assert (
         cli(
             "claim",
@@ -109,6 +115,7 @@ def test_verify_records_verdicts_and_exits_3_when_a_source_fails(
             "405e9",
             "--unit",
             "parameters",
+            subprocess=True,
         ).code
         == 0
     )
@@ -128,7 +135,7 @@ def test_verify_records_verdicts_and_exits_3_when_a_source_fails(
         ).code
         == 0
     )
-    first = cli("verify", "--json", env=LOOPBACK)
+    first = cli("verify", "--json", env=LOOPBACK, subprocess=True)
     assert first.code == 0, first.stderr
     report = first.json()
     assert report["claims"][0]["label"] == "supported"  # type: ignore[index]

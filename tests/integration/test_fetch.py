@@ -6,7 +6,6 @@ Nothing here mocks requests or leaves the machine: pages are served by pytest-ht
 
 from __future__ import annotations
 
-import dataclasses
 import gzip
 import hashlib
 import json
@@ -27,6 +26,7 @@ from factcheck.config import Settings
 from factcheck.domain import ErrorCode, SourceFormat
 from factcheck.errors import FetchError
 from factcheck.fetching.fetcher import MAX_REDIRECTS, Fetcher
+from tests.support import FastSettings
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 KIB = 1024
@@ -40,25 +40,23 @@ ZH_TEXT = (
 )
 
 
-def fast_settings(**changes: object) -> Settings:
-    """Tiny timeouts, no backoff, no pacing, loopback allowed: a whole failure in well under 1 s."""
-    base = Settings(
-        user_agent=UA,
-        allow_loopback=True,
-        obey_robots=False,
-        workers=4,
-        per_host_concurrency=4,
-        per_host_delay_s=0.0,
-        connect_timeout_s=1.0,
-        read_timeout_s=0.3,
-        source_deadline_s=10.0,
-        retries=2,
-        backoff_factor_s=0.0,
-        retry_after_cap_s=0.2,
-        max_html_bytes=64 * KIB,
-        max_data_bytes=64 * KIB,
-    )
-    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+# On top of the shared fast settings: the retries, read timeout and caps these tests count on.
+FETCH_DEFAULTS: dict[str, object] = {
+    "workers": 4,
+    "per_host_concurrency": 4,
+    "read_timeout_s": 0.3,
+    "retries": 2,
+    "max_html_bytes": 64 * KIB,
+    "max_data_bytes": 64 * KIB,
+}
+
+
+@pytest.fixture(scope="session")
+def fast_settings(fast_settings: FastSettings) -> FastSettings:
+    def make(**changes: object) -> Settings:
+        return fast_settings(**{**FETCH_DEFAULTS, **changes})
+
+    return make
 
 
 @pytest.fixture(autouse=True)
@@ -85,7 +83,7 @@ def site(_server: HTTPServer) -> Iterator[HTTPServer]:
 
 
 @pytest.fixture
-def fetcher() -> Iterator[Fetcher]:
+def fetcher(fast_settings: FastSettings) -> Iterator[Fetcher]:
     with Fetcher(fast_settings()) as fetcher:
         yield fetcher
 
@@ -325,7 +323,7 @@ def _sleepy(seconds: float) -> Callable[[Request], Response]:
     return handler
 
 
-def test_slow_page_times_out(site: HTTPServer) -> None:
+def test_slow_page_times_out(site: HTTPServer, fast_settings: FastSettings) -> None:
     site.expect_request("/delay").respond_with_handler(_sleepy(0.5))
     url = site.url_for("/delay")
 
@@ -336,7 +334,9 @@ def test_slow_page_times_out(site: HTTPServer) -> None:
     assert str(error) == f"timed out fetching {url} (connect 1 s, read 0.1 s) after 1 retries"
 
 
-def test_deadline_stops_a_source_before_the_read_timeout(site: HTTPServer) -> None:
+def test_deadline_stops_a_source_before_the_read_timeout(
+    site: HTTPServer, fast_settings: FastSettings
+) -> None:
     site.expect_request("/delay-deadline").respond_with_handler(_sleepy(0.6))
     url = site.url_for("/delay-deadline")
 
@@ -350,7 +350,7 @@ def test_deadline_stops_a_source_before_the_read_timeout(site: HTTPServer) -> No
     assert len(requests_to(site, "/delay-deadline")) <= 1  # no retry past the deadline
 
 
-def test_deadline_is_checked_while_streaming(site: HTTPServer) -> None:
+def test_deadline_is_checked_while_streaming(site: HTTPServer, fast_settings: FastSettings) -> None:
     def trickle(request: Request) -> Response:
         def chunks() -> Iterator[bytes]:
             for _ in range(40):
@@ -426,7 +426,9 @@ def gzip_bomb() -> bytes:
     return gzip.compress(bytes(50 * MIB), compresslevel=9)  # ~50 KiB on the wire
 
 
-def test_gzip_bomb_stops_at_the_cap(raw_server: Callable[..., RawServer], gzip_bomb: bytes) -> None:
+def test_gzip_bomb_stops_at_the_cap(
+    raw_server: Callable[..., RawServer], gzip_bomb: bytes, fast_settings: FastSettings
+) -> None:
     def bomb(conn: socket.socket) -> None:
         # A bare socket, not werkzeug: its own buffers would blur the memory measurement.
         head = (
@@ -497,7 +499,9 @@ def test_redirect_to_blocked_address(
     assert time.monotonic() - started < 1.0
 
 
-def test_redirect_to_file_url_is_refused_even_when_file_urls_are_allowed(site: HTTPServer) -> None:
+def test_redirect_to_file_url_is_refused_even_when_file_urls_are_allowed(
+    site: HTTPServer, fast_settings: FastSettings
+) -> None:
     site.expect_request("/to-file").respond_with_data("", 302, {"Location": "file:///etc/passwd"})
 
     with Fetcher(fast_settings(allow_file_urls=True)) as fetcher:
@@ -514,7 +518,9 @@ def test_file_url_is_refused_by_default(fetcher: Fetcher) -> None:
     assert str(error).startswith("refused file:///etc/hostname: only http and https")
 
 
-def test_file_url_is_read_with_the_cap_when_allowed(tmp_path: Path) -> None:
+def test_file_url_is_read_with_the_cap_when_allowed(
+    tmp_path: Path, fast_settings: FastSettings
+) -> None:
     small = tmp_path / "small.csv"
     small.write_bytes("名称,价格\n模型,0.5\n".encode("gbk") * 3)
     large = tmp_path / "large.csv"
@@ -532,7 +538,7 @@ def test_file_url_is_read_with_the_cap_when_allowed(tmp_path: Path) -> None:
 # --- robots.txt and politeness -------------------------------------------------------------------
 
 
-def test_robots_disallow(site: HTTPServer) -> None:
+def test_robots_disallow(site: HTTPServer, fast_settings: FastSettings) -> None:
     site.expect_request("/robots.txt").respond_with_data(
         "User-agent: factcheck-test\nDisallow: /private\n\nUser-agent: *\nDisallow: /\n",
         content_type="text/plain",
@@ -553,7 +559,7 @@ def test_robots_disallow(site: HTTPServer) -> None:
     assert requests_to(site, "/private/page.html") == []
 
 
-def test_robots_500_disallows_everything(site: HTTPServer) -> None:
+def test_robots_500_disallows_everything(site: HTTPServer, fast_settings: FastSettings) -> None:
     site.expect_request("/robots.txt").respond_with_data("oops", status=500)
     url = site.url_for("/page.html")
 
@@ -569,7 +575,7 @@ def test_robots_500_disallows_everything(site: HTTPServer) -> None:
     assert requests_to(site, "/page.html") == []
 
 
-def test_robots_404_allows_everything(site: HTTPServer) -> None:
+def test_robots_404_allows_everything(site: HTTPServer, fast_settings: FastSettings) -> None:
     site.expect_request("/robots.txt").respond_with_data("none", status=404)
     site.expect_request("/page.html").respond_with_data("fine", content_type="text/html")
 
@@ -579,7 +585,7 @@ def test_robots_404_allows_everything(site: HTTPServer) -> None:
     assert fetched.body == b"fine"
 
 
-def test_robots_crawl_delay_spaces_requests(site: HTTPServer) -> None:
+def test_robots_crawl_delay_spaces_requests(site: HTTPServer, fast_settings: FastSettings) -> None:
     site.expect_request("/robots.txt").respond_with_data("User-agent: *\nCrawl-delay: 0.3\n")
     site.expect_request("/a.html").respond_with_data("a", content_type="text/html")
     starts: list[float] = []
@@ -598,7 +604,9 @@ def test_robots_crawl_delay_spaces_requests(site: HTTPServer) -> None:
     assert starts[1] - starts[0] >= 0.25
 
 
-def test_per_host_concurrency_is_bounded_and_robots_fetched_once(site: HTTPServer) -> None:
+def test_per_host_concurrency_is_bounded_and_robots_fetched_once(
+    site: HTTPServer, fast_settings: FastSettings
+) -> None:
     in_flight = 0
     most = 0
     lock = threading.Lock()

@@ -23,8 +23,8 @@ from factcheck.domain import RunStatus, Trigger
 from factcheck.storage.db import session_scope
 from factcheck.storage.models import Claim, Run, Verdict, WebhookDelivery
 from factcheck.verification import notices, runner
-from tests.integration.scheduling import declare, fast_settings
-from tests.support import DatabaseUnderTest, Result
+from tests.integration.scheduling import declare
+from tests.support import DatabaseUnderTest, Result, make_fast_settings
 
 T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
 
@@ -157,8 +157,10 @@ def _flipping_run(
 ) -> tuple[runner.RunReport, Receiver, list[float]]:
     declare(database, tmp_path, httpserver.url_for("").rstrip("/"), ["card"])
     receiver = Receiver(httpserver, statuses)
-    settings = fast_settings(
-        database, webhook_url=receiver.url, webhook_allow_private=webhook_allow_private
+    settings = make_fast_settings(
+        database_url=database.url,
+        webhook_url=receiver.url,
+        webhook_allow_private=webhook_allow_private,
     )
     sleeps: list[float] = []
     first = _run(database, settings, sleeps)  # the claim's first verdict: not a flip
@@ -194,7 +196,9 @@ def test_a_flip_is_logged_and_posted_once(
     # a third run with nothing changed: no notice, no POST, no delivery row
     again = _run(
         database,
-        fast_settings(database, webhook_url=receiver.url, webhook_allow_private=True),
+        make_fast_settings(
+            database_url=database.url, webhook_url=receiver.url, webhook_allow_private=True
+        ),
         sleeps,
     )
     assert again.notice.flips == [] and len(receiver.got) == 1 and len(_deliveries(database)) == 1

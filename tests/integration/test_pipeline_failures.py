@@ -24,29 +24,32 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, func, select
 
-from factcheck.config import Settings
 from factcheck.domain import ErrorCode, RunStatus
 from factcheck.storage import catalog, db, runs
 from factcheck.storage.models import Claim, Evidence, Snapshot, Verdict
 from factcheck.verification.pipeline import RunSummary, run_verification
-from tests.support import REPO, DatabaseUnderTest, Result, database_state, run_cli, seed
+from tests.support import (
+    REPO,
+    DatabaseUnderTest,
+    Result,
+    database_state,
+    make_fast_settings,
+    run_cli,
+    seed,
+)
 
 PAGES = REPO / "tests" / "pages" / "pipeline"
 KIB = 1024
 CAP_BYTES = 64 * KIB
 UA = "factcheck-test/1.0 (+https://example.org/factcheck; contact: test@example.org)"
 HTML = "text/html; charset=utf-8"
-SETTINGS = Settings(
-    user_agent=UA,
-    allow_loopback=True,
+SETTINGS = make_fast_settings(
+    obey_robots=True,  # robots.txt failures are among the pages under test
     workers=4,
     per_host_concurrency=4,
-    per_host_delay_s=0.0,
-    connect_timeout_s=1.0,
     read_timeout_s=0.3,
     source_deadline_s=5.0,
     retries=1,
-    backoff_factor_s=0.0,
     retry_after_cap_s=0.1,
     max_html_bytes=CAP_BYTES,
     max_data_bytes=CAP_BYTES,
@@ -323,7 +326,8 @@ def test_failure_page_is_evidence_and_the_verdict_stands(
     elapsed = time.monotonic() - started
 
     assert second.status is RunStatus.SUCCEEDED
-    assert elapsed < 5, "a failure must not hold the run (Retry-After is capped)"
+    # generous: no failure page may hold the run (a Retry-After of a day is capped at 0.1 s)
+    assert elapsed < 30, "a failure must not hold the run (Retry-After is capped)"
     (row,) = evidence(database, second.run_id)
     (outcome,) = second.claims
     assert outcome.label == "supported"

@@ -15,7 +15,6 @@ import pytest
 from pytest_httpserver import HTTPServer
 from sqlmodel import select
 
-from factcheck.config import Settings
 from factcheck.declarations.inputs import validate_claim, validate_source
 from factcheck.domain import SourceFormat, Trigger
 from factcheck.editorial import overrides, review
@@ -33,18 +32,9 @@ from factcheck.storage.models import (
 )
 from factcheck.verification import runner
 from factcheck.verification.pipeline import run_verification
-from tests.support import DatabaseUnderTest, Result
+from tests.support import DatabaseUnderTest, Result, make_fast_settings
 
-UA = "factcheck-test/1.0 (+https://example.org/factcheck; contact: test@example.org)"
-SETTINGS = Settings(
-    user_agent=UA,
-    allow_loopback=True,
-    obey_robots=False,
-    per_host_delay_s=0,
-    workers=2,
-    retries=0,
-    read_timeout_s=2.0,
-)
+SETTINGS = make_fast_settings()
 DAY1 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
 PAGE_405 = "# Model card\n\nLlama 3.1 405B: 405B parameters, trained on 15T tokens.\n"
 PAGE_300 = "# Model card\n\nLlama 3.1 405B: 300B parameters, trained on 15T tokens.\n"
@@ -234,7 +224,19 @@ def ok(result: Result) -> Result:
 
 def test_editor_commands(cli, database: DatabaseUnderTest, site: HTTPServer) -> None:
     declare(database, site)
-    ok(cli("verdict", "set", "size-405b", "refuted", "--note", "=not 405B", "--editor", "Ann"))
+    ok(
+        cli(
+            "verdict",
+            "set",
+            "size-405b",
+            "refuted",
+            "--note",
+            "=not 405B",
+            "--editor",
+            "Ann",
+            subprocess=True,
+        )
+    )
     assert standing(database).label == "refuted"
     with db.session_scope(database.engine) as session, pytest.raises(ValidationError):
         overrides.set_override(

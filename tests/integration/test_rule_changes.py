@@ -7,15 +7,14 @@ from pathlib import Path
 from pytest_httpserver import HTTPServer
 from sqlmodel import col, select
 
-from factcheck.config import Settings
 from factcheck.declarations.inputs import validate_link
 from factcheck.storage import catalog, db
 from factcheck.storage.models import Claim, Evidence
 from factcheck.verification.pipeline import run_verification
-from tests.support import DatabaseUnderTest, seed
+from tests.support import DatabaseUnderTest, make_fast_settings, seed
 
 PAGE = (Path(__file__).resolve().parents[1] / "pages" / "pipeline" / "size.html").read_bytes()
-SETTINGS = Settings(allow_loopback=True, per_host_delay_s=0, retries=0)
+SETTINGS = make_fast_settings(obey_robots=True)
 
 
 def _declare(tmp_path: Path, database: DatabaseUnderTest, url: str) -> None:

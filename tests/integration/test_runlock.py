@@ -165,7 +165,16 @@ def test_postgresql_locks_are_per_schema(database: DatabaseUnderTest) -> None:
         sa.make_url(database.url).set(drivername="postgresql+psycopg", query={})
     )
     try:  # the `public` schema of the same database is another factcheck database
-        runlock.try_acquire(engine=other, settings=SETTINGS, name=runlock.RUN_LOCK).release()
+        theirs = runlock.try_acquire(engine=other, settings=SETTINGS, name=runlock.RUN_LOCK)
+        try:
+            held_here = runlock.current_holder(engine=database.engine, name=runlock.RUN_LOCK)
+            held_there = runlock.current_holder(engine=other, name=runlock.RUN_LOCK)
+            assert held_here is not None and held_here.holder == lease.holder
+            assert held_there is not None and held_there.holder == theirs.holder
+            assert theirs.holder != lease.holder
+        finally:
+            theirs.release()
     finally:
         other.dispose()
+        lease.release()
         lease.release()

@@ -20,8 +20,8 @@ from factcheck.storage import runlock, runs
 from factcheck.storage.db import session_scope
 from factcheck.storage.models import Evidence, Run, Source
 from factcheck.verification import nightly, runner
-from tests.integration.scheduling import declare, fast_settings, wait_until
-from tests.support import DatabaseUnderTest
+from tests.integration.scheduling import declare, wait_until
+from tests.support import DatabaseUnderTest, make_fast_settings
 
 
 def at(text: str) -> Callable[[], datetime]:
@@ -48,7 +48,9 @@ def _record_run(
 
 def _service(database: DatabaseUnderTest, now: str, **changes: object) -> nightly.NightlyService:
     return nightly.NightlyService(
-        engine=database.engine, settings=fast_settings(database, **changes), clock=at(now)
+        engine=database.engine,
+        settings=make_fast_settings(database_url=database.url, **changes),
+        clock=at(now),
     )
 
 
@@ -94,7 +96,9 @@ def test_the_stored_job_runs_once_per_night(
 ) -> None:
     clock = [datetime(2026, 3, 2, 2, 0, 3, tzinfo=UTC)]
     service = nightly.NightlyService(
-        engine=database.engine, settings=fast_settings(database), clock=lambda: clock[0]
+        engine=database.engine,
+        settings=make_fast_settings(database_url=database.url),
+        clock=lambda: clock[0],
     )
     monkeypatch.setattr(nightly, "_live", service)
     nightly.nightly_job()
@@ -121,7 +125,9 @@ def test_nightly_job_does_due_work_and_no_more(
         session.add(weekly)
     now = datetime.now(UTC)
     service = nightly.NightlyService(
-        engine=database.engine, settings=fast_settings(database), clock=lambda: now
+        engine=database.engine,
+        settings=make_fast_settings(database_url=database.url),
+        clock=lambda: now,
     )
     first = service.nightly()
     assert first is not None and len(first.summary.sources) == 2
@@ -135,7 +141,7 @@ def test_nightly_job_does_due_work_and_no_more(
 def test_a_run_left_running_is_marked_interrupted_at_the_next_start(
     database: DatabaseUnderTest,
 ) -> None:
-    settings = fast_settings(database)
+    settings = make_fast_settings(database_url=database.url)
     killed = _record_run(
         database, trigger=Trigger.SCHEDULE, started="2026-03-02 02:00:05", status=RunStatus.RUNNING
     )

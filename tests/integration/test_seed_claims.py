@@ -17,17 +17,15 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from factcheck.config import Settings
 from factcheck.declarations.files import read_declarations
 from factcheck.demo import PAGES_DIR, Page, Site, load_pages, point_sources, serve
 from factcheck.domain import RunStatus, utcnow
 from factcheck.storage import catalog, db, verdicts
 from factcheck.storage.models import Claim
 from factcheck.verification.pipeline import RunSummary, run_verification
-from tests.support import IN_CI, REPO, SHARED, DatabaseUnderTest, run_cli
+from tests.support import IN_CI, REPO, SHARED, DatabaseUnderTest, make_fast_settings, run_cli
 
 CORPUS = SHARED / "corpus"
-UA = "factcheck-test/1.0 (+https://example.org/factcheck; contact: test@example.org)"
 TEXT = "text/plain; charset=utf-8"
 
 # source key -> (stored copy in ../shared/corpus, Content-Type it is served with); MANIFEST.md
@@ -112,9 +110,7 @@ def _verify_seed(database: DatabaseUnderTest, site: Site) -> RunSummary:
     declared = point_sources(read_declarations([REPO / "sources"]), base_url=site.url)
     with db.session_scope(database.engine) as session:
         catalog.apply_declarations(session=session, declared=declared, now=utcnow())
-    settings = Settings(
-        database_url=database.url, user_agent=UA, allow_loopback=True, per_host_delay_s=0.0
-    )
+    settings = make_fast_settings(database_url=database.url, obey_robots=True, workers=8)
     return run_verification(engine=database.engine, settings=settings)
 
 
@@ -184,7 +180,7 @@ def test_demo_through_the_installed_command(tmp_path: Path) -> None:
     scratch = tmp_path / "tmp"
     scratch.mkdir()
 
-    result = run_cli("demo", "--json", cwd=tmp_path, env={"TMPDIR": str(scratch)})
+    result = run_cli("demo", "--json", cwd=tmp_path, env={"TMPDIR": str(scratch)}, subprocess=True)
 
     assert result.code == 0, result.stderr
     report = result.json()
