@@ -46,6 +46,12 @@ TRICKLE_INTERVAL_S = 1.0
 ROBOTS_TRICKLE_BYTES = 20  # enough to outlast a 2 s deadline; short enough not to hold a run long
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default backlog is 5: with eight fetch workers and a busy GIL the accept
+    # queue overflows, the kernel drops SYNs, and a healthy page misses a short connect timeout
+    request_queue_size = 128
+
+
 class PageServer:
     """A threaded HTTP/1.1 server on 127.0.0.1:0 serving the behaviours above."""
 
@@ -53,7 +59,7 @@ class PageServer:
         self.trickle_robots = trickle_robots
         self.stopping = threading.Event()
         self.pages: dict[str, tuple[bytes, str]] = {}
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
         self._httpd.block_on_close = False
         self._httpd.owner = self  # type: ignore[attr-defined]

@@ -36,8 +36,8 @@ from factcheck.storage.models import ClaimSource, Evidence, Run, Source, Verdict
 from factcheck.verification.pipeline import run_verification
 from factcheck.verification.planning import plan_run
 from factcheck.verification.source_unit import SourceResult, record_unit, refused_value
-from tests.integration.scheduling import CHILD_ENV, Child, declare, fast_settings, wait_until
-from tests.support import DatabaseUnderTest, run_cli, seed
+from tests.integration.scheduling import CHILD_ENV, Child, declare, wait_until
+from tests.support import DatabaseUnderTest, make_fast_settings, run_cli, seed
 
 GOOD = b"It has 405B parameters."
 DEEP_JSON = b"[" * 100_000 + b"]" * 100_000  # json.loads: RecursionError
@@ -200,7 +200,9 @@ def test_sources_that_crash_our_code_are_their_own_evidence_and_the_run_goes_on(
             .values(rule_options={"attr": 5})
         )
     with caplog.at_level(logging.ERROR, logger="factcheck"):
-        summary = run_verification(engine=database.engine, settings=fast_settings(database))
+        summary = run_verification(
+            engine=database.engine, settings=make_fast_settings(database_url=database.url)
+        )
 
     assert summary.status is RunStatus.SUCCEEDED
     found = _evidence(database)
@@ -272,7 +274,9 @@ def test_text_with_a_nul_character_does_not_fail_the_run(
         tmp_path,
         [("nul", site.url("/nul.txt"), "text"), ("good", site.url("/good.txt"), "text")],
     )
-    summary = run_verification(engine=database.engine, settings=fast_settings(database))
+    summary = run_verification(
+        engine=database.engine, settings=make_fast_settings(database_url=database.url)
+    )
     assert summary.status is RunStatus.SUCCEEDED
     found = _evidence(database)
     assert found["good"] == [(1, None, None)]
