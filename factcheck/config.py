@@ -13,6 +13,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 import factcheck
 from factcheck.errors import ConfigError
@@ -142,8 +143,33 @@ def env_name(name: str) -> str:
     return _ENV_PREFIX + name.upper()
 
 
+URL_SETTINGS = ("webhook_url", "organisation_url")  # http(s) with a host, when set
+
+
+def _check_texts(settings: Settings) -> None:
+    """The text settings a run relies on: an honest, sendable User-Agent, URLs that parse, a CA
+    file that exists. (Schedule settings are checked by the scheduler, which parses them.)"""
+    agent = settings.user_agent
+    if not agent.strip() or any(ord(c) < 32 or ord(c) == 127 for c in agent):
+        raise ConfigError(f"{env_name('user_agent')}: must be one line of text, got {agent!r}")
+    for name in URL_SETTINGS:
+        value = getattr(settings, name)
+        if value is None:
+            continue
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018  (parsing the port is the check)
+        except ValueError:
+            parts = urlsplit("")
+        if parts.scheme not in ("http", "https") or not parts.hostname or not value.isprintable():
+            raise ConfigError(f"{env_name(name)}: expected an http(s) URL, got {value!r}")
+    if settings.ca_bundle is not None and not os.path.isfile(settings.ca_bundle):
+        raise ConfigError(f"{env_name('ca_bundle')}: no such file: {settings.ca_bundle}")
+
+
 def check_settings(settings: Settings) -> Settings:
-    """Refuse a numeric setting outside its range, naming the variable; returns `settings`."""
+    """Refuse a setting outside its range or form, naming the variable; returns `settings`."""
+    _check_texts(settings)
     for f in fields(Settings):
         value = getattr(settings, f.name)
         if isinstance(value, bool) or not isinstance(value, int | float):

@@ -12,6 +12,7 @@ use them, so that `factcheck --help` and `factcheck --version` never load them.
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import sys
 import threading
@@ -240,6 +241,10 @@ class OneLineErrors(TyperGroup):
         except KeyboardInterrupt:
             say("interrupted")
             sys.exit(ExitCode.INTERRUPTED)
+        except Exception as exc:  # a bug: still one line; the traceback is in the log (-vv)
+            logging.getLogger(PROG).debug("unexpected error", exc_info=True)
+            say(f"error: internal error: {type(exc).__name__}: {_one_line(str(exc))[:300]}")
+            sys.exit(ExitCode.FAILURE)
         sys.exit(code if isinstance(code, int) else ExitCode.OK)
 
 

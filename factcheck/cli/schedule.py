@@ -174,6 +174,8 @@ def run_now(
         )
     if summary.status is RunStatus.INTERRUPTED:
         raise typer.Exit(ExitCode.INTERRUPTED)
+    if summary.failed_sources:  # as `verify`: the run is recorded, some sources failed
+        raise typer.Exit(ExitCode.SOURCES_FAILED)
 
 
 def changes(

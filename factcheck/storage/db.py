@@ -55,7 +55,12 @@ def sqlite_path(url: str) -> Path | None:
         or parsed.database == ":memory:"
     ):
         return None
-    return Path(parsed.database)
+    database = parsed.database
+    if database.startswith("file:"):  # the URI form a read-only database is opened with
+        from urllib.parse import unquote
+
+        database = unquote(database.removeprefix("file:").split("?", 1)[0])
+    return Path(database)
 
 
 def _sqlite_pragmas(*, read_only: bool) -> Callable[[Any, Any], None]:
