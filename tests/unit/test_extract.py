@@ -518,11 +518,22 @@ def test_validate_rule_rejects_with_one_line(
     assert "\n" not in str(caught.value)
 
 
-def test_validate_rule_accepts_good_rules() -> None:
-    validate_rule(Rule(RuleKind.CSS, "table.sizes td:nth-child(2)", {"attr": "title", "all": True}))
-    validate_rule(Rule(RuleKind.JSON_PATH, '$[?key~"*405b*"]', {"weights": BLEND_3_1}), fmt=JSON)
-    validate_rule(Rule(RuleKind.REGEX, r"(?P<value>\d+)B", {"flags": "is"}), fmt=TEXT)
-    validate_rule(Rule(RuleKind.TABLE, "", {"column": "value", "where": {"a": 1}}), fmt=CSV)
+GOOD_RULES = [
+    (Rule(RuleKind.CSS, "table.sizes td:nth-child(2)", {"attr": "title", "all": True}), None),
+    (Rule(RuleKind.JSON_PATH, '$[?key~"*405b*"]', {"weights": BLEND_3_1}), JSON),
+    (Rule(RuleKind.REGEX, r"(?P<value>\d+)B", {"flags": "is"}), TEXT),
+    (Rule(RuleKind.TABLE, "", {"column": "value", "where": {"a": 1}}), CSV),
+]
+
+
+@pytest.mark.parametrize(("rule", "fmt"), GOOD_RULES, ids=lambda v: getattr(v, "kind", v))
+def test_validate_rule_accepts_good_rules_and_not_their_near_misses(
+    rule: Rule, fmt: SourceFormat | None
+) -> None:
+    validate_rule(rule, fmt=fmt)  # accepted: no error
+    options = {**rule.options.as_dict(), "colour": "red"}  # one unknown option more
+    with pytest.raises(ValidationError, match="unknown option 'colour'"):
+        validate_rule(Rule(rule.kind, rule.expression, options), fmt=fmt)
 
 
 def test_apply_rule_validates_against_the_document_format(prices: Document) -> None:
