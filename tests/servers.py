@@ -24,7 +24,9 @@ Behaviours, by path (`n` and `seconds` are integers):
     /robots.txt               allow everything, or 20 bytes at 1 byte/s when the server was made
                               with `trickle_robots=True` (robots.txt is per host: a second server)
 
-`closed_port_url()` is a URL to a port nothing listens on.
+`closed_port_url()` is a URL to a port nothing listens on. `RawServer` is a bare socket for
+what a well-behaved HTTP server cannot do (reset a connection, cut a body short) and for a
+receiver that counts its connections (`answer_204`).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import contextlib
 import re
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 FIGURE = "Llama 3.1 405B has 405B parameters."
@@ -272,3 +274,55 @@ _ROUTES = [
     (r"/trickle/close/(\d+)", _Handler.trickle_close),
     (r"/trickle/chunk/(\d+)", _Handler.trickle_chunk),
 ]
+
+
+class RawServer:
+    """A bare TCP listener on 127.0.0.1:0 that reads each request's head, then hands the
+    connection to `handle`: for failures that break HTTP itself (a reset, a truncated body) and
+    for receivers that must count connections (an SSRF refusal makes none)."""
+
+    def __init__(self, handle: Callable[[socket.socket], None]) -> None:
+        self._handle = handle
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.05)
+        self._stop = threading.Event()
+        self.accepted = 0
+        self.port = self._listener.getsockname()[1]
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            self.accepted += 1
+            with conn:
+                conn.settimeout(2.0)
+                try:
+                    read_request_head(conn)
+                    self._handle(conn)
+                except OSError:  # the client hung up first: that is what some tests want
+                    pass
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._listener.close()
+
+
+def read_request_head(conn: socket.socket) -> bytes:
+    """The request line and headers, read off a raw connection (the body is not read)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def answer_204(conn: socket.socket) -> None:
+    """A receiver's reply: accepted, nothing to say."""
+    conn.sendall(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")

@@ -26,6 +26,7 @@ from factcheck.config import Settings
 from factcheck.domain import ErrorCode, SourceFormat
 from factcheck.errors import FetchError
 from factcheck.fetching.fetcher import MAX_REDIRECTS, Fetcher
+from tests.servers import RawServer
 from tests.support import FastSettings
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -97,50 +98,6 @@ def fetch_error(fetcher: Fetcher, url: str, fmt: SourceFormat = SourceFormat.HTM
     with pytest.raises(FetchError) as caught:
         fetcher.fetch(url, fmt=fmt, now=lambda: NOW)
     return caught.value
-
-
-class RawServer:
-    """A bare TCP listener on 127.0.0.1:0 that hands every connection to `handle`."""
-
-    def __init__(self, handle: Callable[[socket.socket], None]) -> None:
-        self._handle = handle
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.05)
-        self._stop = threading.Event()
-        self.accepted = 0
-        self.port = self._listener.getsockname()[1]
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            self.accepted += 1
-            with conn:
-                conn.settimeout(2.0)
-                try:
-                    _read_request_head(conn)
-                    self._handle(conn)
-                except OSError:  # the client hung up first: that is what some tests want
-                    pass
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self._listener.close()
-
-
-def _read_request_head(conn: socket.socket) -> bytes:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    return data
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +22,7 @@ from factcheck.storage.db import session_scope
 from factcheck.storage.models import Claim, Run, Verdict, WebhookDelivery
 from factcheck.verification import notices, runner
 from tests.integration.scheduling import declare
+from tests.servers import RawServer, answer_204
 from tests.support import DatabaseUnderTest, Result, make_fast_settings
 
 T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
@@ -278,47 +277,10 @@ def test_a_malformed_webhook_url_is_not_retried(database: DatabaseUnderTest) -> 
 # -- the webhook behind the SSRF guard ----------------------------------------------------------
 
 
-class CountingReceiver:
-    """A bare loopback socket that answers every POST with 204 and counts its connections."""
-
-    def __init__(self) -> None:
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.05)
-        self._stop = threading.Event()
-        self.connections = 0
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}/hook"
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            self.connections += 1
-            with conn:
-                conn.settimeout(2.0)
-                try:
-                    head = b""
-                    while b"\r\n\r\n" not in head:
-                        data = conn.recv(4096)
-                        if not data:
-                            break
-                        head += data
-                    conn.sendall(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
-                except OSError:
-                    pass
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self._listener.close()
-
-
 @pytest.fixture
-def counting_receiver() -> Iterator[CountingReceiver]:
-    receiver = CountingReceiver()
+def counting_receiver() -> Iterator[RawServer]:
+    """A loopback receiver that answers every POST with 204 and counts its connections."""
+    receiver = RawServer(answer_204)
     yield receiver
     receiver.close()
 
@@ -376,9 +338,9 @@ def test_webhook_allow_private_still_refuses_link_local(database: DatabaseUnderT
 
 
 def test_a_loopback_webhook_is_refused_without_a_connection(
-    database: DatabaseUnderTest, counting_receiver: CountingReceiver
+    database: DatabaseUnderTest, counting_receiver: RawServer
 ) -> None:
-    url = counting_receiver.url
+    url = f"http://127.0.0.1:{counting_receiver.port}/hook"
     # allow_loopback is the sources' setting (tests, demo); it does not open the webhook
     settings = Settings(webhook_url=url, allow_loopback=True)
 
@@ -387,18 +349,18 @@ def test_a_loopback_webhook_is_refused_without_a_connection(
     assert (done.status, done.attempts) == ("failed", 1)
     assert done.last_error is not None
     assert done.last_error.startswith(f"refused {url}: host 127.0.0.1 resolves to 127.0.0.1")
-    assert counting_receiver.connections == 0
+    assert counting_receiver.accepted == 0
 
 
 def test_webhook_allow_private_admits_a_loopback_receiver(
-    database: DatabaseUnderTest, counting_receiver: CountingReceiver
+    database: DatabaseUnderTest, counting_receiver: RawServer
 ) -> None:
-    url = counting_receiver.url
+    url = f"http://127.0.0.1:{counting_receiver.port}/hook"
 
     done = _deliver(database, url, Settings(webhook_url=url, webhook_allow_private=True))
 
     assert (done.status, done.attempts, done.last_error) == ("delivered", 1, None)
-    assert counting_receiver.connections == 1
+    assert counting_receiver.accepted == 1
 
 
 def test_a_refused_webhook_fails_the_delivery_not_the_run(
