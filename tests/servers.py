@@ -276,40 +276,76 @@ _ROUTES = [
 ]
 
 
-class RawServer:
-    """A bare TCP listener on 127.0.0.1:0 that reads each request's head, then hands the
-    connection to `handle`: for failures that break HTTP itself (a reset, a truncated body) and
-    for receivers that must count connections (an SSRF refusal makes none)."""
+# What a raw connection is served with: the connection, and an event set when the server stops
+# (a trickle ends there).
+Behaviour = Callable[[socket.socket, threading.Event], None]
 
-    def __init__(self, handle: Callable[[socket.socket], None]) -> None:
+
+class RawServer:
+    """A bare TCP listener on 127.0.0.1:0, for what a well-behaved HTTP server cannot do (reset
+    a connection, cut a body short, trickle a header) and for receivers that must count their
+    connections (an SSRF refusal makes none). Each connection is served on its own thread: its
+    request head is read, then the behaviour routed from its path runs (`handle` for any path
+    when given, else `routes`, else 404)."""
+
+    def __init__(
+        self,
+        handle: Callable[[socket.socket], None] | None = None,
+        *,
+        routes: dict[str, Behaviour] | None = None,
+    ) -> None:
         self._handle = handle
+        self._routes = routes or {}
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(0.05)
         self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
         self.accepted = 0
-        self.port = self._listener.getsockname()[1]
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
+        self.paths: list[str] = []  # request paths, in arrival order
+        self.port: int = self._listener.getsockname()[1]
+        self._accepting = threading.Thread(target=self._accept, daemon=True)
+        self._accepting.start()
 
-    def _serve(self) -> None:
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def _accept(self) -> None:
         while not self._stop.is_set():
             try:
                 conn, _ = self._listener.accept()
             except TimeoutError:
                 continue
             self.accepted += 1
-            with conn:
-                conn.settimeout(2.0)
-                try:
-                    read_request_head(conn)
+            thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(5.0)
+            try:
+                head = read_request_head(conn)
+                if b"\r\n\r\n" not in head:
+                    return  # the client hung up before its request was whole
+                path = head.split(b" ", 2)[1].decode("latin-1")
+                self.paths.append(path)
+                if self._handle is not None:
                     self._handle(conn)
-                except OSError:  # the client hung up first: that is what some tests want
-                    pass
+                else:
+                    self._routes.get(path, _not_found)(conn, self._stop)
+            except OSError:  # the client hung up first: the end of every trickle
+                pass
 
     def close(self) -> None:
         self._stop.set()
-        self._thread.join()
+        self._accepting.join()
+        for thread in self._threads:
+            thread.join()
         self._listener.close()
+
+
+def _not_found(conn: socket.socket, _stop: threading.Event) -> None:
+    conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 
 
 def read_request_head(conn: socket.socket) -> bytes:

@@ -1,6 +1,6 @@
 """A hostile source fails alone, with an error code, within its deadline (issue 9).
 
-Every page here is served by `HostileServer`, a bare socket on 127.0.0.1:0 whose routes map a
+Every page here is served by `RawServer`, a bare socket on 127.0.0.1:0 whose routes map a
 request path to a named behaviour (a small function of the connection): a charset naming a
 codec that is not a text encoding, a redirect to an unusable Location, a body trickled one
 byte a second. Each behaviour is self-contained so it can move to tests/servers.py as is.
@@ -9,7 +9,6 @@ byte a second. Each behaviour is self-contained so it can move to tests/servers.
 from __future__ import annotations
 
 import codecs
-import dataclasses
 import doctest
 import logging
 import socket
@@ -26,6 +25,8 @@ from factcheck.extraction.rules import parse_document
 from factcheck.fetching import charset, netguard, robots, urls
 from factcheck.fetching import fetcher as fetcher_module
 from factcheck.fetching.fetcher import Fetcher
+from tests.servers import Behaviour, RawServer
+from tests.support import make_fast_settings
 
 UA = "factcheck-test/1.0 (+https://example.org/factcheck; contact: test@example.org)"
 TRICKLE_DEADLINE_S = 1.5  # small, so a trickle test is short; asserted only loosely below
@@ -33,7 +34,6 @@ GENEROUS_S = 15.0  # "ended", not "ended on time": the machine is shared and may
 
 # A behaviour answers one connection whose request head has been read; `stop` is set when the
 # server closes, so a trickle ends with its test.
-Behaviour = Callable[[socket.socket, threading.Event], None]
 
 
 # --- named behaviours ---------------------------------------------------------------------------
@@ -121,65 +121,12 @@ def trickle_gzip_empty_blocks(conn: socket.socket, stop: threading.Event) -> Non
     _drip(conn, stop, (b"\x00\x00\x00\xff\xff" for _ in range(100_000)))
 
 
-class HostileServer:
-    """A bare TCP listener on 127.0.0.1:0; each connection is served on its own thread by the
-    behaviour routed from its request path (404 for any other path)."""
-
-    def __init__(self, routes: dict[str, Behaviour]) -> None:
-        self._routes = routes
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.05)
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
-        self.port: int = self._listener.getsockname()[1]
-        self.paths: list[str] = []  # request paths, in arrival order
-        self._accepting = threading.Thread(target=self._accept, daemon=True)
-        self._accepting.start()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
-            self._threads.append(thread)
-            thread.start()
-
-    def _serve(self, conn: socket.socket) -> None:
-        with conn:
-            conn.settimeout(5.0)
-            try:
-                head = b""
-                while b"\r\n\r\n" not in head:
-                    data = conn.recv(4096)
-                    if not data:
-                        return
-                    head += data
-                path = head.split(b" ", 2)[1].decode("latin-1")
-                self.paths.append(path)
-                behave = self._routes.get(path, respond("404 Not Found", {}))
-                behave(conn, self._stop)
-            except OSError:  # the client hung up: the end of every trickle
-                pass
-
-    def close(self) -> None:
-        self._stop.set()
-        self._accepting.join()
-        for thread in self._threads:
-            thread.join()
-        self._listener.close()
-
-
 @pytest.fixture
-def serve() -> Iterator[Callable[[dict[str, Behaviour]], HostileServer]]:
-    servers: list[HostileServer] = []
+def serve() -> Iterator[Callable[[dict[str, Behaviour]], RawServer]]:
+    servers: list[RawServer] = []
 
-    def start(routes: dict[str, Behaviour]) -> HostileServer:
-        servers.append(HostileServer(routes))
+    def start(routes: dict[str, Behaviour]) -> RawServer:
+        servers.append(RawServer(routes=routes))
         return servers[-1]
 
     yield start
@@ -195,18 +142,10 @@ def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def settings(**changes: object) -> Settings:
-    base = Settings(
-        user_agent=UA,
-        allow_loopback=True,
-        obey_robots=False,
-        per_host_delay_s=0.0,
-        connect_timeout_s=2.0,
-        read_timeout_s=5.0,  # longer than the deadline: only the deadline can end a trickle
-        source_deadline_s=10.0,
-        retries=0,
-        backoff_factor_s=0.0,
+    # read timeout longer than the trickles' 10 s deadline: only the deadline can end one
+    return make_fast_settings(
+        **{"connect_timeout_s": 2.0, "read_timeout_s": 5.0, "source_deadline_s": 10.0, **changes}
     )
-    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
 
 def fetched(url: str, **changes: object) -> Fetched:
@@ -228,7 +167,7 @@ GBK_PAGE = '<html><head><meta charset="gbk"></head><body><p>参数：四千零�
 
 @pytest.mark.parametrize("label", NOT_TEXT_CODECS)
 def test_header_charset_naming_a_non_text_codec_falls_back_to_the_document(
-    serve: Callable[..., HostileServer], label: str
+    serve: Callable[..., RawServer], label: str
 ) -> None:
     server = serve({"/page": page_with_charset(label, GBK_PAGE.encode("gbk"))})
 
@@ -241,7 +180,7 @@ def test_header_charset_naming_a_non_text_codec_falls_back_to_the_document(
 
 @pytest.mark.parametrize("label", NOT_TEXT_CODECS)
 def test_meta_charset_naming_a_non_text_codec_falls_back_to_detection(
-    serve: Callable[..., HostileServer], label: str
+    serve: Callable[..., RawServer], label: str
 ) -> None:
     body = f'<html><head><meta charset="{label}"></head><body><p>über 405B</p></body></html>'
     server = serve({"/page": respond("200 OK", {"Content-Type": "text/html"}, body.encode())})
@@ -279,7 +218,7 @@ BAD_LOCATIONS = [
 
 @pytest.mark.parametrize(("location", "says"), BAD_LOCATIONS)
 def test_redirect_to_an_unusable_location_is_invalid_redirect(
-    serve: Callable[..., HostileServer], location: str, says: str
+    serve: Callable[..., RawServer], location: str, says: str
 ) -> None:
     server = serve({"/moved": redirect_to(location)})
     url = server.url("/moved")
@@ -310,7 +249,7 @@ TRICKLES = [trickle_with_length, trickle_close_delimited, trickle_one_big_chunk,
 
 @pytest.mark.parametrize("trickle", TRICKLES, ids=lambda behave: behave.__name__)
 def test_a_trickled_body_stops_at_the_source_deadline(
-    serve: Callable[..., HostileServer], trickle: Behaviour
+    serve: Callable[..., RawServer], trickle: Behaviour
 ) -> None:
     server = serve({"/slow": trickle})
     url = server.url("/slow")
@@ -325,7 +264,7 @@ def test_a_trickled_body_stops_at_the_source_deadline(
 
 @pytest.mark.parametrize("trickle", TRICKLES, ids=lambda behave: behave.__name__)
 def test_a_trickled_robots_txt_makes_the_source_time_out(
-    serve: Callable[..., HostileServer], trickle: Behaviour
+    serve: Callable[..., RawServer], trickle: Behaviour
 ) -> None:
     server = serve({"/robots.txt": trickle, "/page": respond("200 OK", {}, b"<p>x</p>")})
     url = server.url("/page")
@@ -363,7 +302,7 @@ def test_a_closed_port_is_a_connection_error_naming_the_source(obey_robots: bool
 
 
 def test_an_unexpected_exception_is_internal_error_logged_with_its_traceback(
-    serve: Callable[..., HostileServer],
+    serve: Callable[..., RawServer],
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
