@@ -1,9 +1,9 @@
 """A hostile source fails alone, with an error code, within its deadline (issue 9).
 
-Every page here is served by `RawServer`, a bare socket on 127.0.0.1:0 whose routes map a
-request path to a named behaviour (a small function of the connection): a charset naming a
-codec that is not a text encoding, a redirect to an unusable Location, a body trickled one
-byte a second. Each behaviour is self-contained so it can move to tests/servers.py as is.
+Every page here is served by `RawServer` (tests/servers.py), a bare socket on 127.0.0.1:0 whose
+routes map a request path to a named behaviour (a small function of the connection): a charset
+naming a codec that is not a text encoding, a redirect to an unusable Location, a body trickled
+one byte a second, a header or a chunk size trickled where no read of ours can interrupt it.
 """
 
 from __future__ import annotations
