@@ -43,12 +43,33 @@ _ALIASES = {"gbk": "gb18030", "gb2312": "gb18030", "utf-8": "utf-8-sig"}  # deco
 
 
 def codec_for(encoding: str | None) -> str:
-    """The Python codec to decode with; an unknown name is ExtractError("decode_error")."""
+    """The Python codec to decode with; an unknown name, or a codec that is not a text
+    encoding (rot-13, base64...), is ExtractError("decode_error")."""
     try:
-        name = codecs.lookup(encoding or "utf-8").name
+        info = codecs.lookup(encoding or "utf-8")
     except LookupError:
         raise ExtractError("decode_error", f"unknown encoding {encoding!r}") from None
-    return _ALIASES.get(name, name)
+    if not info._is_text_encoding:
+        raise ExtractError("decode_error", f"{encoding!r} is not a text encoding")
+    return _ALIASES.get(info.name, info.name)
+
+
+def decode_text(body: bytes, encoding: str | None) -> str:
+    """The body as text, bad bytes replaced; a codec that cannot decode at all (idna refuses
+    `errors="replace"`) is ExtractError("decode_error"), the source's failure, not a crash.
+
+    >>> decode_text(b"405B \\xff", "utf-8")
+    '405B \\ufffd'
+    >>> decode_text(b"405B", "rot-13")
+    Traceback (most recent call last):
+    ...
+    factcheck.errors.ExtractError: 'rot-13' is not a text encoding
+    """
+    codec = codec_for(encoding)
+    try:
+        return body.decode(codec, errors="replace")
+    except (UnicodeError, ValueError) as exc:
+        raise ExtractError("decode_error", f"cannot decode as {encoding}: {exc}") from None
 
 
 def parse_html(
@@ -68,7 +89,7 @@ def parse_html(
         except UnicodeDecodeError:
             lxml_encoding = None  # let libxml2 sniff a BOM or <meta charset>
     elif charset not in _UTF8:
-        data, lxml_encoding = body.decode(charset, errors="replace").encode("utf-8"), "utf-8"
+        data, lxml_encoding = decode_text(body, charset).encode("utf-8"), "utf-8"
     # etree's parser, not lxml.html's: no per-element Python class lookup (~30% faster selects)
     parser = etree.HTMLParser(encoding=lxml_encoding, remove_comments=True, remove_pis=True)
     try:

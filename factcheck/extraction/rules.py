@@ -68,7 +68,7 @@ from lxml.cssselect import CSSSelector
 from factcheck.domain import Hit, Rule, RuleKind, SourceFormat
 from factcheck.errors import ExtractError, ValidationError
 from factcheck.extraction import jsonpath
-from factcheck.extraction.htmltext import codec_for, element_text, page_text, parse_html
+from factcheck.extraction.htmltext import decode_text, element_text, page_text, parse_html
 from factcheck.extraction.limits import (
     DEFAULT_LIMITS,
     HitCollector,
@@ -199,7 +199,7 @@ def _parse_document(
     if fmt is SourceFormat.HTML:
         root, parser = parse_html(body, encoding, max_depth=limits.max_html_depth)
         return Document(fmt, root=root, parser=parser)
-    text = body.decode(codec_for(encoding), errors="replace")
+    text = decode_text(body, encoding)
     if fmt is SourceFormat.JSON:
         depth = json_depth(text)
         if depth > limits.max_nesting_depth:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from types import TracebackType
 from urllib.parse import urlsplit
 
@@ -24,7 +24,7 @@ from requests.cookies import extract_cookies_to_jar
 from urllib3.exceptions import LocationParseError
 
 from factcheck.config import Settings
-from factcheck.domain import ErrorCode, Fetched, SourceFormat
+from factcheck.domain import ErrorCode, Fetched, SourceFormat, utcnow
 from factcheck.errors import FetchError
 from factcheck.fetching.body import Budget, read_body
 from factcheck.fetching.charset import choose_encoding
@@ -129,7 +129,7 @@ class Fetcher:
         now: Callable[[], datetime] | None,
     ) -> Fetched:
         """Route by scheme (file:// when allowed, http(s) otherwise refused) and fetch."""
-        clock = now or _utc_now
+        clock = now or utcnow
         html = fmt is SourceFormat.HTML
         cap = self._settings.max_html_bytes if html else self._settings.max_data_bytes
         try:
@@ -164,7 +164,6 @@ class Fetcher:
         encoding = choose_encoding(
             reply.body, content_type=reply.headers.get("content-type"), fmt=fmt
         )
-        _check_decodes(reply.body, encoding, url=final_url)
         return fetched(
             url, final_url=final_url, reply=reply, encoding=encoding, fetched_at=fetched_at
         )
@@ -333,17 +332,3 @@ def _conditional(etag: str | None, last_modified: str | None) -> dict[str, str]:
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     return headers
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _check_decodes(body: bytes, encoding: str | None, *, url: str) -> None:
-    """Prove the chosen charset decodes the body (errors replaced), as extraction will do."""
-    try:
-        body.decode(encoding or "utf-8", errors="replace")
-    except (LookupError, UnicodeError, ValueError) as exc:
-        raise FetchError(
-            ErrorCode.DECODE_ERROR, f"cannot decode {url} as {encoding}: {exc}"
-        ) from exc

@@ -20,7 +20,7 @@ import pytest
 
 from factcheck.config import Settings
 from factcheck.domain import ErrorCode, Fetched, SourceFormat
-from factcheck.errors import FetchError
+from factcheck.errors import ExtractError, FetchError
 from factcheck.extraction.rules import parse_document
 from factcheck.fetching import charset, netguard, robots, urls
 from factcheck.fetching import fetcher as fetcher_module
@@ -194,11 +194,12 @@ def test_meta_charset_naming_a_non_text_codec_falls_back_to_detection(
 
 
 def test_a_body_the_chosen_charset_cannot_decode_is_a_decode_error() -> None:
-    # No server can reach this today (the label filter comes first); the net stays under it.
-    with pytest.raises(FetchError) as caught:
-        fetcher_module._check_decodes(b"\xff", "idna", url="http://h/")
+    # No server can reach this today (the label filter comes first); the net stays under it,
+    # where the body is decoded (once, by extraction).
+    with pytest.raises(ExtractError) as caught:
+        parse_document(b"\xff", fmt=SourceFormat.TEXT, encoding="idna")
     assert caught.value.code == ErrorCode.DECODE_ERROR
-    assert str(caught.value).startswith("cannot decode http://h/ as idna: ")
+    assert str(caught.value).startswith("cannot decode as idna: ")
 
 
 # --- unusable URLs and redirects -----------------------------------------------------------------
