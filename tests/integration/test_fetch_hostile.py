@@ -9,7 +9,6 @@ one byte a second, a header or a chunk size trickled where no read of ours can i
 from __future__ import annotations
 
 import codecs
-import doctest
 import logging
 import socket
 import threading
@@ -22,7 +21,6 @@ from factcheck.config import Settings
 from factcheck.domain import ErrorCode, Fetched, SourceFormat
 from factcheck.errors import ExtractError, FetchError
 from factcheck.extraction.rules import parse_document
-from factcheck.fetching import charset, netguard, robots, urls
 from factcheck.fetching import fetcher as fetcher_module
 from factcheck.fetching.fetcher import Fetcher
 from tests.servers import Behaviour, RawServer
@@ -321,9 +319,3 @@ def test_an_unexpected_exception_is_internal_error_logged_with_its_traceback(
     (record,) = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert record.getMessage() == f"unexpected error fetching {url}"
     assert record.exc_info is not None and record.exc_info[0] is KeyError
-
-
-@pytest.mark.parametrize("module", [urls, charset, netguard, robots], ids=lambda m: m.__name__)
-def test_fetching_doctests(module: object) -> None:
-    """The edge cases the checks above rely on, as the modules' docstrings state them."""
-    assert doctest.testmod(module).failed == 0  # type: ignore[arg-type]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import json
 import os
 from decimal import Decimal
@@ -14,7 +13,6 @@ from hypothesis import strategies as st
 
 from factcheck.domain import Hit, Rule, RuleKind, SourceFormat
 from factcheck.errors import ExtractError, ValidationError
-from factcheck.extraction import jsonpath, snippets, tables
 from factcheck.extraction.rules import Document, apply_rule, parse_document, validate_rule
 
 PAGES = Path(__file__).parents[1] / "pages" / "extract"
@@ -539,11 +537,6 @@ def test_validate_rule_accepts_good_rules_and_not_their_near_misses(
 def test_apply_rule_validates_against_the_document_format(prices: Document) -> None:
     with pytest.raises(ValidationError):
         run(prices, RuleKind.CSS, "td")
-
-
-@pytest.mark.parametrize("module", [snippets, jsonpath, tables], ids=lambda m: m.__name__)
-def test_module_doctests(module: object) -> None:
-    assert doctest.testmod(module).failed == 0  # type: ignore[arg-type]
 
 
 # --- the stored corpus ------------------------------------------------------------------

@@ -7,7 +7,6 @@ child process that dies if it goes over its address-space limit.
 
 from __future__ import annotations
 
-import doctest
 import json
 import subprocess
 import sys
@@ -22,7 +21,6 @@ from hypothesis import strategies as st
 from factcheck.config import Settings
 from factcheck.domain import ErrorCode, Hit, Role, Rule, RuleKind, SourceFormat
 from factcheck.errors import ExtractError
-from factcheck.extraction import limits as limits_module
 from factcheck.extraction.limits import DEFAULT_LIMITS, HitCollector, Limits, RuleResult, json_depth
 from factcheck.extraction.rules import Document, parse_document, run_rule
 from factcheck.extraction.snippets import clean_text
@@ -346,7 +344,3 @@ def test_the_collector_stops_at_zero_hits_allowed() -> None:
     assert collector.full
     collector.add(Hit("x", "x", "here"))
     assert (collector.hits, collector.dropped) == ([], 1)
-
-
-def test_limits_doctests() -> None:
-    assert doctest.testmod(limits_module).failed == 0

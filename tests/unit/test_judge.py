@@ -6,7 +6,6 @@ litellm price lists, cache-register disclosures); titles are what a source file 
 
 from __future__ import annotations
 
-import doctest
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -697,10 +696,6 @@ def test_stale_evidence_is_said_and_lowers_confidence() -> None:
     assert judge(
         SIZES, [MODEL_CARD], now=later, stale_after=timedelta(days=30)
     ).confidence == Decimal("0.75")
-
-
-def test_reasons_doctests() -> None:
-    assert doctest.testmod(reasons, raise_on_error=False).failed == 0
 
 
 # --- properties ---------------------------------------------------------------------------------
