@@ -121,14 +121,16 @@ def _probe(
     from factcheck.errors import ExtractError
     from factcheck.extraction.rules import apply_rule, parse_document
     from factcheck.fetching.fetcher import Fetcher
-    from factcheck.verification.source_unit import Fault, contain, normalise
+    from factcheck.verification.source_unit import Fault, contain, limits_for, normalise
+
+    limits = limits_for(settings)  # the run's caps and budgets, so a test sees what a run would
 
     def probe() -> Probed:
         with Fetcher(settings) as fetcher:
             fetched = fetcher.fetch(url, fmt=fmt)
-        document = parse_document(fetched.body, fmt=fmt, encoding=fetched.encoding)
+        document = parse_document(fetched.body, fmt=fmt, encoding=fetched.encoding, limits=limits)
         hits, quantities = normalise(
-            apply_rule(document, link.rule), unit=link.unit, numeric=numeric
+            apply_rule(document, link.rule, limits=limits), unit=link.unit, numeric=numeric
         )
         return fetched, hits, quantities
 
