@@ -136,6 +136,46 @@ class Bound(StrEnum):
     RANGE = "range"  # 数亿: lower..upper
 
 
+class Relation(StrEnum):
+    """How a claimed figure relates to the true one ("above 90", "about 50%", "405B is among
+    the sizes"). Tolerances are relative for quantities and absolute for ratios."""
+
+    EXACT = "exact"  # the figure itself, within `tolerance` (None: exactly)
+    ABOUT = "about"  # within `tolerance` (default 10%): about, roughly, ~, 约
+    NEARLY = "nearly"  # just short of it: [x - tolerance, x] (default 10%): nearly, almost, 近
+    AT_LEAST = "at_least"  # >= x: at least, no less than, 不少于, 至少
+    MORE_THAN = "more_than"  # > x: more than, over, above, 超过
+    AT_MOST = "at_most"  # <= x: at most, up to, no more than, 最多, 不超过
+    LESS_THAN = "less_than"  # < x: less than, under, below, 不到, 低于
+    BETWEEN = "between"  # amount <= x <= upper (inclusive)
+    INCLUDES = "includes"  # sets: every claimed value is among the values found (extras allowed)
+
+
+class Quantifier(StrEnum):
+    """How many records of multi-record evidence must satisfy the claim."""
+
+    ALL = "all"  # every record ("cheaper on every provider")
+    ANY = "any"  # at least one record
+    MOST = "most"  # more than half
+    SHARE = "share"  # at least `ClaimSpec.share` of them ("at least 80%")
+
+
+@dataclass(frozen=True)
+class RecordCondition:
+    """A declared condition a record must meet to count towards a quantifier.
+
+    `key ~ *preview*` / `key !~ *preview*` match the record's key (a hit's key: a provider, a
+    row label) with a shell-style glob, case-insensitively; `value > 0` (also = != >= < <=)
+    compares the record's figure, in the claim's canonical unit, with `operand`. Records that
+    fail a condition are excluded, and the reason names them.
+    """
+
+    field: str  # "key" | "value"
+    op: str  # "~" "!~" for keys; "=" "!=" ">" ">=" "<" "<=" for values
+    operand: str  # a glob, or canonical decimal text
+    text: str = ""  # as declared, for reasons
+
+
 class FrozenMap(Mapping[str, V], Generic[V]):
     """An immutable, hashable mapping: a sorted tuple of (key, value) pairs.
 
@@ -225,6 +265,7 @@ class Quantity:
     upper: Decimal | None = None
     span: tuple[int, int] = (0, 0)
     text: str = ""
+    given: str = ""  # the figure as declared, when converted to `unit` ("10 USD/M tokens")
 
     @property
     def approximate(self) -> bool:
@@ -301,7 +342,10 @@ class ExpectedValue:
     pattern: str | None = None  # text: the phrase the source must contain
     when: date | None = None  # date
     precision: str | None = None  # date: "day" | "month" | "year"
-    comparison: str = "approx"  # ratio: "approx" (within tolerance) | "lt" | "gt"
+    comparison: str = "approx"  # ratio, as declared: "approx" | "lt" | "gt" (see `relation`)
+    relation: Relation = Relation.EXACT  # how the true figure relates to `amount` / `amounts`
+    upper: Decimal | None = None  # BETWEEN: the upper end (`amount` is the lower)
+    text: str = ""  # the expected value as written ("4050 亿", "above 90"), when in words
 
 
 @dataclass(frozen=True)
@@ -349,3 +393,6 @@ class ClaimSpec:
     inner_kind: ClaimKind | None = None  # predictions only
     statement: str = ""
     statement_en: str = ""
+    quantifier: Quantifier | None = None  # multi-record evidence: how many records must agree
+    share: Decimal | None = None  # Quantifier.SHARE: the least share, in (0, 1]
+    conditions: tuple[RecordCondition, ...] = ()  # records failing one are excluded
