@@ -90,6 +90,14 @@ class Claim(Base, table=True):
     expected_date: date | None = None
     expected_precision: str | None = Field(default=None, max_length=8)  # day | month | year
     comparison: str = Field(default="approx", max_length=8)  # ratio: approx | lt | gt
+    # domain.Relation: how the true figure relates to the expected one ("above 90")
+    relation: str = Field(
+        default="exact", max_length=12, sa_column_kwargs={"server_default": "exact"}
+    )
+    expected_upper: str | None = Field(default=None, max_length=80)  # between: the upper end
+    expected_text: str | None = Field(default=None, max_length=200)  # as written, in words
+    quantifier: str | None = Field(default=None, max_length=12)  # all | any | most | "80%"
+    record_filter: list[str] | None = Field(default=None, sa_type=sa.JSON)  # "value > 0", ...
     tolerance: str | None = Field(default=None, max_length=40)  # canonical decimal text
     due_on: date | None = None  # predictions
     status: str = Field(default="active", max_length=10, index=True)
