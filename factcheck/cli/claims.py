@@ -47,6 +47,9 @@ EXPECTED = _option("expected")
 UNIT = _option("unit")
 TOLERANCE = _option("tolerance")
 COMPARISON = _option("comparison")
+RELATION = _option("relation")
+QUANTIFIER = _option("quantifier")
+WHERE = typer.Option(None, "--where", help=FIELDS["where"].help)
 DUE = _option("due")
 TAGS = typer.Option(None, "--tag", help=FIELDS["tags"].help)
 
@@ -60,6 +63,14 @@ def _given(**fields: Any) -> dict[str, Any]:
             expected if kind == "quantity_set" else expected[0] if len(expected) == 1 else expected
         )
     return values
+
+
+def _in_words(claim: Any) -> str:
+    """The claim as it will be judged, in words ("at least 250,000 organisations")."""
+    from factcheck.declarations.claim_words import describe_claim
+    from factcheck.storage.records import claim_spec
+
+    return describe_claim(claim_spec(claim))
 
 
 @claim_app.command("add")
@@ -80,6 +91,9 @@ def add(
     unit: str | None = UNIT,
     tolerance: str | None = TOLERANCE,
     comparison: str | None = COMPARISON,
+    relation: str | None = RELATION,
+    quantifier: str | None = QUANTIFIER,
+    where: list[str] | None = WHERE,
     due: str | None = DUE,
     tag: list[str] | None = TAGS,
 ) -> None:
@@ -107,6 +121,9 @@ def add(
         unit=unit,
         tolerance=tolerance,
         comparison=comparison,
+        relation=relation,
+        quantifier=quantifier,
+        where=where,
         due=due,
         tags=tag,
     )
@@ -137,6 +154,9 @@ def edit(
     unit: str | None = UNIT,
     tolerance: str | None = TOLERANCE,
     comparison: str | None = COMPARISON,
+    relation: str | None = RELATION,
+    quantifier: str | None = QUANTIFIER,
+    where: list[str] | None = WHERE,
     due: str | None = DUE,
     tag: list[str] | None = TAGS,
 ) -> None:
@@ -160,6 +180,9 @@ def edit(
         unit=unit,
         tolerance=tolerance,
         comparison=comparison,
+        relation=relation,
+        quantifier=quantifier,
+        where=where,
         due=due,
         tags=tag,
     )
@@ -255,6 +278,7 @@ def show(ctx: typer.Context, key: str = KEY_ARG, as_json: bool = JSON_OPTION) ->
     record = claim_record(claim, tags, latest)
     record["sources"] = [link_record(link, source) for link, source in links]
     record["verdict_history"] = [verdict_record(v) for v in history]
+    record["judged_as"] = _in_words(claim)
     if as_json:
         print_json(record)
         return
@@ -270,6 +294,9 @@ def show(ctx: typer.Context, key: str = KEY_ARG, as_json: bool = JSON_OPTION) ->
     ):
         if record.get(name):
             out.print(f"  {name}: {record[name]}", markup=False)
+    out.print(f"  judged as: {record['judged_as']}", markup=False)
+    if claim.expected_text:
+        out.print(f"  expected as written: {claim.expected_text}", markup=False)
     out.print(
         f"  expected: {json.dumps(claim_entry(claim, tags).get('expected'), default=str)}"
         f" {claim.expected_unit or ''}  tolerance: {claim.tolerance or '-'}",

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from factcheck.cli.common import JSON_OPTION, out, print_json, say, transaction
 from factcheck.domain import utcnow
+
+if TYPE_CHECKING:
+    from factcheck.declarations.inputs import ClaimInput
 
 source_app = typer.Typer(
     help="Sources: the public pages and documents that evidence comes from.", no_args_is_help=True
@@ -139,6 +144,8 @@ def import_(
     for name in report.updated:
         say(f"updated {name}")
     files = len(declared.files)
+    if dry_run:
+        _say_as_judged(declared.claims)
     if not report.changed:
         say(f"no changes: {len(report.unchanged)} entries in {files} file(s) already up to date")
     else:
@@ -148,6 +155,18 @@ def import_(
             f"{len(report.updated)} updated, "
             f"{len(report.unchanged)} unchanged"
         )
+
+
+def _say_as_judged(claims: Sequence[ClaimInput]) -> None:
+    """Each claim as it will be judged, and how words in its expected value were read."""
+    from factcheck.declarations.claim_words import describe_claim
+    from factcheck.storage.models import Claim
+    from factcheck.storage.records import claim_columns, claim_spec
+
+    for spec in claims:
+        words = describe_claim(claim_spec(Claim(**claim_columns(spec))))
+        written = f" (from {spec.expected_text!r})" if spec.expected_text else ""
+        say(f"claim {spec.key}: judged as {words}{written}")
 
 
 def register(app: typer.Typer) -> None:

@@ -30,9 +30,11 @@ from factcheck.declarations.fields import (
     check_text,
     check_url,
 )
-from factcheck.domain import ClaimKind, ClaimStatus
+from factcheck.domain import ClaimKind, ClaimStatus, Relation
 
 COMPARISONS = ("approx", "lt", "gt")
+RELATIONS = tuple(r.value for r in Relation)
+QUANTIFIERS = ("all", "any", "most")  # or a share: "80%"
 
 
 @dataclass(frozen=True)
@@ -173,11 +175,25 @@ CLAIM_FIELDS: tuple[ClaimField, ...] = (
             ("expected_pattern", str | None),
             ("expected_date", date | None),
             ("expected_precision", str | None),
+            ("expected_upper", str | None),
+            ("expected_text", str | None),
         ),
         "number_or_text",
-        "expected value as in TOML; a set is '; '-separated",
-        "Expected value: an amount, a date, a phrase; repeat for a quantity set.",
+        "expected value as in TOML (words too: 'above 90', '4050 亿'); a set is '; '-separated",
+        'Expected value: an amount (in words too: "above 90", "4050 亿", "$10/M tokens"), a '
+        "date, a phrase; repeat for a quantity set or for the two ends of a between.",
         blank_unsets=True,  # read by kind in validate_claim
+    ),
+    ClaimField(
+        "relation",
+        (("relation", str),),
+        "text",
+        "exact, about, nearly, at_least, more_than, at_most, less_than, between or includes",
+        "How the true figure relates to the expected one: exact (default), about, nearly, "
+        "at_least, more_than, at_most, less_than, between; includes for sets. Words in "
+        "--expected ('above 90') set it too.",
+        check=lambda v: Relation(check_choice(v, "relation", RELATIONS)),
+        blank_unsets=True,  # read with the expected value in validate_claim
     ),
     ClaimField(
         "unit",
@@ -206,6 +222,24 @@ CLAIM_FIELDS: tuple[ClaimField, ...] = (
         check=lambda v: check_choice(v, "comparison", COMPARISONS),
         default="approx",
         blank_unsets=True,
+    ),
+    ClaimField(
+        "quantifier",
+        (("quantifier", str | None),),
+        "text",
+        "multi-record evidence: all, any, most or a share such as 80%",
+        "Over multi-record evidence (a price per provider): all, any, most (more than half) "
+        "or a share such as 80%.",
+        blank_unsets=True,  # read with the links in validate_claim
+    ),
+    ClaimField(
+        "where",
+        (("record_filter", list[str] | None),),
+        "text",
+        "conditions a record must meet to count, '; '-separated ('value > 0; key !~ *preview*')",
+        'A condition a record must meet to count, e.g. "value > 0", "key !~ *preview*"; '
+        "repeat for several.",
+        blank_unsets=True,  # read with the claim's unit in validate_claim
     ),
     ClaimField(
         "due",

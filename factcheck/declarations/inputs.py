@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from factcheck.declarations.claim_fields import ENTRY_FIELDS, FIELDS
+from factcheck.declarations.expectations import validate_expected, validate_records
 from factcheck.declarations.fields import (
     OPTION_INT_MAX,
     OPTION_INT_MIN,
@@ -30,7 +31,6 @@ from factcheck.declarations.fields import (
     check_decimal,
     check_int,
     check_key,
-    check_partial_date,
     check_plain,
     check_text,
     check_url,
@@ -40,6 +40,7 @@ from factcheck.domain import (
     ClaimKind,
     ClaimStatus,
     FrozenMap,
+    Relation,
     Role,
     Rule,
     RuleKind,
@@ -47,6 +48,7 @@ from factcheck.domain import (
 )
 from factcheck.errors import ValidationError
 from factcheck.extraction.rules import validate_rule
+from factcheck.normalising.measures import UnknownUnit, lookup_unit
 
 # The one declared link option read by normalisation, not by the extraction rule: the unit of
 # a bare number the rule extracts (a CSV "value" column, a per-token price in JSON). It is
@@ -95,7 +97,12 @@ class ClaimInput:
     expected_date: date | None = None
     expected_precision: str | None = None
     comparison: str = "approx"
+    relation: Relation = Relation.EXACT
+    expected_upper: Decimal | None = None  # between: the upper end
+    expected_text: str | None = None  # the expected value as written, when in words
     tolerance: Decimal | None = None
+    quantifier: str | None = None  # all | any | most | "80%"
+    record_filter: tuple[str, ...] = ()  # conditions a record must meet to count
     due_on: date | None = None
     status: ClaimStatus = ClaimStatus.ACTIVE
     tags: tuple[str, ...] = ()
@@ -176,6 +183,10 @@ def validate_link(data: Mapping[str, Any], *, fmt: SourceFormat | None = None) -
     options = _plain(options, "options")
     if LINK_UNIT in options:
         check_text(options[LINK_UNIT], f"options.{LINK_UNIT}", required=True, max_len=40)
+        try:
+            lookup_unit(options[LINK_UNIT])
+        except UnknownUnit as exc:
+            raise _fail(f"options.{LINK_UNIT}", str(exc)) from None
     rule_options, unit = split_link_options(options)
     rule = Rule(kind=RuleKind(kind), expression=expression, options=rule_options)
     try:
@@ -239,7 +250,7 @@ def validate_claim(
         raise _fail("inner_kind", "only predictions have an inner kind")
     else:
         due = FIELDS["due"].validate(data)
-    expected = _validate_expected(inner or kind, data)
+    expected = validate_expected(inner or kind, data)
     if not isinstance(data.get("tags", []), list):
         FIELDS["tags"].validate(data)  # refuses it, before the links are read
     links: list[LinkInput] = []
@@ -251,6 +262,8 @@ def validate_claim(
             links.append(validate_link(entry, fmt=fmt))
         except ValidationError as exc:
             raise ValidationError(f"evidence[{index}]: {exc}") from None
+    rules = [(link.role.value, link.rule) for link in links]
+    records = validate_records(inner or kind, data, rules, expected.get("expected_unit"))
     return ClaimInput(
         key=key,
         statement=FIELDS["statement"].validate(data),
@@ -268,39 +281,8 @@ def validate_claim(
         tags=FIELDS["tags"].validate(data),
         links=tuple(links),
         **expected,
+        **records,
     )
-
-
-def _validate_expected(kind: ClaimKind, data: Mapping[str, Any]) -> dict[str, Any]:
-    value = data.get("expected")
-    out: dict[str, Any] = {}
-    if data.get("unit") is not None:
-        out["expected_unit"] = FIELDS["unit"].validate(data)
-    if data.get("tolerance") is not None:
-        out["tolerance"] = FIELDS["tolerance"].validate(data)
-    comparison = FIELDS["comparison"].validate(data)
-    if comparison != "approx" and kind is not ClaimKind.RATIO:
-        raise _fail("comparison", "only ratio claims compare with lt/gt")
-    out["comparison"] = comparison
-    if kind is ClaimKind.QUANTITY or (kind is ClaimKind.RATIO and comparison == "approx"):
-        if value is None:
-            raise _fail("expected", f"a {kind.value} claim needs an expected amount")
-        out["expected_amount"] = check_decimal(value, "expected")
-    elif kind is ClaimKind.RATIO:
-        if value is not None:
-            out["expected_amount"] = check_decimal(value, "expected")
-    elif kind is ClaimKind.QUANTITY_SET:
-        if not isinstance(value, list) or not value:
-            raise _fail("expected", "a quantity_set claim needs a non-empty list of amounts")
-        out["expected_amounts"] = tuple(check_decimal(v, "expected") for v in value)
-    elif kind is ClaimKind.TEXT:
-        if value is not None:
-            out["expected_pattern"] = check_text(value, "expected")
-    elif kind is ClaimKind.DATE:
-        if value is None:
-            raise _fail("expected", "a date claim needs an expected date")
-        out["expected_date"], out["expected_precision"] = check_partial_date(value, "expected")
-    return out
 
 
 # -- files ----------------------------------------------------------------------------------

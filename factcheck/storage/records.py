@@ -14,8 +14,9 @@ from enum import Enum
 from typing import Any
 
 from factcheck.declarations.claim_fields import CLAIM_FIELDS
+from factcheck.declarations.expectations import parse_condition, parse_quantifier
 from factcheck.declarations.inputs import ClaimInput, LinkInput, SourceInput, join_link_options
-from factcheck.domain import Bound, ClaimKind, ClaimSpec, ExpectedValue, Hit, Quantity
+from factcheck.domain import Bound, ClaimKind, ClaimSpec, ExpectedValue, Hit, Quantity, Relation
 from factcheck.extraction.snippets import clean_text
 from factcheck.storage.models import Claim, ClaimSource, Source, Verdict
 
@@ -75,8 +76,11 @@ def link_columns(link: LinkInput) -> dict[str, Any]:
 
 
 def expected_entry(claim: Claim) -> Any:
-    """The claim's expected value as it would be written in a TOML entry."""
+    """The claim's expected value as it would be written in a TOML entry: as written when it
+    was given in words (the text reads back the same), else canonical."""
     kind = ClaimKind(claim.inner_kind or claim.kind)
+    if claim.expected_text:
+        return claim.expected_text
     if kind is ClaimKind.QUANTITY_SET:
         return list(claim.expected_amounts or [])
     if kind is ClaimKind.DATE and claim.expected_date is not None:
@@ -84,12 +88,15 @@ def expected_entry(claim: Claim) -> Any:
         return {"year": text[:4], "month": text[:7]}.get(claim.expected_precision or "day", text)
     if kind is ClaimKind.TEXT:
         return claim.expected_pattern
+    if claim.relation == Relation.BETWEEN.value and claim.expected_upper is not None:
+        return [claim.expected_amount, claim.expected_upper]
     return claim.expected_amount
 
 
 def claim_entry(claim: Claim, tags: Sequence[str]) -> dict[str, Any]:
     """A claim as a TOML-shaped mapping (what `validate_claim` accepts), links left out: every
-    declared field (claim_fields), from its one column, or as `expected_entry` and the tags."""
+    declared field (claim_fields), from its one column, or as `expected_entry` and the tags.
+    An expected value kept as written carries its own unit; a ratio's lt/gt its relation."""
     entry: dict[str, Any] = {}
     for claim_field in CLAIM_FIELDS:
         if claim_field.name == "expected":
@@ -99,7 +106,23 @@ def claim_entry(claim: Claim, tags: Sequence[str]) -> dict[str, Any]:
         else:
             ((column, _),) = claim_field.columns
             entry[claim_field.name] = getattr(claim, column)
+    if claim.expected_text and ClaimKind(claim.inner_kind or claim.kind) is not ClaimKind.DATE:
+        entry.pop("unit", None)
+    if claim.comparison in ("lt", "gt"):
+        entry.pop("relation", None)
+        entry.pop("expected", None)
     return {k: v for k, v in entry.items() if v is not None}
+
+
+def _records(claim: Claim) -> dict[str, Any]:
+    """The quantifier and record conditions of a stored claim, as the judge takes them."""
+    if not claim.quantifier:
+        return {}
+    quantifier, share = parse_quantifier(claim.quantifier)
+    conditions = tuple(
+        parse_condition(text, claim.expected_unit) for text in claim.record_filter or []
+    )
+    return {"quantifier": quantifier, "share": share, "conditions": conditions}
 
 
 def claim_spec(claim: Claim) -> ClaimSpec:
@@ -115,6 +138,9 @@ def claim_spec(claim: Claim) -> ClaimSpec:
             when=claim.expected_date,
             precision=claim.expected_precision,
             comparison=claim.comparison,
+            relation=Relation(claim.relation),
+            upper=_dec(claim.expected_upper),
+            text=claim.expected_text or "",
         ),
         subject=claim.subject,
         property=claim.property,
@@ -123,6 +149,7 @@ def claim_spec(claim: Claim) -> ClaimSpec:
         inner_kind=ClaimKind(claim.inner_kind) if claim.inner_kind else None,
         statement=claim.statement,
         statement_en=claim.statement_en,
+        **_records(claim),
     )
 
 
@@ -183,6 +210,7 @@ def quantity_json(q: Quantity | None) -> dict[str, Any] | None:
         "lower": canonical(q.lower) if q.lower is not None else None,
         "upper": canonical(q.upper) if q.upper is not None else None,
         "text": storable(q.text),
+        **({"given": storable(q.given)} if q.given else {}),
     }
 
 
@@ -196,6 +224,7 @@ def quantity_from_json(data: dict[str, Any] | None) -> Quantity | None:
         lower=Decimal(data["lower"]) if data.get("lower") is not None else None,
         upper=Decimal(data["upper"]) if data.get("upper") is not None else None,
         text=data.get("text", ""),
+        given=data.get("given", ""),
     )
 
 
