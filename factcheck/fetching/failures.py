@@ -34,23 +34,30 @@ def send_error(
     timeout: tuple[float, float],
     retries: int,
     invalid: ErrorCode,
+    robots: bool = False,
 ) -> FetchError:
-    """Map what `session.send` raised to an ErrorCode; urllib3 wraps the cause in MaxRetryError."""
+    """Map what `session.send` raised to an ErrorCode; urllib3 wraps the cause in MaxRetryError.
+
+    With `robots` (url is a robots.txt) the message is the reason alone: robots.py puts the
+    source's URL and the robots.txt URL around it.
+    """
     cause: Any = exc.args[0] if exc.args else exc
     gave_up = isinstance(cause, MaxRetryError)
     if gave_up:
         cause = cause.reason
     after = f" after {retries} retries" if gave_up else ""
+    refused = f"{describe(cause)}{after}"
     if isinstance(cause, NewConnectionError):  # a subclass of urllib3's timeout, yet refused
-        return FetchError(ErrorCode.CONNECTION, f"cannot fetch {url}: {describe(cause)}{after}")
-    if isinstance(exc, requests.Timeout) or isinstance(cause, Urllib3Timeout | TimeoutError):
         return FetchError(
-            ErrorCode.TIMEOUT,
-            f"timed out fetching {url} (connect {timeout[0]:g} s, read {timeout[1]:g} s){after}",
+            ErrorCode.CONNECTION, refused if robots else f"cannot fetch {url}: {refused}"
         )
+    if isinstance(exc, requests.Timeout) or isinstance(cause, Urllib3Timeout | TimeoutError):
+        waits = f"(connect {timeout[0]:g} s, read {timeout[1]:g} s){after}"
+        fetching = "" if robots else f" fetching {url}"
+        return FetchError(ErrorCode.TIMEOUT, f"timed out{fetching} {waits}")
     if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.InvalidSchema):
         return FetchError(invalid, f"invalid URL {url}: {exc}")
-    return FetchError(ErrorCode.CONNECTION, f"cannot fetch {url}: {describe(cause)}{after}")
+    return FetchError(ErrorCode.CONNECTION, refused if robots else f"cannot fetch {url}: {refused}")
 
 
 def redirect_target(hop: str, location: str, *, source: str) -> str:

@@ -60,6 +60,17 @@ def robots_url_for(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/robots.txt"
 
 
+def robots_failure(exc: FetchError, *, source: str, robots_url: str) -> FetchError:
+    """A robots.txt that could not be read, as the failure of the source that needed it: the
+    message names the source first, then the robots.txt, then what went wrong.
+
+    >>> str(robots_failure(FetchError("connection", "Connection refused"),
+    ...     source="http://h/page", robots_url="http://h/robots.txt"))
+    'cannot fetch http://h/page (while reading http://h/robots.txt): Connection refused'
+    """
+    return FetchError(exc.code, f"cannot fetch {source} (while reading {robots_url}): {exc}")
+
+
 def policy_from_response(robots_url: str, status: int, body: bytes) -> RobotsPolicy:
     """RFC 9309 2.3.1: 2xx parse; 4xx allow everything; 5xx disallow everything.
 
@@ -85,7 +96,8 @@ class RobotsCache:
         self._origin_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
-    def policy(self, url: str, *, download: Download) -> RobotsPolicy:
+    def policy(self, url: str, *, source: str, download: Download) -> RobotsPolicy:
+        """The policy of `url`'s origin; a robots.txt that cannot be read fails `source`."""
         robots_url = robots_url_for(url)
         with self._lock:
             cached = self._policies.get(robots_url)
@@ -97,33 +109,36 @@ class RobotsCache:
                 cached = self._policies.get(robots_url)
             if cached is not None:
                 return cached
-            policy = self._load(robots_url, download)
+            policy = self._load(robots_url, download, source=source)
             with self._lock:
                 self._policies[robots_url] = policy
             return policy
 
-    def check(self, url: str, *, download: Download) -> RobotsPolicy:
-        """Raise FetchError(robots_blocked) unless robots.txt lets our User-Agent fetch `url`."""
-        policy = self.policy(url, download=download)
+    def check(self, url: str, *, source: str, download: Download) -> RobotsPolicy:
+        """Raise FetchError(robots_blocked) unless robots.txt lets our User-Agent fetch `url`,
+        a hop of fetching `source`; the message names the source first."""
+        policy = self.policy(url, source=source, download=download)
         if policy.allows(url, self._user_agent):
             return policy
+        page = source if url == source else f"{source} (redirected to {url})"
         if policy.parser is None:
             message = (
-                f"robots.txt at {policy.robots_url} is unavailable ({policy.reason}), so "
-                f"{url} is treated as disallowed (RFC 9309)"
+                f"{page} is treated as disallowed: {policy.robots_url} is unavailable "
+                f"({policy.reason}; RFC 9309)"
             )
         else:
-            message = f"robots.txt at {policy.robots_url} disallows {url} for {self._user_agent}"
+            message = f"{page} is disallowed by {policy.robots_url} for {self._user_agent}"
         raise FetchError(ErrorCode.ROBOTS_BLOCKED, message)
 
-    def _load(self, robots_url: str, download: Download) -> RobotsPolicy:
+    def _load(self, robots_url: str, download: Download, *, source: str) -> RobotsPolicy:
         try:
             status, body = download(robots_url)
         except FetchError as exc:
             if exc.code == ErrorCode.REDIRECT_LOOP:  # RFC 9309 2.3.1.2: MAY treat as 4xx
                 return RobotsPolicy(robots_url, allow_all=True, reason=str(exc))
             if exc.code not in _UNREACHABLE:
-                raise  # a blocked address or scheme, or no connection, is the page's verdict too
+                # a blocked address or scheme, or no connection, is the page's verdict too
+                raise robots_failure(exc, source=source, robots_url=robots_url) from exc
             logger.info("robots.txt unreachable at %s: %s", robots_url, exc)
             return RobotsPolicy(robots_url, allow_all=False, reason=str(exc))
         return policy_from_response(robots_url, status, body)

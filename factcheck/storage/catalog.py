@@ -220,9 +220,23 @@ def _check_url_free(*, session: Session, url: str, key: str) -> None:
         raise ValidationError(f"source {other!r} already has the URL {url}")
 
 
+# What a fetch of the source's page left behind; void once the page is another one.
+FETCH_STATE = ("etag", "last_modified", "last_sha256", "last_fetched_at")
+
+
 def update_source(*, session: Session, source: Source, spec: SourceInput, now: datetime) -> bool:
+    """Bring a stored source in line with `spec`.
+
+    A new URL or format makes the source another page: its fetch state (conditional-GET
+    validators, last body hash, last fetch time) is cleared, so the next run fetches it in full
+    whatever its recheck interval, and no extraction made from the old page is reused.
+    """
     _check_url_free(session=session, url=spec.url, key=spec.key)
-    changed = _assign(source, source_columns(spec))
+    columns = source_columns(spec)
+    another_page = (source.url, source.format) != (columns["url"], columns["format"])
+    changed = _assign(source, columns)
+    if another_page:
+        _assign(source, dict.fromkeys(FETCH_STATE))
     if changed:
         source.updated_at = now
         session.add(source)

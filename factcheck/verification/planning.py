@@ -1,8 +1,10 @@
 """Planning a run: which sources are due, how each link is extracted, which claims to judge.
 
 Reads the store, touches no network. A source is due when its recheck interval has passed,
-when it serves a prediction on or after its due date, or when forced; a link's last extraction
-is reusable only when the same rule made it from the body the source last returned.
+when it has no fetch time (never fetched, or its URL or format changed: catalog.update_source
+clears its fetch state), when it serves a prediction on or after its due date, or when forced;
+a link's last extraction is reusable only when the same rule made it from the body the source
+last returned, so a source with no last body (a new URL) reuses nothing.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ class Plan:
 
 
 def _is_due(source: Source, *, now: datetime) -> bool:
-    if source.last_fetched_at is None:
+    if source.last_fetched_at is None:  # never fetched at its current URL
         return True
     return now - source.last_fetched_at >= timedelta(hours=source.recheck_hours) - timedelta(
         minutes=5
@@ -141,7 +143,8 @@ def _link_plan(
 ) -> LinkPlan:
     """How to extract one link; its last extraction is reusable only if it was made from the
     body the source last returned with the same rule (a rule that stopped matching on a newer
-    body must not come back as good evidence when that body is seen again)."""
+    body must not come back as good evidence when that body is seen again). With no last body
+    (never fetched, or fetch state cleared by a new URL) nothing is reused."""
     stored = dict(link.rule_options or {})
     rule_options, unit = split_link_options(stored)
     kind = ClaimKind(claim.inner_kind or claim.kind)
@@ -149,6 +152,7 @@ def _link_plan(
     earlier = previous.get((link.source_id, link.claim_id, link.role))
     same_rule = (
         earlier is not None
+        and source_sha256 is not None
         and earlier.rule_fingerprint == fingerprint
         and earlier.snapshot_sha256 == source_sha256
     )

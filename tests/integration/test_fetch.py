@@ -508,11 +508,32 @@ def test_robots_disallow(site: HTTPServer, fast_settings: FastSettings) -> None:
         fetched = fetcher.fetch(site.url_for("/public.html"), fmt=SourceFormat.HTML)
 
     assert error.code == ErrorCode.ROBOTS_BLOCKED
-    assert str(error) == f"robots.txt at {site.url_for('/robots.txt')} disallows {url} for {UA}"
+    assert str(error) == f"{url} is disallowed by {site.url_for('/robots.txt')} for {UA}"
     assert fetched.body == b"ok"
     robots = requests_to(site, "/robots.txt")
     assert len(robots) == 1  # once per host, however many pages
     assert robots[0].headers["User-Agent"] == UA
+    assert requests_to(site, "/private/page.html") == []
+
+
+def test_robots_refusing_a_redirect_names_the_source_first(
+    site: HTTPServer, fast_settings: FastSettings
+) -> None:
+    site.expect_request("/robots.txt").respond_with_data(
+        "User-agent: *\nDisallow: /private\n", content_type="text/plain"
+    )
+    site.expect_request("/moved").respond_with_data(
+        "", status=301, headers={"Location": "/private/page.html"}
+    )
+    url, hop = site.url_for("/moved"), site.url_for("/private/page.html")
+
+    with Fetcher(fast_settings(obey_robots=True)) as fetcher:
+        error = fetch_error(fetcher, url)
+
+    assert error.code == ErrorCode.ROBOTS_BLOCKED
+    assert str(error) == (
+        f"{url} (redirected to {hop}) is disallowed by {site.url_for('/robots.txt')} for {UA}"
+    )
     assert requests_to(site, "/private/page.html") == []
 
 
@@ -525,8 +546,8 @@ def test_robots_500_disallows_everything(site: HTTPServer, fast_settings: FastSe
 
     assert error.code == ErrorCode.ROBOTS_BLOCKED
     assert str(error) == (
-        f"robots.txt at {site.url_for('/robots.txt')} is unavailable (HTTP 500), "
-        f"so {url} is treated as disallowed (RFC 9309)"
+        f"{url} is treated as disallowed: {site.url_for('/robots.txt')} is unavailable "
+        "(HTTP 500; RFC 9309)"
     )
     assert len(requests_to(site, "/robots.txt")) == 1
     assert requests_to(site, "/page.html") == []

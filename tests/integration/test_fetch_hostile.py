@@ -23,6 +23,7 @@ from factcheck.errors import ExtractError, FetchError
 from factcheck.extraction.rules import parse_document
 from factcheck.fetching import fetcher as fetcher_module
 from factcheck.fetching.fetcher import Fetcher
+from factcheck.fetching.robots import robots_url_for
 from tests.servers import Behaviour, RawServer
 from tests.support import make_fast_settings
 
@@ -274,7 +275,7 @@ def test_a_trickled_robots_txt_makes_the_source_time_out(
     assert time.monotonic() - started < GENEROUS_S
     assert error.code == ErrorCode.TIMEOUT  # not robots_blocked: the host is the problem
     assert str(error) == (
-        f"cannot fetch {url}: its robots.txt failed: "
+        f"cannot fetch {url} (while reading {server.url('/robots.txt')}): "
         f"deadline of {TRICKLE_DEADLINE_S:g} s exceeded fetching {url}"
     )
     assert server.paths == ["/robots.txt"]
@@ -296,8 +297,9 @@ def test_a_closed_port_is_a_connection_error_naming_the_source(obey_robots: bool
     error = failure(url, obey_robots=obey_robots, retries=1)
 
     assert error.code == ErrorCode.CONNECTION
-    assert str(error).startswith(f"cannot fetch {url}")
-    assert "Connection refused" in str(error)
+    # with robots.txt obeyed, it is robots.txt that cannot be read; the source is named first
+    reading = f" (while reading {robots_url_for(url)})" if obey_robots else ""
+    assert str(error) == f"cannot fetch {url}{reading}: Connection refused after 1 retries"
 
 
 def test_an_unexpected_exception_is_internal_error_logged_with_its_traceback(

@@ -304,7 +304,7 @@ FAILURES = [
             "parse_error", "invalid JSON", fmt="json"),
     Failure("robots-disallow",
             lambda s: {"/robots.txt": data(b"User-agent: *\nDisallow: /page\n", "text/plain")},
-            "robots_blocked", "robots.txt at {base}/robots.txt disallows {url}"),
+            "robots_blocked", "{url} is disallowed by {base}/robots.txt for "),
 ]  # fmt: skip
 GOOD = {"html": lambda: page("size.html"), "json": lambda: page("size.json", "application/json")}
 
