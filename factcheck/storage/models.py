@@ -190,6 +190,9 @@ class Evidence(Base, table=True):
     rule_fingerprint: str | None = Field(default=None, max_length=16)  # sources.rule_fingerprint
     fetched_at: datetime = _ts()
     http_status: int | None = None
+    # the source's URL when it was fetched (None before revision 0006): evidence from a URL the
+    # source no longer has is history, not evidence for its claims
+    url: str | None = Field(default=None, max_length=2000)
     final_url: str | None = Field(default=None, max_length=2000)
     etag: str | None = Field(default=None, max_length=500)
     last_modified: str | None = Field(default=None, max_length=100)

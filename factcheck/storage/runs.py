@@ -101,11 +101,15 @@ def update_fetch_state(
     *,
     session: Session,
     source_id: int,
+    url: str,
     etag: str | None,
     last_modified: str | None,
     sha256: str | None,
     fetched_at: datetime,
 ) -> None:
+    """The conditional-GET cache of a source, from a good fetch of `url`; left alone when the
+    source has been given another URL since the run planned it (an import during the run):
+    the old page's state would make the new URL look fetched."""
     values: dict[str, Any] = {
         "etag": etag,
         "last_modified": last_modified,
@@ -114,7 +118,9 @@ def update_fetch_state(
     if sha256 is not None:
         values["last_sha256"] = sha256
     session.connection().execute(
-        sa.update(Source.__table__).where(Source.__table__.c.id == source_id).values(**values)  # type: ignore[attr-defined]
+        sa.update(Source.__table__)  # type: ignore[attr-defined]
+        .where(Source.__table__.c.id == source_id, Source.__table__.c.url == url)  # type: ignore[attr-defined]
+        .values(**values)
     )
 
 

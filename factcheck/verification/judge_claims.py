@@ -149,6 +149,9 @@ def _entries(
         made_by = kept.row.rule_fingerprint
         if current is not None and made_by is not None and made_by != _fingerprint(current):
             continue  # ... unless a rule the link no longer has made it
+        asked = kept.row.url
+        if asked is not None and asked != known.sources[key[0]].url:
+            continue  # ... or it came from a URL the source no longer has
         entries[key] = (kept.row, _fresh_of(kept.row, kept.hits, kept.quantities))
     for (f_claim, source_id, role), item in fresh.items():
         if f_claim == cid and not (item.error_code and (source_id, role) in known.stored[cid]):

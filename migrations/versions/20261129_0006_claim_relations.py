@@ -1,4 +1,5 @@
-"""Claims state how the true figure relates to the expected one, and over which records.
+"""Claims state how the true figure relates to the expected one, and over which records;
+evidence remembers the URL it was fetched from.
 
 `relation` (exact, about, nearly, at_least, more_than, at_most, less_than, between, includes)
 with `expected_upper` for between; `expected_text`, the expected value as written when it was
@@ -8,6 +9,10 @@ and `record_filter` (the declared conditions a record must meet to count, as tex
 Existing claims keep their meaning: every row becomes `exact`, except ratio claims declared
 with comparison lt/gt, which become less_than/more_than 1 (what lt/gt always meant). The
 downgrade drops the columns; `comparison` was kept, so nothing a ratio said is lost.
+
+`evidence.url` is the source's URL when the evidence was fetched: once a source is given a new
+URL, evidence from the old one is history and no longer judged. Older rows have none and count
+as fetched from the current URL.
 
 Revision ID: 0006
 Revises: 0005
@@ -35,6 +40,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("expected_text", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("quantifier", sa.String(length=12), nullable=True))
         batch_op.add_column(sa.Column("record_filter", sa.JSON(), nullable=True))
+    with op.batch_alter_table("evidence", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("url", sa.String(length=2000), nullable=True))
     claim = sa.table(
         "claim",
         sa.column("kind", sa.String),
@@ -56,9 +63,15 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("claim", schema=None) as batch_op:
-        batch_op.drop_column("record_filter")
-        batch_op.drop_column("quantifier")
-        batch_op.drop_column("expected_text")
-        batch_op.drop_column("expected_upper")
-        batch_op.drop_column("relation")
+    # Columns are dropped in place (SQLite 3.35+ and PostgreSQL): a batch copy of `claim` would
+    # drop the table that claimsource, evidence and verdict rows point at, which SQLite's
+    # enforced foreign keys refuse.
+    for table, column in (
+        ("evidence", "url"),
+        ("claim", "record_filter"),
+        ("claim", "quantifier"),
+        ("claim", "expected_text"),
+        ("claim", "expected_upper"),
+        ("claim", "relation"),
+    ):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")

@@ -89,7 +89,7 @@ def test_dry_run_says_how_each_claim_is_read(cli, database, tmp_path: Path) -> N
     path = _write(tmp_path, _claim('kind = "quantity"\nexpected = "4050 亿"\nunit = "parameters"'))
     before = database_state(database)
     result = ok(cli("import", "--dry-run", str(path)))
-    assert "claim c: judged as 405B parameters (from '4050 亿')" in result.stderr
+    assert "claim c: judged as 405B parameters (from '4050 亿 parameters')" in result.stderr
     assert database_state(database) == before
 
 
