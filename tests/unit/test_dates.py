@@ -9,6 +9,8 @@ from typing import NamedTuple
 
 import pytest
 
+from factcheck.declarations.fields import check_partial_date
+from factcheck.errors import ValidationError
 from factcheck.normalising.dates import FoundDate, parse_dates, read_date
 from factcheck.verdicts.dates import compare_dates, show_date
 
@@ -123,3 +125,37 @@ def test_a_long_text_is_cut_short_and_kept_on_one_line() -> None:
     assert message.endswith("...'")
     assert "\n" not in message
     assert len(message) < 100
+
+
+@pytest.mark.parametrize(
+    ("value", "when", "precision"),
+    [
+        ("2024", date(2024, 1, 1), "year"),
+        (2024, date(2024, 1, 1), "year"),
+        ("2024-07", date(2024, 7, 1), "month"),
+        ("2024-07-23", date(2024, 7, 23), "day"),
+        (date(2024, 7, 23), date(2024, 7, 23), "day"),
+        ("2024年9月25日", date(2024, 9, 25), "day"),
+        ("Sept 25, 2024", date(2024, 9, 25), "day"),
+        ("二〇〇七年六月二十九日", date(2007, 6, 29), "day"),
+    ],
+)
+def test_a_declared_date_is_read_at_its_precision(
+    value: object, when: date, precision: str
+) -> None:
+    assert check_partial_date(value, "expected") == (when, precision)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("3/4/2024", "field 'expected': ambiguous: 3/4/2024 may be March 4 or 3 April"),
+        ("soon", "field 'expected': no date in 'soon'"),
+        ("2024-13", "field 'expected': '2024-13' is not a date"),
+        (True, "field 'expected': expected a date, got bool"),
+    ],
+)
+def test_a_declared_date_refused_names_the_field(value: object, message: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        check_partial_date(value, "expected")
+    assert str(raised.value) == message
