@@ -14,17 +14,19 @@ and strings per second. Readers:
 Both dateparser readers get a fixed RELATIVE_BASE and PREFER_DAY_OF_MONTH="first", so a
 missing day or month is not filled from today's date.
 
-Measured 2026-11 on the shared 2-core box (dateparser 1.5.0, 94 golden rows):
-  factcheck (before this change, verdicts/dates.py)  60/94 agree
-  factcheck (normalising/dates.py)                   94/94 agree    ~36,000 strings/s
-  dateparser.parse                                   49/94 agree       ~420 strings/s
-  dateparser search_dates                            32/94 agree        ~55 strings/s
-  import dateparser: ~0.45 s; its first parse (locale data loaded lazily): ~0.25 s more.
-dateparser's misses are structural, not tuning: it reads "3/4/2024" as March 4 (a guess our
-table refuses), fills a day from nowhere for "Sept 2024" (precision "month" only through
-get_date_data, never through search_dates), reads any number as a date ("405B", "1335 ±4",
-"1.2.3", "Sept 25" -> this year), reads nothing from a sentence through `parse`, and neither
-reader knows "二〇〇七年六月二十九日". Decision: keep the hand-written reader.
+Measured on the shared 2-core box (6 agents busy; rates are noisy), dateparser 1.5.0, 87 rows:
+  factcheck before this change (verdicts/dates.py)  66/87 agree
+  factcheck (normalising/dates.py)                  87/87 agree   ~30,000 strings/s
+  dateparser.parse                                  54/87 agree      ~300 strings/s
+  dateparser search_dates                           56/87 agree       ~90 strings/s
+  import dateparser: 0.10-0.17 s; its first parse (locale data loaded lazily): 0.34 s more.
+dateparser's misses are of kind, not of tuning: it guesses "3/4/2024" as March 4 and reads
+"3.7.2024" month first; it reads numbers that are no dates ("1335 ±4", "$1,2005", "3.2007",
+"13.13.2024", "v1.2.2024") and fills a missing year from today ("Sept 25" -> 2026); `parse`
+reads nothing from a sentence ("released June 29, 2007"), `search_dates` loses the day of
+"Sept. 25, 2024" and reads "2024年9月" as 0001-04; neither knows "二〇〇七年六月二十九日".
+Decision: keep the hand-written reader (the golden table is its test); dateparser stays out
+of the dependencies.
 """
 
 from __future__ import annotations
