@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from factcheck.errors import ValidationError
+from factcheck.normalising.dates import read_date
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,119}$")
 
@@ -252,22 +253,27 @@ def check_date(value: object, name: str) -> date:
 
 
 def check_partial_date(value: object, name: str) -> tuple[date, str]:
-    """A date at its stated precision: "2007" (year), "2007-06" (month), "2007-06-29" (day)."""
+    """A date at its written precision: "2007" (year), "2007-06" (month), "2007-06-29" or a
+    TOML date (day), and whatever `read_date` reads ("2024年9月25日", "Sept 25, 2024",
+    "23.07.2024"); its refusal ("ambiguous: 3/4/2024 may be ...") names the field.
+    """
     if isinstance(value, date):
         return value, "day"
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            if re.fullmatch(r"\d{4}", text):
-                return date(int(text), 1, 1), "year"
-            if re.fullmatch(r"\d{4}-\d{2}", text):
-                return date(int(text[:4]), int(text[5:]), 1), "month"
-            return date.fromisoformat(text), "day"
-        except ValueError:
-            pass
-    raise _fail(name, f"{value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+    if not isinstance(value, str):
+        raise _fail(name, f"expected a date, got {type(value).__name__}")
+    text = value.strip()
+    year_month = re.fullmatch(r"(\d{4})(?:-(\d{2}))?", text)
+    try:
+        if year_month:
+            year, month = int(year_month[1]), int(year_month[2] or 1)
+            return date(year, month, 1), "month" if year_month[2] else "year"
+        found = read_date(text)
+    except ValueError as error:
+        problem = str(error) if not year_month else f"{text!r} is not a date"
+        raise _fail(name, problem.splitlines()[0]) from None
+    return found.when, found.precision
 
 
 def check_choice(value: object, name: str, choices: Iterable[str]) -> str:

@@ -31,14 +31,25 @@ Bounds (`Quantity.bound`, with `lower`/`upper`):
                2..9 (十几: 11..19) of the scale; "35-45 million", "4到5": as written.
                amount = lower.
 
+Signs (`signs`): a minus right before the figure, its currency or 百分之 ("-40%", "−40%",
+"(-$5 billion)", "同比-40%"), the words minus, negative and 负 ("负百分之四十"), and for a
+percentage the words of a fall ("down 40%", "下降40%", "减少了40%"): amount -40. Negating
+flips a bound ("down more than 40%" is at most -40%). No sign from a hyphen that joins
+("Llama-3.1-8B", "35-45 million", "+/-5%"), a bullet ("- 40%"), 正负 or "down to 40%".
+
+Chinese groups (`groups`): "3亿5000万", "3 亿 5000 万", "1亿2千万", "三亿5000万", "1万2000" are
+one figure (350000000...) whose span covers all of it; "3亿5000" and "1万5" are not joined,
+since people write them for two different figures.
+
 Left unread on purpose: a version after a product name ("Llama 3.1", "GPT 4.0"); a number
 glued to letters ("FP8", "GPT-4o", "16GB"); a number hyphen-joined to a word unless it has
-a scale ("Llama-3.1-8B-Instruct" gives 8B only); ISO dates and clock times; a lone Chinese
-digit ("一些", "三个") and a lone English "one", which are words far more often than
-figures; signs (the figures here are sizes, prices and counts).
+a scale ("Llama-3.1-8B-Instruct" gives 8B only); dates written in digits ("2024-07-23",
+"2024/07/23", "23.07.2024", "7/23/2024"; `dates` reads them) and clock times; a lone Chinese
+digit ("一些", "三个") and a lone English "one", which are words far more often than figures.
 
-How: `numbers` finds the numerals; around each, a chain of small readers (`readers`, in the
-order of `_CHAIN_DIGITS`) reads outward one thing at a time; `wording` writes a quantity back.
+How: `numbers` finds the numerals; around each, a chain of small readers (`readers`, `groups`,
+`signs`, in the order of `_CHAIN_DIGITS`) reads outward one thing at a time; `wording` writes
+a quantity back.
 """
 
 from __future__ import annotations
@@ -50,6 +61,7 @@ from typing import NamedTuple
 
 from factcheck.domain import Bound, Quantity
 from factcheck.normalising import units as u
+from factcheck.normalising.groups import read_zh_groups
 from factcheck.normalising.numbers import Numeral, find_numerals
 from factcheck.normalising.readers import (
     PRECISION,
@@ -68,6 +80,7 @@ from factcheck.normalising.readers import (
     read_unit_after,
     read_unit_before,
 )
+from factcheck.normalising.signs import read_sign
 from factcheck.normalising.wording import describe, to_json
 
 __all__ = ["describe", "parse_quantities", "parse_quantity", "same_unit", "to_json"]
@@ -88,17 +101,20 @@ _AROUND: tuple[Step, ...] = (
     read_money,  # a currency is the unit: "$3.50 per million tokens", "$20 a month"
     read_unit_after,  # "405B parameters", "5亿月活", "tokens per minute"
     read_bound_after_unit,  # "2亿人以上", "100 or more"
+    read_sign,  # "-40%", "minus 40", "负百分之四十", "down 40%"
     read_hedge,  # "more than", "约", "不到"
+    read_sign,  # a fall before the hedge: "down more than 40%", "下降超过40%"
     read_model_size,  # a bare "405B" is a model size
     read_unit_before,  # "月活跃用户超过5亿"
 )
 _CHAIN_DIGITS: tuple[Step, ...] = (
     read_currency_before,  # "$", "US$", "人民币"
     read_scale,  # "405B", "16.4亿", "£5m"; or not a quantity: "16GB", "Llama 3.1"
+    read_zh_groups,  # "3亿5000万": the group below the scale is the same figure
     read_range,  # "35-45 million", "4到5"
     *_AROUND,
 )
-_CHAIN_WORDS: tuple[Step, ...] = (read_currency_before, *_AROUND)  # 三亿, two million, 数亿
+_CHAIN_WORDS: tuple[Step, ...] = (read_currency_before, read_zh_groups, *_AROUND)  # 三亿, 数亿
 
 
 def _read(text: str, norm: str, num: Numeral, floor: int) -> _Found | None:
@@ -138,6 +154,8 @@ def _canonical(d: Decimal) -> Decimal:
     >>> _canonical(Decimal("405E+9")), _canonical(Decimal("3.500")), _canonical(Decimal("0E+3"))
     (Decimal('405000000000'), Decimal('3.5'), Decimal('0'))
     """
+    if d.is_zero():
+        return Decimal(0)  # "-0%" is 0: no signed zero reaches a reason or JSON
     d = d.normalize()
     return d.quantize(Decimal(1)) if int(d.as_tuple().exponent) > 0 else d
 

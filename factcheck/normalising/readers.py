@@ -111,6 +111,7 @@ class Draft(NamedTuple):
     abbr: str = ""  # the scale abbreviation used: a bare "B" is a model size
     scaled: bool = False  # carries a scale or is a range: may share a unit named later
     floor: int = 0  # the end of the previous quantity: nothing before it is read again
+    negative: bool = False  # a sign was read ("-40%", "down 40%"): lower is already negated
 
     @classmethod
     def of(cls, num: Numeral, floor: int = 0) -> Draft:

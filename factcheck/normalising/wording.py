@@ -76,12 +76,15 @@ def write_figure(d: Decimal, unit: str | None) -> str:
     '1.64 billion'
     >>> write_figure(Decimal("123456789"), None)
     '123,456,789'
+    >>> write_figure(Decimal("-5E9"), "USD"), write_figure(Decimal("-40"), "%")
+    ('-$5 billion', '-40')
     """
     currency, _, per = (unit or "").partition("/")
     symbol = CURRENCY_SYMBOLS.get(currency)
     if symbol is None:
         return _write_number(d)
-    return f"{symbol}{_write_number(d.scaleb(6) if per == 'token' else d, money=True)}"
+    sign = "-" if d < 0 else ""  # "-$5", not "$-5"
+    return f"{sign}{symbol}{_write_number(abs(d.scaleb(6) if per == 'token' else d), money=True)}"
 
 
 def write_unit(unit: str | None) -> str:

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factcheck.domain import Bound, Quantity
-from factcheck.normalising import numbers, quantities, readers, wording
+from factcheck.normalising import groups, numbers, quantities, readers, signs, wording
 from factcheck.normalising.quantities import (
     describe,
     parse_quantities,
@@ -83,7 +83,7 @@ def test_golden_table_covers_every_source() -> None:
 
 
 def test_doctests() -> None:
-    for module in (quantities, readers, numbers, wording):  # units is data only
+    for module in (quantities, readers, groups, signs, numbers, wording):  # units: data
         result = doctest.testmod(module)
         assert (result.failed, result.attempted > 0) == (0, True), module.__name__
 
@@ -159,6 +159,27 @@ def test_dates_pieces_stay_bare_and_iso_dates_are_skipped() -> None:
     assert parse_quantities("2024-07-27 16:19") == []
 
 
+def test_a_figure_in_chinese_groups_is_one_quantity_spanning_them_all() -> None:
+    text = "月活跃用户达 3 亿 5000 万,较去年 1亿2千万"
+    found = parse_quantities(text)
+    assert [(q.amount, q.text) for q in found] == [
+        (Decimal(350000000), "月活跃用户达 3 亿 5000 万"),
+        (Decimal(120000000), "1亿2千万"),
+    ]
+    assert all(text[q.span[0] : q.span[1]] == q.text for q in found)
+
+
+def test_signs_stand_right_before_the_figure() -> None:
+    found = parse_quantities("Llama-3.1-8B: -40% (down 12% on 35-45 million), 负百分之四十")
+    assert [(q.amount, q.unit, q.text) for q in found] == [
+        (Decimal("8E9"), "parameters", "8B"),
+        (Decimal(-40), "%", "-40%"),
+        (Decimal(-12), "%", "down 12%"),
+        (Decimal("35E6"), None, "35-45 million"),
+        (Decimal(-40), "%", "负百分之四十"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "bound", "lower", "upper"),
     [
@@ -203,6 +224,10 @@ def test_bounds_carry_lower_and_upper(
         ("roughly 19 billion tokens per minute", "about 19 billion tokens per minute"),
         ("2007", "2007"),
         ("12345", "12,345"),
+        ("-40%", "-40%"),
+        ("down more than 40%", "at most -40%"),
+        ("(-$5 billion)", "-$5 billion"),
+        ("3亿5000万", "350 million"),
     ],
 )
 def test_describe(text: str, described: str) -> None:
@@ -302,8 +327,9 @@ def test_composed_chinese_numeral_round_trips(n: int) -> None:
 
 
 _INTERESTING = [
-    *"0123456789.,%$€¥ -~+/亿万千百十一二两三数几约超过不到多上BbkKMT",
+    *"0123456789.,%$€¥ -−~+/亿万千百十一二两三数几约超过不到多上负BbkKMT",
     *(" billion", " million", "per ", "tokens", "个参数", "月活", "about ", "over ", "Llama "),
+    *("down ", "minus ", "下降", "减少了", "正负", "零"),
     *("e-0", "\n"),
 ]
 
