@@ -28,7 +28,10 @@ from factcheck.domain import (
     Hit,
     Judgement,
     Label,
+    Quantifier,
     Quantity,
+    RecordCondition,
+    Relation,
     Role,
     Rule,
     RuleKind,
@@ -97,7 +100,16 @@ CLAIM = ClaimSpec(
     due=date(2026, 12, 31),
     statement="这是我们首次发布 4050 亿个参数的模型",
 )
+PLACEHOLDER = RecordCondition("value", ">", "0", "value > 0")  # a $0.00 preview price is out
+QUANTIFIED = dataclasses.replace(
+    CLAIM,
+    expected=dataclasses.replace(EXPECTED, relation=Relation.AT_MOST, upper=None, text="≤ 0.5"),
+    quantifier=Quantifier.SHARE,
+    share=Decimal("0.8"),
+    conditions=(PLACEHOLDER,),
+)
 SAMPLES: dict[type, object] = {
+    RecordCondition: PLACEHOLDER,
     Quantity: PRICE,
     Rule: WEIGHTED,
     Hit: HIT,
@@ -105,7 +117,7 @@ SAMPLES: dict[type, object] = {
     ExpectedValue: EXPECTED,
     EvidenceItem: EVIDENCE,
     Judgement: JUDGEMENT,
-    ClaimSpec: CLAIM,
+    ClaimSpec: QUANTIFIED,
 }
 
 
