@@ -144,7 +144,7 @@ def _named(records: Sequence[Record], *, why: bool = False) -> str:
     return ", ".join(parts) + more
 
 
-def _excluded(excluded: Sequence[tuple[Record, str]]) -> str:
+def _excluded(excluded: Sequence[tuple[Record, str]], lead: str = "excluded by") -> str:
     """ "excluded by value > 0: a ($0.00/M tokens); excluded by key ~ x: b (...)"."""
     by: dict[str, list[Record]] = {}
     for record, condition in excluded:
@@ -153,7 +153,7 @@ def _excluded(excluded: Sequence[tuple[Record, str]]) -> str:
     for condition, records in by.items():
         shown = [f"{r.key} ({show_figures([r.value])})" for r in records[:_NAMED]]
         more = f" and {len(records) - _NAMED} more" if len(records) > _NAMED else ""
-        parts.append(f"excluded by {condition}: {', '.join(shown)}{more}")
+        parts.append(f"{lead} {condition}: {', '.join(shown)}{more}")
     return "; ".join(parts)
 
 
@@ -214,7 +214,8 @@ def quantified_vote(spec: ClaimSpec, counts: Tally, *, counted: str, claimed: st
     counted_records = counts.counted
     if not counted_records:
         items = tuple(sorted({i for r, _ in counts.excluded for i in r.items}))
-        note = f"no records left after {excluded}" if excluded else "no records"
+        left = "no records left after excluding " + _excluded(counts.excluded, "by")
+        note = left if counts.excluded else "no records"
         return Vote(Stance.NEUTRAL, note, items)
     stance = decide(
         quantifier, share, len(counts.satisfied), len(counts.failed), len(counts.undecided)

@@ -51,6 +51,11 @@ def _other_units(item: EvidenceItem, figures: list[Figure], unit: str | None) ->
 
 
 def _shown(figures: Sequence[Figure]) -> str:
+    """The figures as a note names them, with what converted ones were declared as.
+
+    >>> _shown([Figure("a", Decimal("1E-5"), "USD/token", given="0.01 USD/K tokens")])
+    '$10.00/M tokens (given as 0.01 USD/K tokens)'
+    """
     return show_figures(figures) + show_given(figures)
 
 

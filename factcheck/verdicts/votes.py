@@ -10,7 +10,11 @@ from factcheck.domain import Stance
 
 @dataclass(frozen=True)
 class Vote:
-    """One comparison: SUPPORTS, REFUTES or NEUTRAL (found, but it cannot decide)."""
+    """One comparison: SUPPORTS, REFUTES or NEUTRAL (found, but it cannot decide).
+
+    >>> Vote(Stance.REFUTES, "Exam board (as of 2026-11-28): 89 is not above 90", (0,)).covers
+    frozenset()
+    """
 
     stance: Stance
     note: str  # plain English with the figures, the source title and its as-of date
