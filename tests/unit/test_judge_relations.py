@@ -12,6 +12,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from factcheck.domain import (
     Bound,
@@ -562,3 +564,41 @@ def test_a_source_that_never_answered_is_not_stale() -> None:
         claim(Relation.MORE_THAN, 90), [score(figure(EX, 91))], now=NOW + timedelta(days=30)
     )
     assert aged.reason.endswith("older than 7 days.") and aged.confidence == D("0.40")
+
+
+# --- properties --------------------------------------------------------------------------------
+
+ORACLE = {
+    Relation.MORE_THAN: lambda v, x: v > x,
+    Relation.AT_LEAST: lambda v, x: v >= x,
+    Relation.LESS_THAN: lambda v, x: v < x,
+    Relation.AT_MOST: lambda v, x: v <= x,
+    Relation.NEARLY: lambda v, x: x - abs(x) * D("0.1") <= v <= x,
+    Relation.BETWEEN: lambda v, x: x <= v <= x + 10,
+}
+
+
+@given(
+    st.sampled_from(sorted(ORACLE)),
+    st.integers(-1000, 1000),
+    st.integers(-1000, 1000),
+    st.sampled_from([Bound.EXACT, Bound.APPROXIMATE]),
+)
+def test_a_point_figure_is_supported_exactly_when_it_satisfies_the_relation(
+    relation: Relation, target: int, value: int, bound: Bound
+) -> None:
+    spec = claim(relation, target, upper=target + 10 if relation is Relation.BETWEEN else None)
+    verdict = judge(spec, [score(figure(bound, value))], now=NOW)
+    expected = S if ORACLE[relation](D(value), D(target)) else R
+    assert verdict.label is expected, verdict.reason
+
+
+@given(st.sampled_from(sorted(ORACLE)), st.integers(-100, 100), st.integers(-100, 100))
+def test_an_over_figure_never_contradicts_its_own_stated_value(
+    relation: Relation, target: int, value: int
+) -> None:
+    """Evidence "at least v" allows v: if v satisfies the claim it cannot refute it."""
+    spec = claim(relation, target, upper=target + 10 if relation is Relation.BETWEEN else None)
+    verdict = judge(spec, [score(figure(Bound.AT_LEAST, value))], now=NOW)
+    if ORACLE[relation](D(value), D(target)):
+        assert verdict.label is not Label.REFUTED, verdict.reason
