@@ -4,6 +4,8 @@ A hit's figure is `Hit.value` when the rule computed one (a 3:1 blended price), 
 `Quantity.amount`; the unit always comes from the `Quantity`, so a computed value without a
 quantity is a bare number. Figures are `Decimal`; rounding happens only when one is shown
 (`show_*`, for the reason sentence); `raw_*` keeps every digit, for `Judgement.figures`.
+A figure converted upstream into its canonical unit keeps the figure as declared in `given`
+(from `Quantity.given`), and notes show both: "$10.00/M tokens (given as 0.01 USD/K tokens)".
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class Figure:
     bound: Bound = Bound.EXACT
     lower: Decimal | None = None
     upper: Decimal | None = None
+    given: str = ""  # as declared, when converted to `unit` ("0.01 USD/K tokens")
 
     @property
     def approximate(self) -> bool:
@@ -54,7 +57,8 @@ class Figure:
 def figures_of(item: EvidenceItem) -> list[Figure]:
     """The numbers an item's hits carry, each named by its hit's key (or the source, numbered
     when it has several hits). A value the rule computed wins over the hit's quantity but takes
-    its unit; a hit with neither carries no figure.
+    its unit (not its `given`: that describes the quantity, not the computed value); a hit
+    with neither carries no figure.
 
     >>> from datetime import datetime
     >>> from factcheck.domain import Hit, Quantity, Role
@@ -74,9 +78,8 @@ def figures_of(item: EvidenceItem) -> list[Figure]:
         if hit.value is not None:
             found.append(Figure(key, hit.value, unit))
         elif quantity is not None:
-            found.append(
-                Figure(key, quantity.amount, unit, quantity.bound, quantity.lower, quantity.upper)
-            )
+            bounds = (quantity.bound, quantity.lower, quantity.upper)
+            found.append(Figure(key, quantity.amount, unit, *bounds, given=quantity.given))
     return found
 
 
@@ -112,6 +115,8 @@ def _scaled(amount: Decimal, *, short: bool) -> str:
         if abs(amount) >= scale:
             number = plain(rounded(amount / scale, 2))
             return f"{number}{letter}" if short else f"{number} {word}"
+    if abs(amount) >= 10_000:  # 300,000: grouped, as a reader writes it
+        return format(amount.normalize(), ",f")
     return plain(amount)
 
 
@@ -139,6 +144,8 @@ def show_amount(amount: Decimal, unit: str | None) -> str:
     '500 million users/month'
     >>> show_amount(Decimal("1234567"), None)
     '1.23 million'
+    >>> show_amount(Decimal("300000"), "organisations")
+    '300,000 organisations'
     """
     number, suffix = _parts(amount, unit)
     return number + suffix
@@ -169,6 +176,16 @@ def show_figures(figures: Iterable[Figure]) -> str:
     if len({suffix for _, suffix in parts}) == 1:
         return ", ".join(number for number, _ in parts) + parts[0][1] + more
     return ", ".join(number + suffix for number, suffix in parts) + more
+
+
+def show_given(figures: Iterable[Figure]) -> str:
+    """The suffix naming what converted figures were declared as; "" when none was converted.
+
+    >>> show_given([Figure("a", Decimal("1E-5"), "USD/token", given="0.01 USD/K tokens")])
+    ' (given as 0.01 USD/K tokens)'
+    """
+    given = list(dict.fromkeys(f.given for f in figures if f.given))
+    return f" (given as {', '.join(given)})" if given else ""
 
 
 def show_values(amounts: Iterable[Decimal], unit: str | None) -> str:

@@ -2,17 +2,36 @@
 
 `reasons.py` turns the evidence into votes, one per comparison; this module weighs them.
 
-Per kind (details in `reasons.py`):
+Per kind (details in `reasons.py`, `quantity.py`, `ratio.py`, `intervals.py`,
+`quantifiers.py`):
 
-* quantity: `tolerance` is relative (0.1 = within 10%, inclusive; None = exact). A source
-  supports when any of its same-unit figures falls in the window, refutes when all miss it;
-  other units are NEUTRAL. `ExpectedValue` has no bound, so the claim is the figure itself;
-  the evidence's bound gives a range ("over 500 million" = [500M, inf)): disjoint from the
-  window refutes, inside it supports, overlapping supports only if the stated figure is
-  inside (else NEUTRAL: "over 150 million" neither shows nor rules out 200 million).
-* ratio: one vote per (numerator value, denominator value), every denominator used;
-  "approx" tolerance is absolute on the ratio (0.5 +/- 0.15), default 0.1; "lt"/"gt"
-  compare with 1. Units must be equal strings or the pair is NEUTRAL.
+* Relations. `expected.relation` makes the claim an interval: EXACT [x(1-t), x(1+t)] (t None:
+  exactly x), ABOUT the same with t defaulting to 0.1, NEARLY [x(1-t), x], AT_LEAST [x, inf),
+  MORE_THAN (x, inf), AT_MOST (-inf, x], LESS_THAN (-inf, x), BETWEEN [amount, upper];
+  `tolerance` is relative for quantities and absolute for ratios (default 0.1).
+* Evidence bounds. A figure allows an interval (`Figure.limits()`: "over 300,000" is
+  [300000, inf)). For EXACT and ABOUT the rule is as it always was: disjoint from the window
+  refutes, inside supports, overlapping supports only if the stated figure is inside, else
+  NEUTRAL ("over 500 million" supports "500 million"; "over 150 million" neither shows nor
+  rules out 200 million). For the other relations: supported when every value the evidence
+  allows satisfies the claim, refuted when none does, NEUTRAL when the evidence straddles the
+  claim's bound. "over" may have been strict, so "over 300,000" shows "more than 300,000". The
+  reason names the deciding figure and bound: "89 is not above 90", "at least 300,000 does
+  not show more than 400,000".
+* quantity: a source supports when any of its same-unit figures matches, refutes when all
+  miss; other units are NEUTRAL.
+* quantity_set: EXACT as under "coverage" below; INCLUDES ("405B is among the sizes"): every
+  claimed value found across the sources supports, extra values never refute, an
+  authoritative list lacking a claimed value refutes, else not enough info ("not found: ...").
+* ratio: the relation applies to numerator / denominator (`LESS_THAN 1` is "cheaper than");
+  one vote per (numerator value, denominator value), every denominator used; an old spec's
+  "lt"/"gt" is LESS_THAN/MORE_THAN 1. Units must be equal strings or the pair is NEUTRAL.
+* Quantifiers (`claim.quantifier`, quantity and ratio): every figure (or numerator figure over
+  the one denominator figure) is a record; records failing `claim.conditions` are excluded and
+  named; ALL / ANY / MOST / SHARE decide over the rest, as one vote for all the items
+  involved, its note naming the records that decided.
+* Units are canonical strings by the time they reach the judge; a converted figure's note
+  shows what the source declared ("$10.00/M tokens (given as 0.01 USD/K tokens)").
 * date: read from hit text; compared at the claimed precision; a coarser found date that
   agrees so far is NEUTRAL, one that already differs refutes.
 
@@ -70,14 +89,15 @@ _STALE = Decimal("0.8")
 
 
 def is_stale(evidence: Sequence[EvidenceItem], *, now: datetime, stale_after: timedelta) -> bool:
-    """True when the freshest good evidence is older than `stale_after`, or there is none
-    (failed fetches are no evidence: they never make a verdict fresh).
+    """True when the freshest good evidence is older than `stale_after`: evidence that was once
+    good and has aged. With no good evidence at all the verdict was never fresh, so it is not
+    stale (it is not enough info); failed fetches never make old evidence fresh again.
 
     >>> is_stale([], now=datetime(2026, 1, 8), stale_after=timedelta(days=7))
-    True
+    False
     """
     fetched = [item.fetched_at for item in evidence if item.error_code is None]
-    return not fetched or now - max(fetched) > stale_after
+    return bool(fetched) and now - max(fetched) > stale_after
 
 
 def judge(

@@ -680,8 +680,9 @@ def test_is_stale() -> None:
     assert not is_stale([MODEL_CARD], now=NOW, stale_after=week)
     assert not is_stale([MODEL_CARD], now=FETCHED + week, stale_after=week)  # exactly 7 days
     assert is_stale([MODEL_CARD], now=FETCHED + week + timedelta(seconds=1), stale_after=week)
-    assert is_stale([], now=NOW, stale_after=week)
-    assert is_stale([failed("x", ErrorCode.TIMEOUT)], now=NOW, stale_after=week)
+    # Never fresh is not stale (issue 10, item 9): no evidence, or a source that never answered.
+    assert not is_stale([], now=NOW, stale_after=week)
+    assert not is_stale([failed("x", ErrorCode.TIMEOUT)], now=NOW, stale_after=week)
     # An error fetched now does not refresh old good evidence.
     old = item("Llama 3.1 model card", params(8), fetched=NOW - timedelta(days=30))
     assert is_stale([old, failed("x", ErrorCode.TIMEOUT)], now=NOW, stale_after=week)
