@@ -86,7 +86,7 @@ def _claim_page(
                 verdict.reason if verdict else None,
                 verdict.created_at if verdict else None,
                 last_checked,
-                not fetched or now - max(fetched) > stale_after,  # the judge's staleness rule
+                bool(fetched) and now - max(fetched) > stale_after,  # the judge's rule
                 "\n".join(dict.fromkeys(source.url for _, source in links[cid])),
                 best[0],
                 best[1],

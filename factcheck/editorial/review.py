@@ -140,17 +140,10 @@ def _reasons(
     ]
     if flips:
         reasons.append(Reason("flipped", "; ".join(flips)))
-    if system:  # judged at least once: a claim never verified is not stale yet
-        # with no good evidence at all, it has been stale since it was first judged
-        stale_since = (freshest + stale_after) if freshest else system[0].created_at
-        stale = now > stale_since or freshest is None
-        if stale and (reviewed_at is None or reviewed_at < stale_since):
-            detail = (
-                f"freshest good evidence from {freshest:%Y-%m-%d}"
-                if freshest
-                else "no good evidence"
-            )
-            reasons.append(Reason("stale", detail))
+    if freshest is not None:  # stale: good evidence that has aged; never good is not stale
+        stale_since = freshest + stale_after
+        if now > stale_since and (reviewed_at is None or reviewed_at < stale_since):
+            reasons.append(Reason("stale", f"freshest good evidence from {freshest:%Y-%m-%d}"))
     if verdict is not None and verdict.action == VerdictAction.OVERRIDE.value:
         later = [v for v in system if (v.id or 0) > (verdict.id or 0)]
         if later and later[-1].label != verdict.label and (later[-1].id or 0) > mark:

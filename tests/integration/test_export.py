@@ -199,7 +199,7 @@ def test_claims_export_guards_text_and_keeps_numbers(database: DatabaseUnderTest
     assert price["sources"] == "https://example.org/card.md"
     assert formula["statement"] == '\'=1+1 是公式, "quoted"\nand a second line'
     assert formula["expected"] == "'@SUM(A1)"
-    assert formula["label"] == "" and formula["stale"] == "true"
+    assert formula["label"] == "" and formula["stale"] == "false"  # never fetched: not stale
     assert size["statement"] == ZH and size["tags"] == "llama, size"
     assert size["expected"] == "405000000000" and size["tolerance"] == "0.01"
     assert size["label"] == "not_enough_info" and size["set_by"] == "system"  # override lifted

@@ -199,5 +199,5 @@ def test_row_numbers_are_spreadsheet_rows_across_multi_line_cells() -> None:
         (6, "d"),
     ]
     text = handle.getvalue() + "e,short\r\n"
-    with pytest.raises(ValidationError, match=r"^row 7: 2 cells, the header has 18$"):
+    with pytest.raises(ValidationError, match=r"^row 7: 2 cells, the header has 21$"):
         read_rows(io.StringIO(text, newline=""))
