@@ -121,7 +121,8 @@ def _probe(
     from factcheck.errors import ExtractError
     from factcheck.extraction.rules import apply_rule, parse_document
     from factcheck.fetching.fetcher import Fetcher
-    from factcheck.verification.source_unit import Fault, contain, limits_for, normalise
+    from factcheck.normalising.hits import normalise
+    from factcheck.verification.source_unit import Fault, contain, limits_for
 
     limits = limits_for(settings)  # the run's caps and budgets, so a test sees what a run would
 

@@ -37,7 +37,7 @@ from factcheck.errors import DatabaseError, ExtractError, FactcheckError, FetchE
 from factcheck.extraction.limits import DEFAULT_LIMITS, Limits
 from factcheck.extraction.rules import Document, parse_document, run_rule
 from factcheck.fetching.fetcher import Fetcher
-from factcheck.normalising.quantities import parse_quantities
+from factcheck.normalising.hits import normalise
 from factcheck.storage import records, runs
 from factcheck.storage.db import session_scope
 from factcheck.verification.planning import LinkPlan, SourcePlan
@@ -107,33 +107,6 @@ class SourceResult:
     @property
     def failed(self) -> bool:
         return self.error_code is not None or any(r.error_code for r in self.links)
-
-
-def normalise(
-    hits: Sequence[Hit], *, unit: str | None, numeric: bool
-) -> tuple[tuple[Hit, ...], tuple[Quantity | None, ...]]:
-    """One (hit, quantity) per figure for numeric claims; hits as they are otherwise."""
-    if not numeric:
-        return tuple(hits), tuple(None for _ in hits)
-    out_hits: list[Hit] = []
-    out_quantities: list[Quantity | None] = []
-    for hit in hits:
-        if hit.value is not None:
-            out_hits.append(hit)
-            out_quantities.append(Quantity(amount=hit.value, unit=unit, text=hit.raw))
-            continue
-        found = parse_quantities(hit.raw)
-        if not found:
-            out_hits.append(hit)
-            out_quantities.append(None)
-        for q in found:
-            if q.unit is None and unit:
-                q = Quantity(q.amount, unit, q.bound, q.lower, q.upper, q.span, q.text)
-            out_hits.append(
-                Hit(raw=q.text, excerpt=hit.excerpt, location=hit.location, key=hit.key)
-            )
-            out_quantities.append(q)
-    return tuple(out_hits), tuple(out_quantities)
 
 
 def limits_for(settings: Settings) -> Limits:
