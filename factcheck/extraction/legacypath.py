@@ -57,12 +57,15 @@ def convert_legacy_path(expression: str) -> str | None:
         m = _STEP.match(text, pos)
         if m is None:
             return None
-        parts.append(_step(m))
+        step = _step(m)
+        if step is None:
+            return None
+        parts.append(step)
         pos = m.end()
     return "".join(parts)
 
 
-def _step(m: re.Match[str]) -> str:
+def _step(m: re.Match[str]) -> str | None:
     if m["name"] is not None:
         return _member(m["name"])
     if m["quoted"] is not None:
@@ -70,8 +73,11 @@ def _step(m: re.Match[str]) -> str:
     if m["index"] is not None:
         return f"[{int(m['index'])}]"
     if m["glob"] is not None:
+        pattern = glob_regex(_unquote(m["glob"]))
+        if pattern is None:
+            return None
         negate = "!" if m["op"] == "!~" else ""
-        return f"[?{negate}match(#, {quote(glob_regex(_unquote(m['glob'])))})]"
+        return f"[?{negate}match(#, {quote(pattern)})]"
     return "[*]"
 
 
@@ -89,8 +95,9 @@ def quote(text: str) -> str:
     return f"'{body}'"
 
 
-def glob_regex(glob: str) -> str:
-    """A case-insensitive regex matching (whole) what the fnmatch glob matched.
+def glob_regex(glob: str) -> str | None:
+    """A case-insensitive regex matching (whole) what the fnmatch glob matched; None for a
+    set that is no regex set (a reversed range such as [z-a], which fnmatch drops).
 
     >>> glob_regex("azure_ai/*405b?[!x]")
     '(?i)azure_ai/.*405b.[^x]'
@@ -115,7 +122,12 @@ def glob_regex(glob: str) -> str:
                 i = end + 1
         else:
             out.append("\\" + c if c in _REGEX_SPECIAL else c)
-    return "".join(out)
+    pattern = "".join(out)
+    try:
+        re.compile(pattern)
+    except re.error:
+        return None
+    return pattern
 
 
 def _set_end(glob: str, start: int) -> int | None:
