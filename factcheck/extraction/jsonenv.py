@@ -41,6 +41,7 @@ from jsonpath.selectors import Filter
 from jsonpath.stream import TokenStream
 
 from factcheck.errors import ValidationError
+from factcheck.extraction.legacypath import quote
 
 CONCURRENT_FROM = 10_000  # characters: a longer value is matched with the GIL released
 _DEADLINE: ContextVar[float] = ContextVar("json_path_deadline", default=float("inf"))
@@ -133,13 +134,38 @@ def _exact(value: object) -> object:
 
 
 class _LeanMatch(JSONPathMatch):
-    """A match that does not keep its children: the library appends every match to its
-    parent's `children`, so `$.data[*]` over two million records would hold them all."""
+    """A match that keeps no children and writes its path only when asked.
+
+    The library appends every match to its parent's `children` (so `$.data[*]` over two
+    million records would hold them all) and formats each match's path text as it makes it
+    (most of the cost of counting records past the hit cap, which never read it).
+    """
 
     __slots__ = ()
+    _NO_CHILDREN: list[JSONPathMatch] = []  # noqa: RUF012 (never appended to: see add_child)
+
+    @property
+    def path(self) -> str:
+        """The normalized path, e.g. "$['data'][3]"."""
+        steps = (f"[{quote(k)}]" if isinstance(k, str) else f"[{k}]" for k in self.parts)
+        return "$" + "".join(steps)
+
+    @path.setter
+    def path(self, value: str) -> None:
+        return None  # made from `parts` when read
 
     def add_child(self, *children: JSONPathMatch) -> None:
         return None
+
+    def new_child(self, obj: object, key: int | str) -> JSONPathMatch:
+        child = _LeanMatch.__new__(_LeanMatch)
+        child._filter_context = self._filter_context
+        child.children = self._NO_CHILDREN
+        child.obj = obj
+        child.parent = self
+        child.parts = (*self.parts, key)
+        child.root = self.root
+        return child
 
 
 def finditer(path: JSONPath, data: object) -> Iterator[JSONPathMatch]:
@@ -147,9 +173,9 @@ def finditer(path: JSONPath, data: object) -> Iterator[JSONPathMatch]:
     (`data` is parsed JSON, never JSON text: the library would parse a string again)."""
     root = _LeanMatch(
         filter_context={},
-        obj=[data] if path.pseudo_root else data,
+        obj=data,
         parent=None,
-        path=path.env.pseudo_root_token if path.pseudo_root else path.env.root_token,
+        path="$",
         parts=(),
         root=data,  # type: ignore[arg-type]  # a scalar document has no children to select
     )
@@ -181,10 +207,10 @@ def compile_path(expression: str) -> JSONPath:
         raise ValidationError(
             f"invalid JSON path {_short(expression)}: nested too deeply"
         ) from None
-    if isinstance(path, CompoundJSONPath):
+    if isinstance(path, CompoundJSONPath) or path.pseudo_root:
         raise ValidationError(
-            f"invalid JSON path {_short(expression)}: paths joined with | or & are not RFC 9535;"
-            " list the selectors in one segment instead, e.g. $['a', 'b']"
+            f"invalid JSON path {_short(expression)}: paths joined with | or & (or"
+            " rooted at ^) are not RFC 9535; list the selectors in one segment, e.g. $['a', 'b']"
         )
     for pattern in _literal_patterns(path):
         try:

@@ -23,6 +23,8 @@ from __future__ import annotations
 import json
 import re
 
+import regex
+
 _NAME = r"[A-Za-z0-9_][A-Za-z0-9_\-]*"
 _QUOTED = r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'"
 _STEP = re.compile(
@@ -124,8 +126,8 @@ def glob_regex(glob: str) -> str | None:
             out.append("\\" + c if c in _REGEX_SPECIAL else c)
     pattern = "".join(out)
     try:
-        re.compile(pattern)
-    except re.error:
+        regex.compile(pattern)  # the engine match() runs on
+    except regex.error:
         return None
     return pattern
 

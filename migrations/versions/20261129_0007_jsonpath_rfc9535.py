@@ -28,6 +28,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import regex
 import sqlalchemy as sa
 from alembic import op
 
@@ -133,8 +134,8 @@ def _glob_regex(glob: str) -> str | None:
             out.append("\\" + c if c in _REGEX_SPECIAL else c)
     pattern = "".join(out)
     try:
-        re.compile(pattern)
-    except re.error:
+        regex.compile(pattern)  # the engine match() runs on
+    except regex.error:
         return None
     return pattern
 

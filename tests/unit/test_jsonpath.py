@@ -179,7 +179,7 @@ def test_descent_reaches_as_deep_as_a_document_may_nest() -> None:
             "$[?@.a =~ /x.*/]",
             "regex literals (=~ /.../) are not supported; use match() or search()",
         ),
-        ("$.a | $.b", "paths joined with | or & are not RFC 9535"),
+        ("$.a | $.b", "paths joined with | or & (or rooted at ^) are not RFC 9535"),
         ("$[?nope(#)]", "function 'nope' is not defined"),
         (
             '$[?key~"*llama*405b*"]',
