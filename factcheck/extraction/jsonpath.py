@@ -1,21 +1,21 @@
-"""A small JSONPath subset (no eval, no scripts) and the `json_path` rule kind over it.
+"""The `json_path` rule kind: RFC 9535 paths select records, options read them.
 
-Grammar (no whitespace between steps)::
+A path is RFC 9535 JSONPath, run by python-jsonpath within bounds (see
+`factcheck.extraction.jsonenv`), with its `#` extension for the current key::
 
-    path   := "$" step*
-    step   := "." name              member by name: [A-Za-z0-9_][A-Za-z0-9_-]*  ($.gpt-4o)
-            | "[" quoted "]"        member by any name: ["meta.llama3-1-405b-instruct-v1:0"]
-            | "[" int "]"           list element; negative counts from the end ([0], [-1])
-            | ".*" | "[*]"          every member of an object / every element of a list
-            | "[?key~" quoted "]"   object members whose key matches a glob (* ? [seq]),
-            | "[?key!~" quoted "]"  case-insensitively; !~ keeps the members that do not match
-    quoted := "..." or '...'; a backslash escapes the next character
+    $['gpt-4o-2024-05-13']                  a member by name ($.extract for plain names)
+    $.data[*]  $.data[0]  $.data[-1]        every element; the first; the last
+    $[?match(#, '(?i).*llama.*405b.*')]     members whose whole key matches a regex
+    $[?search(#, '405[bB]')]                ... whose key contains a match
+    $[?@.input_cost_per_token > 4e-6]       members whose field passes a comparison
+    $..input_cost_per_token                 that field anywhere below
 
-A step that does not apply (a name on a list, an index on an object, a missing member)
-selects nothing rather than failing; the rule then reports `rule_no_match`.
+A path that selects nothing reports `rule_no_match`. Old-dialect rules (`[?key~"glob"]`) are
+refused with their RFC 9535 form (`factcheck.extraction.legacypath`).
 
-Each selected value is a *record*, named by the object key (or list index) it was found
-under. Options (see `factcheck.extraction.rules` for the whole rule vocabulary):
+Each selected value is a *record*, named (Hit.key) by the last key or index of its
+normalized path, and located as "json:" + that path (`json:$['gpt-4o']`). Options (see
+`factcheck.extraction.rules` for the whole rule vocabulary):
 
     where      {field: value}: keep records whose field equals value (a list: any of them);
                strings compare exactly, numbers as Decimals, booleans as booleans
@@ -23,120 +23,46 @@ under. Options (see `factcheck.extraction.rules` for the whole rule vocabulary):
     weights    {field: weight}: the weighted mean sum(w*v)/sum(w) of numeric fields of each
                record, as an exact Decimal in Hit.value; records missing one are skipped
     key_field  the record field that names each hit in Hit.key; "$key" (the default) is the
-               object key or list index the record was found under
+               last key or index of the record's path
 
-Selection is lazy (generators, not lists), so a path over two million records holds one
-record at a time; hits beyond the collector's cap are counted, never built.
+Selection is lazy (the library yields one match at a time), so a path over two million
+records holds one record at a time; hits beyond the collector's cap are counted, never built.
 """
 
 from __future__ import annotations
 
-import fnmatch
-import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation, localcontext
-from typing import NamedTuple
+from typing import TYPE_CHECKING
 
 from factcheck.domain import Hit
 from factcheck.errors import ExtractError, ValidationError
+from factcheck.extraction.legacypath import convert_legacy_path, quote
 from factcheck.extraction.limits import HitCollector
 from factcheck.extraction.snippets import excerpt_of
 
+if TYPE_CHECKING:
+    from jsonpath import JSONPathMatch
+
 OPTIONS = frozenset({"field", "key_field", "weights", "where"})
 KEY = "$key"  # key_field value meaning "the key the record was found under"
-_NAME = r"[A-Za-z0-9_][A-Za-z0-9_\-]*"
-_QUOTED = r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'"
-_STEP = re.compile(
-    rf"\.(?P<name>{_NAME})"
-    rf"|\.(?P<dotstar>\*)"
-    rf"|\[\s*(?P<quoted>{_QUOTED})\s*\]"
-    r"|\[\s*(?P<index>-?\d+)\s*\]"
-    r"|\[\s*(?P<star>\*)\s*\]"
-    rf"|\[\?\s*key\s*(?P<op>!?~)\s*(?P<glob>{_QUOTED})\s*\]"
-)
-_NAME_ONLY = re.compile(_NAME)
-_BACKSLASH = re.compile(r"\\(.)", re.DOTALL)
+LOCATION = "json:"  # Hit.location prefix before the normalized path
 
 
-@dataclass(frozen=True)
-class Step:
-    """One path step: `kind` is "name", "index", "all" or "glob"."""
+def check_path(expression: str) -> None:
+    """Raise ValidationError (one line) for a path that cannot run; an old-dialect path is
+    refused with its RFC 9535 form."""
+    from factcheck.extraction.jsonenv import compile_path  # the library loads on first use
 
-    kind: str
-    name: str = ""
-    index: int = 0
-    negate: bool = False
-
-
-class Record(NamedTuple):
-    """A selected value, the key it was found under, and the record it was found in.
-
-    A tuple, and the path text built only when asked: selection makes one per value, and
-    past the hit cap they are only counted.
-    """
-
-    value: object
-    key: str | None
-    parent: Record | None = None
-    in_list: bool = False  # `key` is a list index
-
-    @property
-    def path(self) -> str:
-        """The canonical path that selects this record again, e.g. '$.data[3]["a.b"]'."""
-        steps: list[str] = []
-        record: Record | None = self
-        while record is not None and record.parent is not None:
-            key = record.key or ""
-            steps.append(f"[{key}]" if record.in_list else _step_text(key))
-            record = record.parent
-        return "$" + "".join(reversed(steps))
-
-
-def parse_path(expression: str) -> tuple[Step, ...]:
-    """Parse a path or raise ValidationError naming the column of the first bad step.
-
-    >>> [s.kind for s in parse_path('$.data[*]["a.b"][?key~"*405b*"]')]
-    ['name', 'all', 'name', 'glob']
-    """
-    text = expression.strip()
-    if not text.startswith("$"):
-        raise ValidationError(f"invalid JSON path {expression!r}: must start with '$'")
-    steps: list[Step] = []
-    pos = 1
-    while pos < len(text):
-        m = _STEP.match(text, pos)
-        if m is None:
-            raise ValidationError(
-                f"invalid JSON path {expression!r}: unexpected {text[pos : pos + 12]!r} "
-                f"at column {pos + 1}"
-            )
-        if m["name"] is not None:
-            steps.append(Step("name", name=m["name"]))
-        elif m["quoted"] is not None:
-            steps.append(Step("name", name=_unquote(m["quoted"])))
-        elif m["index"] is not None:
-            steps.append(Step("index", index=int(m["index"])))
-        elif m["glob"] is not None:
-            glob = _unquote(m["glob"]).casefold()
-            steps.append(Step("glob", name=glob, negate=m["op"] == "!~"))
-        else:
-            steps.append(Step("all"))
-        pos = m.end()
-    return tuple(steps)
-
-
-def select(data: object, steps: Sequence[Step]) -> Iterator[Record]:
-    """Every value the steps reach, in document order, one at a time."""
-    records: Iterator[Record] = iter([Record(data, None)])
-    for step in steps:
-        records = _step(records, step)
-    return records
-
-
-def _step(records: Iterable[Record], step: Step) -> Iterator[Record]:
-    for record in records:
-        yield from _children(record, step)
+    try:
+        compile_path(expression)
+    except ValidationError:
+        converted = convert_legacy_path(expression)
+        if converted is None:
+            raise
+        raise ValidationError(
+            f"json_path rule uses the old dialect; write it as {converted}"
+        ) from None
 
 
 def check_options(options: Mapping[str, object]) -> None:
@@ -172,104 +98,102 @@ def check_options(options: Mapping[str, object]) -> None:
 def apply_json_rule(
     data: object, expression: str, options: Mapping[str, object], collector: HitCollector
 ) -> None:
-    """Select records, filter them with `where`, and read `field` or blend `weights`."""
-    shown = _short(expression)
-    where_opt, weights_opt = options.get("where"), options.get("weights")
-    where = where_opt if isinstance(where_opt, Mapping) else None
-    weights = weights_opt if isinstance(weights_opt, Mapping) else None
-    key_field = str(options.get("key_field", KEY))
-    field = options.get("field")
-    selected = kept = extra = 0
-    for record in select(data, parse_path(expression)):
+    """Select records, filter them with `where`, and read `field` or blend `weights`; filters
+    and regexes run within `rule_timeout_s` (else rule_timeout)."""
+    from factcheck.extraction.jsonenv import BudgetSpent, budget, compile_path, finditer
+
+    shown, seconds = _short(expression), collector.limits.rule_timeout_s
+    reader = _Reader(options)
+    try:
+        with budget(seconds):
+            matches = finditer(compile_path(expression), data)
+            selected, kept = _collect(matches, reader, collector)
+    except BudgetSpent:
+        if not collector.full:
+            raise ExtractError(
+                "rule_timeout", f"json_path {shown} ran out of its {seconds:g} s budget"
+            ) from None
+        collector.notes.append(  # the hits are kept; only the count of the rest was cut short
+            f"counting stopped at the {seconds:g} s budget, so more were dropped than counted"
+        )
+        return
+    if not selected:
+        raise ExtractError("rule_no_match", f"json_path {shown} matched nothing")
+    if not kept and reader.where is not None:
+        where = dict(reader.where)
+        raise ExtractError(
+            "rule_no_match", f"json_path {shown}: no selected record has where {where}"
+        )
+    if not collector.hits:
+        weighted = ", ".join(map(str, reader.weights or ()))
+        needed = f"field {reader.field!r}" if reader.field else f"every weighted field {weighted}"
+        raise ExtractError(
+            "rule_no_match", f"json_path {shown} selected {kept} records; none has {needed}"
+        )
+
+
+class _Reader:
+    """A rule's options, read once: which records count and what each hit holds."""
+
+    __slots__ = ("field", "key_field", "weights", "where")
+
+    def __init__(self, options: Mapping[str, object]) -> None:
+        where, weights, field = options.get("where"), options.get("weights"), options.get("field")
+        self.where = where if isinstance(where, Mapping) else None
+        self.weights = weights if isinstance(weights, Mapping) else None
+        self.field = field if isinstance(field, str) else None
+        self.key_field = str(options.get("key_field", KEY))
+
+    def would_hit(self, value: object) -> bool:
+        """Whether a record gives a hit, cheaply (parsed JSON holds dicts: `dict` is tested,
+        as an ABC check costs ~4x more per record)."""
+        if self.weights is not None:
+            return _blend(value, self.weights) is not None
+        if self.field is not None:
+            return isinstance(value, dict) and self.field in value
+        return True
+
+    def hit(self, match: JSONPathMatch) -> Hit | None:
+        """The record's hit, or None when it lacks the field or a weighted figure."""
+        value, location = match.obj, LOCATION + match.path
+        key = _record_key(match, self.key_field)
+        if self.weights is not None:
+            blended = _blend(value, self.weights)
+            if blended is None:
+                return None
+            excerpt = _excerpt(key, _render(value), f'"{next(iter(self.weights))}"')
+            return Hit(_plain(blended), excerpt, location, key, blended)
+        if self.field is not None:
+            if not (isinstance(value, Mapping) and self.field in value):
+                return None
+            figure = value[self.field]
+            excerpt = _excerpt(key, _render(value), f'"{self.field}"')
+            where = f"{location}[{quote(self.field)}]"
+            return Hit(_scalar_text(figure), excerpt, where, key, _exact(figure))
+        excerpt = _excerpt(key, _render(value), "")
+        return Hit(_scalar_text(value), excerpt, location, key, _exact(value))
+
+
+def _collect(
+    matches: Iterable[JSONPathMatch], reader: _Reader, collector: HitCollector
+) -> tuple[int, int]:
+    """Add each selected record's hit; past the cap only count them. (selected, kept)."""
+    selected = kept = 0
+    for match in matches:
         selected += 1
-        if where is not None and not _matches(record.value, where):
+        if reader.where is not None and not _where(match.obj, reader.where):
             continue
         kept += 1
         if collector.full:  # count what would be a hit, build nothing
-            extra += _would_hit(record.value, field, weights)
+            collector.skip(int(reader.would_hit(match.obj)))
             continue
-        key = _record_key(record, key_field)
-        if weights is not None:
-            blended = _blend(record.value, weights)
-            if blended is not None:
-                raw = _plain(blended)
-                context = _render(record.value)
-                first = f'"{next(iter(weights))}"'
-                collector.add(Hit(raw, _excerpt(key, context, first), record.path, key, blended))
-        elif isinstance(field, str):
-            if isinstance(record.value, Mapping) and field in record.value:
-                value = record.value[field]
-                raw = _scalar_text(value)
-                context = _render(record.value)
-                path = record.path + _step_text(field)
-                collector.add(
-                    Hit(raw, _excerpt(key, context, f'"{field}"'), path, key, _exact(value))
-                )
-        else:
-            raw = _scalar_text(record.value)
-            excerpt = _excerpt(key, _render(record.value), "")
-            collector.add(Hit(raw, excerpt, record.path, key, _exact(record.value)))
-    collector.skip(extra)
-    if not selected:
-        raise ExtractError("rule_no_match", f"json_path {shown} matched nothing")
-    if not kept and where is not None:
-        raise ExtractError(
-            "rule_no_match", f"json_path {shown}: no selected record has where {dict(where)}"
-        )
-    if not collector.hits:
-        records = kept
-        weighted = list(weights) if weights is not None else []
-        needed = (
-            f"field {field!r}" if field else "every weighted field " + ", ".join(map(str, weighted))
-        )
-        raise ExtractError(
-            "rule_no_match", f"json_path {shown} selected {records} records; none has {needed}"
-        )
+        hit = reader.hit(match)
+        if hit is not None:
+            collector.add(hit)
+    return selected, kept
 
 
-def _would_hit(value: object, field: object, weights: Mapping[str, object] | None) -> int:
-    """1 if a record would give a hit (as `apply_json_rule` decides), cheaply; else 0.
-
-    Parsed JSON holds dicts, so `dict` is tested (an ABC check costs ~4x more per record).
-    """
-    if weights is not None:
-        return int(_blend(value, weights) is not None)
-    if isinstance(field, str):
-        return int(isinstance(value, dict) and field in value)
-    return 1
-
-
-def _children(record: Record, step: Step) -> Iterator[Record]:
-    value = record.value
-    if step.kind == "name":
-        if isinstance(value, dict) and step.name in value:
-            yield Record(value[step.name], step.name, record)
-    elif step.kind == "index":
-        if isinstance(value, list) and -len(value) <= step.index < len(value):
-            index = step.index % len(value)
-            yield Record(value[index], str(index), record, True)
-    elif isinstance(value, list) and step.kind == "all":
-        for i, v in enumerate(value):
-            yield Record(v, str(i), record, True)
-    elif isinstance(value, dict):
-        every = step.kind == "all"
-        for k, v in value.items():
-            if every or fnmatch.fnmatchcase(k.casefold(), step.name) != step.negate:
-                yield Record(v, k, record)
-
-
-def _step_text(name: str) -> str:
-    if _NAME_ONLY.fullmatch(name):
-        return f".{name}"
-    escaped = name.replace("\\", "\\\\").replace('"', '\\"')
-    return f'["{escaped}"]'
-
-
-def _unquote(quoted: str) -> str:
-    return _BACKSLASH.sub(r"\1", quoted[1:-1])
-
-
-def _matches(value: object, where: Mapping[str, object]) -> bool:
+def _where(value: object, where: Mapping[str, object]) -> bool:
     if not isinstance(value, dict):
         return False
     for name, wanted in where.items():
@@ -366,12 +290,12 @@ def _render(value: object, budget: int = 600) -> str:
     return _scalar_text(value)
 
 
-def _record_key(record: Record, key_field: str) -> str | None:
-    if key_field != KEY and isinstance(record.value, Mapping):
-        named = record.value.get(key_field)
+def _record_key(match: JSONPathMatch, key_field: str) -> str | None:
+    if key_field != KEY and isinstance(match.obj, Mapping):
+        named = match.obj.get(key_field)
         if isinstance(named, str | int | Decimal) and not isinstance(named, bool):
             return _scalar_text(named)
-    return record.key
+    return str(match.parts[-1]) if match.parts else None
 
 
 def _excerpt(key: str | None, context: str, anchor: str) -> str:

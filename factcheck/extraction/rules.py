@@ -15,11 +15,13 @@ css (html)  expression: a CSS selector. Each matched element with non-empty text
               attr: str      read this attribute instead of the text (elements without it
                              are skipped)
               all: bool      every match (default true); false keeps the first
-json_path (json)  expression: a JSONPath subset; see `factcheck.extraction.jsonpath` for the grammar
-            and its options `field`, `where`, `weights` (exact Decimal blend in Hit.value,
-            e.g. {input_cost_per_token = 3, output_cost_per_token = 1} gives (3*in+out)/4)
-            and `key_field` (Hit.key). JSON numbers are Decimals, never floats; a number read
-            with `field` is also put in Hit.value.
+json_path (json)  expression: an RFC 9535 JSONPath (python-jsonpath, with `#` for the current
+            key: $[?match(#, '(?i).*405b.*')]); see `factcheck.extraction.jsonpath` for the
+            paths, the hits (location "json:$['gpt-4o']") and the options `field`, `where`,
+            `weights` (exact Decimal blend in Hit.value, e.g. {input_cost_per_token = 3,
+            output_cost_per_token = 1} gives (3*in+out)/4) and `key_field` (Hit.key). JSON
+            numbers are Decimals, never floats; a number read with `field` is also put in
+            Hit.value.
 regex (any)  expression: a Python regex (run by the `regex` package, see
             `extraction.regexrule`) with a named group. Each match is a hit; its raw
             text is the group, the excerpt ~80 characters either side of the match.
@@ -46,8 +48,9 @@ collapsed within lines), so "char"/"line" count in that text; otherwise the deco
 Hostile pages are bounded by `Limits` (see `factcheck.extraction.limits`), passed in by the
 caller: a regex runs with the `regex` package under a time budget with the GIL released
 (`rule_timeout_s`, else ExtractError("rule_timeout")) on at most `max_regex_text_chars` of
-text (a cut is noted); every kind keeps at most `max_hits` hits of bounded size and counts
-the rest in `RuleResult.dropped`; JSON and HTML nested deeper than their limits are
+text (a cut is noted), and so do a json_path rule's filters and match()/search() patterns;
+every kind keeps at most `max_hits` hits of bounded size and counts the rest in
+`RuleResult.dropped`; JSON and HTML nested deeper than their limits are
 ExtractError("parse_error"), and no RecursionError leaves `parse_document` or `run_rule`.
 """
 
@@ -292,7 +295,7 @@ def validate_rule(rule: Rule, *, fmt: SourceFormat | None = None) -> None:
             raise ValidationError("css option 'attr' must be an attribute name")
         _check_bool(options, "all", kind)
     elif kind is RuleKind.JSON_PATH:
-        jsonpath.parse_path(expression)
+        jsonpath.check_path(expression)
         jsonpath.check_options(options)
     elif kind is RuleKind.REGEX:
         compile_regex(expression, options)
