@@ -222,7 +222,7 @@ def declarations(index: int, url: str) -> tuple[dict[str, Any], list[dict[str, A
                 {
                     "source": key,
                     "rule_kind": "json_path",
-                    "rule": '$[?key~"*405b-target"]',
+                    "rule": "$[?match(#, '(?i).*405b-target')]",
                     "options": {
                         "weights": {"input_cost_per_token": 3, "output_cost_per_token": 1},
                         "unit": "USD/token",

@@ -179,7 +179,10 @@ def _decide(reading: Reading, evidence: Sequence[EvidenceItem], empty: str) -> _
             return _Outcome(Label.NOT_ENOUGH_INFO, found)
         main = _notes(backing)
         if reading.required:
-            main += f"; all {len(reading.required)} claimed values found"
+            count = len(reading.required)
+            main += (
+                f"; all {count} claimed values found" if count > 1 else "; the claimed value found"
+            )
         return _Outcome(Label.SUPPORTED, main, tuple(backing))
     if not backing:
         main = _notes(against) + (f". The claim has {own_note}" if own else "")

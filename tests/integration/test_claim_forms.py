@@ -31,8 +31,14 @@ FILES = {
 
 # key -> (label, what the reason must say: the deciding figure and bound)
 EXPECTED = {
-    "anthropic-at-least-250k-business-customers": ("supported", ["300000", "250000"]),
-    "anthropic-more-than-400k-business-customers": ("not_enough_info", ["300000", "400000"]),
+    "anthropic-at-least-250k-business-customers": (
+        "supported",
+        ["at least 300,000 organisations is at least 250,000"],
+    ),
+    "anthropic-more-than-400k-business-customers": (
+        "not_enough_info",
+        ["300,000", "more than 400,000"],
+    ),
     "meta-ai-more-than-a-billion-monthly": ("refuted", ["1 billion"]),
     "llama-405b-cheaper-on-most-providers": (
         "refuted",
