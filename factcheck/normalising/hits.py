@@ -20,7 +20,11 @@ from factcheck.normalising.quantities import parse_quantities
 def _unit_factor(unit: str | None) -> tuple[Decimal, str | None]:
     """(factor, canonical unit) of a link's declared unit: "USD/M tokens" -> (1E-6,
     "USD/token"). A unit the registry does not know (declared before it existed) is kept as
-    it is, unconverted, so that an old link still judges as it did."""
+    it is, unconverted, so that an old link still judges as it did.
+
+    >>> _unit_factor("USD/M tokens"), _unit_factor("widgets")
+    ((Decimal('0.000001'), 'USD/token'), (Decimal('1'), 'widgets'))
+    """
     if unit is None:
         return Decimal(1), None
     try:

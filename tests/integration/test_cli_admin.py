@@ -247,7 +247,7 @@ BAD_TOML_CASES = {
     "non-numeric amount": (
         "[[claim]]\nkey = 'c'\nstatement = 's'\nkind = 'quantity'\nexpected = 'lots'\n",
         2,
-        "'lots' is not a number",
+        "'lots' has no figure",
     ),
 }
 
@@ -295,7 +295,7 @@ BAD_CLI_CASES = {
             "many",
         ],
         2,
-        "'many' is not a number",
+        "'many' has no figure",
     ),
     "impossible date": (
         [
