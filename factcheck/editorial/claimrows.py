@@ -125,8 +125,10 @@ def _claim_values(claim: Claim, tags: Sequence[str]) -> tuple[Any, ...]:
     """The claim's own cells, one per declared field (claim_fields), in the column order."""
     entry = claim_entry(claim, tags)
     expected = entry.get("expected")
+    where = entry.get("where")
     joined = {
         "expected": "; ".join(expected) if isinstance(expected, list) else expected,
+        "where": "; ".join(where) if where else None,
         "tags": ", ".join(tags),
     }
     return tuple(joined.get(f.name, entry.get(f.name)) for f in CLAIM_FIELDS)

@@ -108,11 +108,20 @@ def row_entry(cells: Mapping[str, str]) -> dict[str, Any]:
             entry["tags"] = [t.strip() for t in text.split(",") if t.strip()]
         elif claim_field.blank_unsets and text == "":
             continue
-        elif name == "expected" and (values["inner_kind"] or values["kind"]) == "quantity_set":
+        elif name == "expected" and _listed(values):
             entry["expected"] = [a.strip() for a in text.split(";") if a.strip()]
+        elif name == "where":
+            entry["where"] = [c.strip() for c in text.split(";") if c.strip()]
         else:
             entry[name] = text
     return entry
+
+
+def _listed(values: Mapping[str, str]) -> bool:
+    """Whether the expected cell holds several values ('; '-separated): a set, or the two ends
+    of a between."""
+    kind = values["inner_kind"] or values["kind"]
+    return kind == "quantity_set" or (values["relation"] == "between" and ";" in values["expected"])
 
 
 def _located(number: int, exc: ValidationError) -> str:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from factcheck.domain import ClaimSpec, EvidenceItem, Relation, Role, Stance
+from factcheck.normalising.measures import describe_difference
 from factcheck.verdicts.figures import (
     Figure,
     figures_of,
@@ -46,8 +47,11 @@ from factcheck.verdicts.votes import Reading, Vote
 
 
 def _other_units(item: EvidenceItem, figures: list[Figure], unit: str | None) -> str:
-    units = ", ".join(sorted({unit_name(f.unit) for f in figures}))
-    return f"{source(item)} gives {units}, the claim is {unit_name(unit)}: different units"
+    """Why a source's figures cannot be compared: the registry says how the units differ."""
+    found = sorted({f.unit or "" for f in figures})
+    units = ", ".join(unit_name(u or None) for u in found)
+    why = "; ".join(describe_difference(u or None, unit) for u in found)
+    return f"{source(item)} gives {units}, the claim is {unit_name(unit)}: different units ({why})"
 
 
 def _shown(figures: Sequence[Figure]) -> str:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from factcheck.domain import ClaimSpec, EvidenceItem, Relation, Role, Stance
+from factcheck.normalising.measures import describe_difference
 from factcheck.verdicts.figures import (
     Figure,
     figures_of,
@@ -135,7 +136,8 @@ def _divided(top: Figure, bottom: Figure) -> Span | str:
     if top.unit != bottom.unit:
         return (
             f"{top.key} is in {unit_name(top.unit)}, {bottom.key} in "
-            f"{unit_name(bottom.unit)}: different units, no ratio"
+            f"{unit_name(bottom.unit)}: different units, no ratio "
+            f"({describe_difference(top.unit, bottom.unit)})"
         )
     if bottom.amount == 0:
         return "cannot divide by zero"

@@ -120,3 +120,48 @@ def test_bad_declarations_name_file_entry_and_field(
 
     assert "claim" in line
     assert database_state(database) == before
+
+
+def test_every_form_survives_the_editors_csv_round_trip(cli, tmp_path: Path) -> None:
+    """Export claims, import the file back untouched: nothing changes, words and all."""
+    forms = Path(__file__).parent.parent / "data" / "claim_forms.toml"
+    between = _write(
+        tmp_path,
+        _claim('kind = "quantity"\nrelation = "between"\nexpected = ["35 million", "45 million"]'),
+    )
+    ok(cli("import", str(forms)))
+    ok(cli("import", str(between)))
+    ok(cli("export", "claims", "-o", "claims.csv"))
+
+    again = ok(cli("import-csv", "claims.csv"))
+
+    assert "0 updated, 9 unchanged" in again.stderr
+    shown = ok(cli("claim", "show", "c", "--json")).json()
+    assert (shown["expected_amount"], shown["expected_upper"]) == ("35000000", "45000000")
+    assert shown["judged_as"] == "between 35 million and 45 million"
+    most = ok(cli("claim", "show", "llama-405b-cheaper-on-most-providers", "--json")).json()
+    assert most["quantifier"] == "most" and most["record_filter"] == ["value > 0"]
+
+
+def test_claim_add_states_each_form(cli) -> None:
+    def add(key: str, kind: str, *options: str) -> dict[str, object]:
+        ok(cli("claim", "add", "--key", key, "--statement", key, "--kind", kind, *options))
+        shown = ok(cli("claim", "show", key, "--json")).json()
+        assert isinstance(shown, dict)
+        return shown
+
+    sizes = add("sizes", "quantity_set", "--relation", "includes", "--expected", "4050 亿个参数")
+    assert sizes["judged_as"] == "includes 405B parameters (other values allowed)"
+    released = add("released", "date", "--expected", "二〇二四年九月二十五日")
+    assert released["expected_date"] == "2024-09-25" and released["expected_precision"] == "day"
+    cheaper = add(
+        "cheaper", "ratio", "--expected", "at most 0.5", "--quantifier", "80%",
+        "--where", "value > 0", "--where", "key !~ *preview*",
+    )  # fmt: skip
+    assert cheaper["relation"] == "at_most" and cheaper["quantifier"] == "80%"
+    assert cheaper["judged_as"] == (
+        "numerator / denominator at most 0.5 on at least 80% of records, counting only "
+        "records where value > 0 and key !~ *preview*"
+    )
+    nearly = add("nearly", "quantity", "--expected", "近 10 亿", "--unit", "people")
+    assert nearly["relation"] == "nearly" and nearly["expected_unit"] == "people"

@@ -443,9 +443,9 @@ def test_prediction_after_due_with_monthly_vs_weekly_users_is_not_enough_info() 
     verdict = judge(MOST_USED, [meta_ai(), chatgpt()], now=datetime(2025, 1, 31, tzinfo=UTC))
     assert verdict.label is Label.NOT_ENOUGH_INFO
     assert (
+        "meta_ai at least 500 million users/month / chatgpt 300 million users/week: "
         "meta_ai is in users/month, chatgpt in users/week: different units, no ratio "
-        "(meta_ai at least 500 million users/month / chatgpt 300 million users/week)"
-        in verdict.reason
+        "(users/month and users/week are different periods, never converted)" in verdict.reason
     )
     assert verdict.stances == (Stance.NEUTRAL, Stance.NEUTRAL)
 
