@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
+from factcheck.declarations.inputs import rule_fingerprint
 from factcheck.domain import VerdictAction
 from factcheck.storage import db
 from factcheck.storage.models import Claim, Run, Verdict
@@ -139,3 +140,62 @@ def test_upgrade_to_an_unknown_target_is_one_line(database: DatabaseUnderTest) -
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: migration failed:"), result.stderr
     assert db.current_revision(database.engine) == db.head_revision()
+
+
+def test_issue_10_revisions_carry_old_claims_and_rules(database: DatabaseUnderTest) -> None:
+    """0005 -> head with rows: a ratio declared lt becomes less_than 1 (0006), an old-dialect
+    key glob becomes RFC 9535 and its evidence's fingerprint follows it (0007)."""
+    db.downgrade(database.engine, "0005")
+    at, old_rule = "2026-11-01 12:00:00", '$[?key~"*llama*405b*"]'
+    options = {"unit": "USD/token"}
+    with database.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO claim (id, key, statement, language, statement_en, speaker, subject,"
+                " property, kind, comparison, status, created_at, updated_at) VALUES (1, 'c',"
+                " 's', 'en', '', '', '', '', 'ratio', 'lt', 'active', :at, :at)"
+            ),
+            {"at": at},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO source (id, key, url, format, title, publisher, recheck_hours,"
+                " created_at, updated_at) VALUES (1, 'p', 'https://example.org/p.json', 'json',"
+                " '', '', 24, :at, :at)"
+            ),
+            {"at": at},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO claimsource (id, claim_id, source_id, rule_kind, rule, rule_options,"
+                " role, self_published, authoritative, note) VALUES (1, 1, 1, 'json_path', :rule,"
+                " :options, 'numerator', false, false, '')"
+            ),
+            {"rule": old_rule, "options": json.dumps(options)},
+        )
+        conn.execute(
+            sa.text("INSERT INTO run (id, trigger, status, started_at, claims_count,"
+                    " sources_count, errors_count, changes_count, note)"
+                    " VALUES (1, 'manual', 'succeeded', :at, 1, 1, 0, 0, '')"),
+            {"at": at},
+        )  # fmt: skip
+        conn.execute(
+            sa.text(
+                "INSERT INTO evidence (id, run_id, claim_id, source_id, role, rule_kind, rule,"
+                " rule_fingerprint, fetched_at, hits, stance, reused) VALUES (1, 1, 1, 1,"
+                " 'numerator', 'json_path', :rule, :fp, :at, '[]', 'none', false)"
+            ),
+            {"rule": old_rule, "fp": rule_fingerprint("json_path", old_rule, options), "at": at},
+        )
+    db.upgrade(database.engine)
+    new_rule = "$[?match(#, '(?i).*llama.*405b.*')]"
+    with database.engine.connect() as conn:
+        claim = conn.execute(sa.text("SELECT relation, expected_amount FROM claim")).one()
+        rule = conn.execute(sa.text("SELECT rule FROM claimsource")).scalar_one()
+        fp, ran, url = conn.execute(
+            sa.text("SELECT rule_fingerprint, rule, url FROM evidence")
+        ).one()
+    assert tuple(claim) == ("less_than", "1")
+    assert rule == new_rule
+    assert fp == rule_fingerprint("json_path", new_rule, options)  # the standing evidence counts
+    assert ran == old_rule and url is None  # history keeps what ran; old rows count as current
