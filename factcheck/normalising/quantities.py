@@ -63,6 +63,7 @@ from factcheck.domain import Bound, Quantity
 from factcheck.normalising import units as u
 from factcheck.normalising.groups import read_zh_groups
 from factcheck.normalising.numbers import Numeral, find_numerals
+from factcheck.normalising.ranges import read_range
 from factcheck.normalising.readers import (
     PRECISION,
     Draft,
@@ -75,7 +76,6 @@ from factcheck.normalising.readers import (
     read_model_size,
     read_money,
     read_percent,
-    read_range,
     read_scale,
     read_unit_after,
     read_unit_before,

@@ -16,7 +16,6 @@ from typing import NamedTuple
 from factcheck.domain import Bound
 from factcheck.normalising import units as u
 from factcheck.normalising.numbers import (
-    ARABIC,
     SCALE_WORDS,
     Numeral,
     alternatives,
@@ -50,8 +49,6 @@ _SCALE_AFTER = re.compile(
     rf"|\s*(?P<zh>{_ZH_SCALE})"
 )
 _CURRENCY_SCALE = re.compile(r"[ \u00a0]?m(?![A-Za-z0-9])")
-_RANGE_JOIN = re.compile(r"\s*(?:-|–|—|~|〜|到|至)\s*")
-_RANGE_TO = re.compile(r"(?i)\s+to\s+")
 _GLUED_OK = re.compile(r"[xX×](?![A-Za-z])")
 _PERCENT = re.compile(r"\s*(?:%|(?i:percent|per\s+cent)(?![A-Za-z]))")
 _CURRENCY_AFTER = re.compile(rf"\s*(?P<c>(?i:{alternatives(u.CURRENCY_SUFFIXES)}))(?![A-Za-z])")
@@ -157,29 +154,6 @@ def read_scale(norm: str, d: Draft) -> Draft | None:
     if _search_before(_VERSIONED, norm, d.num.start, d.floor):
         return None
     return d
-
-
-def read_range(norm: str, d: Draft) -> Draft:
-    """A second figure after a dash, "to", 到 or 至 makes a RANGE when it is larger; a scale
-    after the second figure alone applies to both ("35-45 million").
-
-    >>> d = read_range("35-45 million", Draft.of(Numeral(0, 2, Decimal(35), arabic=True)))
-    >>> d.bound.value, d.lower, d.upper, d.end
-    ('range', Decimal('3.5E+7'), Decimal('4.5E+7'), 13)
-    >>> read_range("2024-2023", Draft.of(Numeral(0, 4, Decimal(2024), arabic=True))).bound.value
-    'exact'
-    """
-    join = _RANGE_JOIN.match(norm, d.end) or (None if d.power else _RANGE_TO.match(norm, d.end))
-    second = join and ARABIC.match(norm, join.end())
-    if not (join and second):
-        return d
-    power, end, abbr = _scale_after(norm, second.end(), currency=d.currency)
-    high = arabic_value(second[0]).scaleb(power)
-    low = d.lower if d.power else d.lower.scaleb(power)
-    if not ((power or not d.power) and low < high):
-        return d
-    abbr = abbr or d.abbr
-    return d._replace(lower=low, upper=high, bound=Bound.RANGE, end=end, abbr=abbr, scaled=True)
 
 
 def read_bound_after_number(norm: str, d: Draft) -> Draft:

@@ -12,7 +12,17 @@ import subprocess
 import sys
 
 # What a command that only prints help must not load (the database toolkit, the fetcher's).
-HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "psycopg", "requests", "urllib3", "lxml", "bs4", "jsonpath")
+HEAVY = (
+    "sqlalchemy",
+    "sqlmodel",
+    "alembic",
+    "psycopg",
+    "requests",
+    "urllib3",
+    "lxml",
+    "bs4",
+    "jsonpath",
+)
 
 PROBE = """
 import contextlib, io, json, sys
