@@ -191,7 +191,10 @@ def edit(
     with transaction(ctx) as session:
         claim = catalog.get_claim(session=session, key=key)
         tags = catalog.claim_tags(session=session, claim_ids=[claim.id or 0])[claim.id or 0]
-        spec = validate_claim({**claim_entry(claim, tags), **changes})
+        entry = claim_entry(claim, tags)
+        if "expected" in changes and "relation" not in changes:
+            entry.pop("relation", None)  # new words say their own relation; plain figures: exact
+        spec = validate_claim({**entry, **changes})
         changed = catalog.update_claim(session=session, claim=claim, spec=spec, now=utcnow())
     say(f"updated claim {key}" if changed else f"claim {key} unchanged")
 

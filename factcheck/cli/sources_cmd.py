@@ -139,10 +139,11 @@ def import_(
         report = catalog.apply_declarations(session=session, declared=declared, now=utcnow())
         if dry_run:
             session.rollback()
+    created, updated = ("would create", "would update") if dry_run else ("created", "updated")
     for name in report.created:
-        say(f"created {name}")
+        say(f"{created} {name}")
     for name in report.updated:
-        say(f"updated {name}")
+        say(f"{updated} {name}")
     files = len(declared.files)
     if dry_run:
         _say_as_judged(declared.claims)

@@ -97,8 +97,10 @@ def _read(value: Any, unit_text: str | None, field: str = "expected") -> Expecte
 
 
 def _as_written(value: Any, unit_text: str | None, reading: ExpectedReading) -> str | None:
-    """The expected text to keep, when it was words: one that reads back the same on its own
-    (the declared unit added when it is needed), so that an edit revalidates it unchanged."""
+    """The expected text to keep, when it was words: as written when it reads back the same
+    beside the stored (canonical) unit, so that an edit revalidates it unchanged; with the
+    declared unit added only when that unit had a scale of its own ("at least 10" in "USD/M
+    tokens" is kept as "at least 10 USD/M tokens": beside "USD/token" it would read 10)."""
     text = str(value).strip()
     if _PLAIN.fullmatch(text):
         return None
@@ -106,7 +108,7 @@ def _as_written(value: Any, unit_text: str | None, reading: ExpectedReading) -> 
         if candidate is None or len(candidate) > 200:
             continue
         try:
-            again = read_expected(candidate)
+            again = read_expected(candidate, unit=reading.unit)
         except ValueError:
             continue
         if again == ExpectedReading(reading.relation, reading.amount, reading.upper,
@@ -233,6 +235,15 @@ def selects_many(rule: Rule) -> bool:
     return rule.kind is RuleKind.REGEX
 
 
+def check_quantified_links(kind: ClaimKind, rules: Sequence[tuple[str, Rule]]) -> None:
+    """A quantifier needs a counted link (value, or numerator for a ratio) that can find more
+    than one record; `rules` are the links' (role, rule). No links yet is fine (linked later)."""
+    counted = "numerator" if kind is ClaimKind.RATIO else "value"
+    linked = [rule for role, rule in rules if role == counted]
+    if linked and not any(selects_many(rule) for rule in linked):
+        raise _fail("quantifier", f"no {counted} link finds more than one record")
+
+
 def validate_records(
     kind: ClaimKind, data: Mapping[str, Any], rules: Sequence[tuple[str, Rule]], unit: str | None
 ) -> dict[str, Any]:
@@ -250,10 +261,7 @@ def validate_records(
         raise _fail("where", "conditions on records need a quantifier (all, any, most, 80%)")
     text = check_text(quantifier, "quantifier", required=True, max_len=12)
     parse_quantifier(text)
-    counted = "numerator" if kind is ClaimKind.RATIO else "value"
-    linked = [rule for role, rule in rules if role == counted]
-    if linked and not any(selects_many(rule) for rule in linked):
-        raise _fail("quantifier", f"no {counted} link finds more than one record")
+    check_quantified_links(kind, rules)
     conditions = [check_text(c, "where", required=True, max_len=200) for c in where or []]
     for condition in conditions:
         if ";" in condition:

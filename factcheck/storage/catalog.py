@@ -13,11 +13,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from factcheck.declarations.expectations import check_quantified_links
 from factcheck.declarations.inputs import ClaimInput, Declarations, LinkInput, SourceInput
 from factcheck.errors import NotFoundError, ValidationError
 from factcheck.storage import verdicts
 from factcheck.storage.models import Claim, ClaimSource, ClaimTag, Source, Verdict
-from factcheck.storage.records import claim_columns, link_columns, source_columns
+from factcheck.storage.records import claim_columns, link_columns, source_columns, stored_rule
 
 # -- reading --------------------------------------------------------------------------------
 
@@ -149,7 +150,12 @@ def update_claim(
     sync_links: bool = False,
     now: datetime,
 ) -> bool:
-    """Bring a stored claim in line with `spec`; with `sync_links`, its links too."""
+    """Bring a stored claim in line with `spec`; with `sync_links`, its links too. A quantifier
+    given without links (`claim edit`, `import-csv`) is checked against the stored links."""
+    if spec.quantifier and not sync_links:
+        rules = [(link.role, stored_rule(link)) for link, _ in claim_links(
+            session=session, claim_id=claim.id or 0)]  # fmt: skip
+        check_quantified_links(spec.inner_kind or spec.kind, rules)
     changed = _assign(claim, claim_columns(spec))
     changed = _sync_tags(session=session, claim=claim, tags=spec.tags) or changed
     if sync_links:

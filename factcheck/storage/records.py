@@ -15,9 +15,26 @@ from typing import Any
 
 from factcheck.declarations.claim_fields import CLAIM_FIELDS
 from factcheck.declarations.expectations import parse_condition, parse_quantifier
-from factcheck.declarations.inputs import ClaimInput, LinkInput, SourceInput, join_link_options
-from factcheck.domain import Bound, ClaimKind, ClaimSpec, ExpectedValue, Hit, Quantity, Relation
+from factcheck.declarations.inputs import (
+    ClaimInput,
+    LinkInput,
+    SourceInput,
+    join_link_options,
+    split_link_options,
+)
+from factcheck.domain import (
+    Bound,
+    ClaimKind,
+    ClaimSpec,
+    ExpectedValue,
+    Hit,
+    Quantity,
+    Relation,
+    Rule,
+    RuleKind,
+)
 from factcheck.extraction.snippets import clean_text
+from factcheck.normalising.expected import read_expected
 from factcheck.storage.models import Claim, ClaimSource, Source, Verdict
 
 
@@ -75,6 +92,12 @@ def link_columns(link: LinkInput) -> dict[str, Any]:
     }
 
 
+def stored_rule(link: ClaimSource) -> Rule:
+    """A stored link's extraction rule, its unit held apart (`split_link_options`)."""
+    options, _ = split_link_options(link.rule_options or {})
+    return Rule(kind=RuleKind(link.rule_kind), expression=link.rule, options=options)
+
+
 def expected_entry(claim: Claim) -> Any:
     """The claim's expected value as it would be written in a TOML entry: as written when it
     was given in words (the text reads back the same), else canonical."""
@@ -106,12 +129,20 @@ def claim_entry(claim: Claim, tags: Sequence[str]) -> dict[str, Any]:
         else:
             ((column, _),) = claim_field.columns
             entry[claim_field.name] = getattr(claim, column)
-    if claim.expected_text and ClaimKind(claim.inner_kind or claim.kind) is not ClaimKind.DATE:
-        entry.pop("unit", None)
+    if claim.expected_text and _says_relation(claim.expected_text, claim.expected_unit):
+        entry.pop("relation", None)  # the words say it: an edit of them may change it
     if claim.comparison in ("lt", "gt"):
         entry.pop("relation", None)
         entry.pop("expected", None)
     return {k: v for k, v in entry.items() if v is not None}
+
+
+def _says_relation(text: str, unit: str | None) -> bool:
+    """Whether an expected value in words names its relation ("above 90", not "4050 亿")."""
+    try:
+        return read_expected(text, unit=unit).relation is not Relation.EXACT
+    except ValueError:
+        return False
 
 
 def _records(claim: Claim) -> dict[str, Any]:

@@ -89,7 +89,7 @@ def test_dry_run_says_how_each_claim_is_read(cli, database, tmp_path: Path) -> N
     path = _write(tmp_path, _claim('kind = "quantity"\nexpected = "4050 亿"\nunit = "parameters"'))
     before = database_state(database)
     result = ok(cli("import", "--dry-run", str(path)))
-    assert "claim c: judged as 405B parameters (from '4050 亿 parameters')" in result.stderr
+    assert "claim c: judged as 405B parameters (from '4050 亿')" in result.stderr
     assert database_state(database) == before
 
 
@@ -165,3 +165,48 @@ def test_claim_add_states_each_form(cli) -> None:
     )
     nearly = add("nearly", "quantity", "--expected", "近 10 亿", "--unit", "people")
     assert nearly["relation"] == "nearly" and nearly["expected_unit"] == "people"
+
+
+def test_editing_words_keeps_the_unit_and_lets_the_new_words_decide(cli, tmp_path: Path) -> None:
+    """Found by a new user: an edit of the expected words dropped the unit, and the stored
+    relation blocked new words that say another one."""
+    ok(
+        cli(
+            "claim", "add", "--key", "u1", "--statement", "s", "--kind", "quantity",
+            "--expected", "over 250,000", "--unit", "organisations",
+        )
+    )  # fmt: skip
+    ok(cli("claim", "edit", "u1", "--expected", "at most 500,000"))
+    shown = ok(cli("claim", "show", "u1", "--json")).json()
+    assert (shown["relation"], shown["expected_amount"], shown["expected_unit"]) == (
+        "at_most",
+        "500000",
+        "organisations",
+    )
+    assert shown["expected_text"] == "at most 500,000"
+    ok(cli("claim", "edit", "u1", "--unit", "people"))  # the words name no unit: it may change
+    assert ok(cli("claim", "show", "u1", "--json")).json()["expected_unit"] == "people"
+    ok(cli("claim", "add", "--key", "u2", "--statement", "s", "--kind", "quantity",
+           "--expected", "300000"))  # fmt: skip
+    ok(cli("claim", "edit", "u2", "--expected", "at least 300000"))
+    assert ok(cli("claim", "show", "u2", "--json")).json()["relation"] == "at_least"
+    ok(cli("claim", "edit", "u2", "--expected", "300000"))  # plain figures again: exact
+    assert ok(cli("claim", "show", "u2", "--json")).json()["relation"] == "exact"
+
+
+def test_a_quantifier_is_checked_against_the_stored_links_on_edit(
+    cli, database, tmp_path: Path
+) -> None:
+    path = _write(
+        tmp_path,
+        _claim(
+            'kind = "quantity"\nexpected = "5"',
+            '[[claim.evidence]]\nsource = "prices"\nrule_kind = "json_path"\nrule = "$.a.b"',
+        ),
+    )
+    ok(cli("import", str(path)))
+    before = database_state(database)
+
+    refused(cli("claim", "edit", "c", "--quantifier", "most"), "quantifier", "more than one")
+
+    assert database_state(database) == before
