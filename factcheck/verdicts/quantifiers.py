@@ -230,7 +230,11 @@ def quantified_vote(spec: ClaimSpec, counts: Tally, *, counted: str, claimed: st
     if excluded:
         lists.append(excluded)
     note = "; ".join(lists) + f" ({rule})"
-    items = tuple(sorted({i for r in counted_records for i in r.items}))
     deciding = counts.satisfied if stance is Stance.SUPPORTS else counts.failed
+    if stance is Stance.NEUTRAL:
+        deciding = counted_records
+    # the vote rests on the sources of the records that decided: a claimant's own record that
+    # did not decide neither weakens an independent support nor is named as its source
+    items = tuple(sorted({i for r in deciding for i in r.items}))
     approximate = stance is not Stance.NEUTRAL and any(r.approximate for r in deciding)
     return Vote(stance, note, items, approximate=approximate)

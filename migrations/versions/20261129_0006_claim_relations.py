@@ -57,7 +57,7 @@ def upgrade() -> None:
             .where(is_ratio, claim.c.comparison == comparison)
             .values(
                 relation=relation,
-                expected_amount=sa.func.coalesce(claim.c.expected_amount, "1"),
+                expected_amount="1",  # lt/gt compared with 1 whatever was stored
             )
         )
 

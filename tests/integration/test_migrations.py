@@ -143,7 +143,8 @@ def test_upgrade_to_an_unknown_target_is_one_line(database: DatabaseUnderTest) -
 
 
 def test_issue_10_revisions_carry_old_claims_and_rules(database: DatabaseUnderTest) -> None:
-    """0005 -> head with rows: a ratio declared lt becomes less_than 1 (0006), an old-dialect
+    """0005 -> head with rows: a ratio declared lt becomes less_than 1 (0006; the amount stored
+    beside lt was never used, lt compared with 1), an old-dialect
     key glob becomes RFC 9535 and its evidence's fingerprint follows it (0007)."""
     db.downgrade(database.engine, "0005")
     at, old_rule = "2026-11-01 12:00:00", '$[?key~"*llama*405b*"]'
@@ -152,8 +153,9 @@ def test_issue_10_revisions_carry_old_claims_and_rules(database: DatabaseUnderTe
         conn.execute(
             sa.text(
                 "INSERT INTO claim (id, key, statement, language, statement_en, speaker, subject,"
-                " property, kind, comparison, status, created_at, updated_at) VALUES (1, 'c',"
-                " 's', 'en', '', '', '', '', 'ratio', 'lt', 'active', :at, :at)"
+                " property, kind, comparison, expected_amount, status, created_at, updated_at)"
+                " VALUES (1, 'c', 's', 'en', '', '', '', '', 'ratio', 'lt', '0.5', 'active',"
+                " :at, :at)"
             ),
             {"at": at},
         )
