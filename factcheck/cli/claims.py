@@ -65,6 +65,27 @@ def _given(**fields: Any) -> dict[str, Any]:
     return values
 
 
+def _stored(claim: Any) -> str:
+    """The expected value as stored (canonical), for a reader checking how words were read."""
+    if claim.expected_amounts:
+        value = ", ".join(claim.expected_amounts)
+    elif claim.expected_date is not None:
+        value = f"{claim.expected_date.isoformat()} ({claim.expected_precision or 'day'})"
+    elif claim.expected_pattern:
+        value = json.dumps(claim.expected_pattern, ensure_ascii=False)
+    else:
+        value = claim.expected_amount or "-"
+        if claim.expected_upper is not None:
+            value += f"..{claim.expected_upper}"
+    parts = [f"{claim.relation} {value}", f"unit {claim.expected_unit or '-'}"]
+    parts.append(f"tolerance {claim.tolerance or '-'}")
+    if claim.quantifier:
+        parts.append(f"quantifier {claim.quantifier}")
+    if claim.record_filter:
+        parts.append("where " + "; ".join(claim.record_filter))
+    return ", ".join(parts)
+
+
 def _in_words(claim: Any) -> str:
     """The claim as it will be judged, in words ("at least 250,000 organisations")."""
     from factcheck.declarations.claim_words import describe_claim
@@ -269,7 +290,7 @@ def show(ctx: typer.Context, key: str = KEY_ARG, as_json: bool = JSON_OPTION) ->
     from rich.text import Text
 
     from factcheck.storage import catalog, verdicts
-    from factcheck.storage.records import claim_entry, claim_record, link_record, verdict_record
+    from factcheck.storage.records import claim_record, link_record, verdict_record
 
     with transaction(ctx) as session:
         claim = catalog.get_claim(session=session, key=key)
@@ -300,11 +321,7 @@ def show(ctx: typer.Context, key: str = KEY_ARG, as_json: bool = JSON_OPTION) ->
     out.print(f"  judged as: {record['judged_as']}", markup=False)
     if claim.expected_text:
         out.print(f"  expected as written: {claim.expected_text}", markup=False)
-    out.print(
-        f"  expected: {json.dumps(claim_entry(claim, tags).get('expected'), default=str)}"
-        f" {claim.expected_unit or ''}  tolerance: {claim.tolerance or '-'}",
-        markup=False,
-    )
+    out.print(f"  stored: {_stored(claim)}", markup=False)
     table = Table("source", "role", "rule", "url")
     for link, source in links:
         table.add_row(source.key, link.role, f"{link.rule_kind}: {link.rule}", source.url)

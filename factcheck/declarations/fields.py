@@ -278,6 +278,8 @@ def check_partial_date(value: object, name: str) -> tuple[date, str]:
 
 def check_choice(value: object, name: str, choices: Iterable[str]) -> str:
     options = list(choices)
+    if value is None:
+        raise _fail(name, f"is required: one of {', '.join(options)}")
     if value not in options:
         raise _fail(name, f"{value!r} is not one of {', '.join(options)}")
     return str(value)
