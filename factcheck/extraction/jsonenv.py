@@ -9,13 +9,16 @@ Why an environment of our own: a rule is declared text run on hostile documents.
   `re` has no timeout); with `concurrent=True` on long values, so the GIL is released while a
   pattern backtracks. A pattern is read as Python regex syntax (a superset of I-Regexp, so
   `(?i)` works); literal patterns are compiled when the rule is validated.
-- Every filter evaluation checks the budget too, so a filter that nests queries
-  (`$..[?@..x]`) over a large document stops at the budget instead of running on; plain
-  selection (`$.data[*]`) is linear in the document and is not budgeted.
+- Every filter evaluation checks the budget too, and so does selection itself: each segment
+  (`.name`, `[*]`, `..`, at the top or inside a filter's query) checks it every
+  `CHECK_EVERY` nodes it visits or yields. Nested descents (`$..*..*..*`, `$..data..price`)
+  grow with the square or the cube of a document's depth, and past the hit cap the rest is
+  still counted: whatever the path, a rule stops within its budget.
 - Regex literals (`=~ /.../`, a library extension compiled by stdlib `re`) are refused.
 - Floats written in a filter (`@.price > 4e-6`) compare as the Decimal of their text, as
   JSON numbers are Decimals here (`0.1 == 0.1` holds).
-- The descendant segment `..` may go as deep as a document parse allows.
+- The descendant segment `..` may go as deep as a document parse allows; it walks with a
+  stack of its own, so a node deep down costs no more to yield than one at the top.
 
 The library costs ~0.1 s to import, so this module is imported only when a json_path rule is
 validated or run (`factcheck --help` never loads it).
@@ -23,8 +26,9 @@ validated or run (`factcheck --help` never loads it).
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
@@ -37,6 +41,11 @@ from jsonpath.filter import BaseExpression, FunctionExtension, StringLiteral
 from jsonpath.function_extensions import ExpressionType, FilterFunction
 from jsonpath.parse import Parser
 from jsonpath.path import CompoundJSONPath, JSONPath
+from jsonpath.segments import (
+    JSONPathChildSegment,
+    JSONPathRecursiveDescentSegment,
+    JSONPathSegment,
+)
 from jsonpath.selectors import Filter
 from jsonpath.stream import TokenStream
 
@@ -44,7 +53,9 @@ from factcheck.errors import ValidationError
 from factcheck.extraction.legacypath import quote
 
 CONCURRENT_FROM = 10_000  # characters: a longer value is matched with the GIL released
+CHECK_EVERY = 64  # nodes visited or yielded between two looks at the clock (a power of two)
 _DEADLINE: ContextVar[float] = ContextVar("json_path_deadline", default=float("inf"))
+_TICKS = itertools.count()  # shared by all rules: only its low bits are read
 
 
 class BudgetSpent(TimeoutError):
@@ -102,7 +113,88 @@ class _Search(_BoundedRegexFunction):
     whole = False
 
 
+def _check() -> None:
+    """Look at the clock once in CHECK_EVERY calls (inlined in the hottest loops)."""
+    if not next(_TICKS) & (CHECK_EVERY - 1):
+        _remaining()
+
+
+class _BoundedChild(JSONPathChildSegment):
+    """`.name`, `[...]`: the library's child segment, checking the budget as it goes."""
+
+    __slots__ = ()
+
+    def resolve(self, nodes: Iterable[JSONPathMatch]) -> Iterable[JSONPathMatch]:
+        for node in nodes:
+            _check()
+            lean = _lean(node)
+            for selector in self.selectors:
+                for match in selector.resolve(lean):
+                    if not next(_TICKS) & (CHECK_EVERY - 1):
+                        _remaining()
+                    yield match
+
+
+class _BoundedDescent(JSONPathRecursiveDescentSegment):
+    """`..`: every node below each node, depth first and in document order as the library
+    visits them, walked with a stack of iterators and checking the budget as it goes."""
+
+    __slots__ = ()
+
+    def resolve(self, nodes: Iterable[JSONPathMatch]) -> Iterable[JSONPathMatch]:
+        for node in nodes:
+            for visited in self._visit(_lean(node)):
+                for selector in self.selectors:
+                    for match in selector.resolve(visited):
+                        _check()
+                        yield match
+
+    def _visit(self, node: JSONPathMatch, depth: int = 1) -> Iterable[JSONPathMatch]:
+        yield node
+        stack = [_containers(node)]
+        while stack:
+            child = next(stack[-1], None)
+            if child is None:
+                stack.pop()
+                continue
+            yield child
+            stack.append(_containers(child))
+
+
+def _containers(node: JSONPathMatch) -> Iterator[JSONPathMatch]:
+    """The node's members or elements the library descends into (strings included, as
+    they are Sequences), checking the budget on every one looked at."""
+    value = node.obj
+    items: Iterable[tuple[int | str, object]]
+    if isinstance(value, Mapping):
+        items = value.items()
+    elif isinstance(value, Sequence) and not isinstance(value, str):
+        items = enumerate(value)
+    else:
+        return
+    for key, item in items:
+        if not next(_TICKS) & (CHECK_EVERY - 1):
+            _remaining()
+        if isinstance(item, Mapping | Sequence):
+            yield node.new_child(item, key)
+
+
+def _bounded(segment: JSONPathSegment) -> JSONPathSegment:
+    kind: type[JSONPathSegment]
+    if isinstance(segment, JSONPathRecursiveDescentSegment):
+        kind = _BoundedDescent
+    elif isinstance(segment, JSONPathChildSegment):
+        kind = _BoundedChild
+    else:
+        return segment
+    return kind(env=segment.env, token=segment.token, selectors=segment.selectors)
+
+
 class _Parser(Parser):
+    def parse_query(self, stream: TokenStream) -> Iterable[JSONPathSegment]:
+        """Every query, the rule's and each one inside a filter, in bounded segments."""
+        return [_bounded(segment) for segment in super().parse_query(stream)]
+
     def parse_regex(self, stream: TokenStream) -> BaseExpression:
         raise JSONPathSyntaxError(
             "regex literals (=~ /.../) are not supported; use match() or search()",
@@ -166,6 +258,17 @@ class _LeanMatch(JSONPathMatch):
         child.parts = (*self.parts, key)
         child.root = self.root
         return child
+
+
+def _lean(node: JSONPathMatch) -> JSONPathMatch:
+    """The node as a _LeanMatch (the root of a filter's query is made by the library)."""
+    if isinstance(node, _LeanMatch):
+        return node
+    lean = _LeanMatch.__new__(_LeanMatch)
+    lean._filter_context = node._filter_context
+    lean.children = _LeanMatch._NO_CHILDREN
+    lean.obj, lean.parent, lean.parts, lean.root = node.obj, node.parent, node.parts, node.root
+    return lean
 
 
 def finditer(path: JSONPath, data: object) -> Iterator[JSONPathMatch]:

@@ -271,23 +271,41 @@ def _scalar_text(value: object) -> str:
 
 
 def _render(value: object, budget: int = 600) -> str:
-    """Compact JSON-like text for excerpts; Decimals shown as plain numbers, cut at budget."""
+    """Compact JSON-like text for excerpts; Decimals shown as plain numbers, cut at budget.
+
+    The work is bounded by the budget, not by the value (a record nested 199 deep renders
+    its first levels only):
+
+    >>> _render({"a": {"a": {"a": [1, 2]}}, "b": 3}, budget=12)
+    '{"a": {"a": {"a": …}}, …}'
+    """
+    if budget <= 0:
+        return "…"
     if isinstance(value, Mapping):
-        parts: list[str] = []
-        used = 0
-        for k, v in value.items():
-            part = f'"{k}": {_render(v, budget - used)}'
-            parts.append(part)
-            used += len(part) + 2
-            if used > budget:
-                parts.append("…")
-                break
-        return "{" + ", ".join(parts) + "}"
+        return "{" + ", ".join(_parts(value.items(), budget, nested=False)) + "}"
     if isinstance(value, list):
-        return "[" + ", ".join(_render(v, budget // 2) for v in value[:20]) + "]"
+        return "[" + ", ".join(_parts(enumerate(value[:20]), budget, nested=True)) + "]"
     if isinstance(value, str):
         return '"' + value.replace('"', '\\"') + '"'
     return _scalar_text(value)
+
+
+def _parts(items: Iterable[tuple[object, object]], budget: int, *, nested: bool) -> list[str]:
+    """Rendered members (`"key": value`) or elements, until the budget is spent."""
+    parts: list[str] = []
+    used = 0
+    rest = iter(items)
+    for key, item in rest:
+        head = "" if nested else f'"{key}": '
+        room = budget - used - len(head)
+        part = head + _render(item, min(room, budget // 2) if nested else room)
+        parts.append(part)
+        used += len(part) + 2
+        if used > budget:
+            if next(rest, None) is not None:
+                parts.append("…")
+            break
+    return parts
 
 
 def _record_key(match: JSONPathMatch, key_field: str) -> str | None:

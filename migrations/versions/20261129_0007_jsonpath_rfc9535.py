@@ -1,11 +1,18 @@
 """json_path rules are RFC 9535: stored old-dialect rules are rewritten in the new syntax.
 
-The old dialect's key globs (`$[?key~"*llama*405b*"]`, case-insensitive) become
-`$[?match(#, '(?i).*llama.*405b.*')]`; a quoted name with backslash escapes is re-quoted the
-RFC way. Rules valid in both (`$.extract`, `$["gpt-4o"]`, `$.data[*]`) select the same
-records and are left as written. The converter is frozen below (a copy of
-`factcheck.extraction.legacypath` as of this revision): a migration must not import app code
-that may change.
+Every old-dialect rule that RFC 9535 reads differently or refuses is rewritten:
+- key globs (`$[?key~"*llama*405b*"]`, case-insensitive) become
+  `$[?match(#, '(?is).*llama.*405b.*')]` (`(?s)`: `*` matched newlines, as fnmatch's did);
+  a negated glob `[?key!~"x"]` becomes `[?match(#, '(?s).*') && !match(#, '(?is)x')]`, which
+  still selects nothing on a list (`#` is a list element's index, not a string);
+- dotted names the RFC has no shorthand for (`$.by_year.2024`, `$.0.a`, `$.1e5`, `$.gpt-4o`)
+  are quoted (`$.by_year['2024']`), as are quoted names with backslash escapes or control
+  characters (the old backslash escaped the next character: `"\\n"` was "n");
+- indexes lose leading zeros (`[007]` -> `[7]`, `[-0]` -> `[0]`); surrounding blanks go.
+Rules the RFC reads the same (`$.extract`, `$["gpt-4o"]`, `$.data[*]`) are left as written.
+An index beyond +-(2**53 - 1) is left: it selected nothing, and the RFC refuses it. The
+converter is frozen below (a copy of `factcheck.extraction.legacypath` as of this revision):
+a migration must not import app code that may change.
 
 `rule_fingerprint` is not stored on `claimsource`; evidence rows carry the fingerprint of the
 rule that made them (hash of kind, expression and options). The rewritten rule selects the
@@ -13,9 +20,10 @@ same records, so the fingerprint of each link's evidence made by the old text is
 new text's; otherwise every such link would be refetched unconditionally and, until then,
 judged without its standing evidence. `evidence.rule` keeps the text that actually ran.
 
-Downgrade converts back only what is trivial: a `match(#, '(?i)...')` step whose pattern is
-literal characters, `.*` and `.` (the form upgrade writes) becomes a glob again; any other
-RFC 9535 rule is left as it is, and the old code refuses it when it runs.
+Downgrade converts back only what is trivial: a `match(#, '(?is)...')` step (or `(?i)`), or
+the negated form upgrade writes, whose pattern is literal characters, `.*` and `.` becomes a
+glob again; any other RFC 9535 rule is left as it is, and the old code refuses it when it
+runs.
 
 Revision ID: 0007
 Revises: 0006
@@ -65,6 +73,8 @@ _STEP = re.compile(
 )
 _SHORTHAND = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _REGEX_SPECIAL = frozenset(".^$*+?{}[]\\|()")
+_CONTROL = re.compile(r"[\x00-\x1f]")
+_IS_KEY = "match(#, '(?s).*')"
 
 
 def convert_legacy_path(expression: str) -> str | None:
@@ -96,8 +106,9 @@ def _step(m: re.Match[str]) -> str | None:
         pattern = _glob_regex(_unquote(m["glob"]))
         if pattern is None:
             return None
-        negate = "!" if m["op"] == "!~" else ""
-        return f"[?{negate}match(#, {_quote(pattern)})]"
+        if m["op"] == "!~":
+            return f"[?{_IS_KEY} && !match(#, {_quote(pattern)})]"
+        return f"[?match(#, {_quote(pattern)})]"
     return "[*]"
 
 
@@ -111,7 +122,7 @@ def _quote(text: str) -> str:
 
 
 def _glob_regex(glob: str) -> str | None:
-    out, i, n = ["(?i)"], 0, len(glob)
+    out, i, n = ["(?is)"], 0, len(glob)
     while i < n:
         c = glob[i]
         i += 1
@@ -145,21 +156,35 @@ def _unquote(quoted: str) -> str:
 
 
 def needs_conversion(rule: str) -> bool:
-    """An old-dialect rule the RFC reads differently or not at all: a key glob, or a quoted
-    name with backslash escapes."""
+    """An old-dialect rule the RFC reads differently or not at all."""
     if convert_legacy_path(rule) is None:
         return False
-    steps = _STEP.finditer(rule.strip(), 1)
-    return any(m["glob"] is not None or "\\" in (m["quoted"] or "") for m in steps)
+    if rule != rule.strip():
+        return True
+    return not all(_reads_the_same(m) for m in _STEP.finditer(rule, 1))
+
+
+def _reads_the_same(m: re.Match[str]) -> bool:
+    if m["name"] is not None:
+        return _SHORTHAND.fullmatch(m["name"]) is not None
+    if m["quoted"] is not None:
+        return "\\" not in m["quoted"] and _CONTROL.search(m["quoted"]) is None
+    if m["index"] is not None:
+        return m["index"] == str(int(m["index"]))
+    return m["glob"] is None
 
 
 # -- back, when trivial ------------------------------------------------------------------------
-_MATCH_STEP = re.compile(r"\[\?(?P<negate>!?)match\(#, '\(\?i\)(?P<regex>(?:[^'\\]|\\.)*)'\)\]")
+_MATCH_STEP = re.compile(
+    r"\[\?(?P<negate>match\(#, '\(\?s\)\.\*'\) && !)?"
+    r"match\(#, '\(\?is?\)(?P<regex>(?:[^'\\]|\\.)*)'\)\]"
+)
 _GLOB_TOKEN = re.compile(r"\.\*|\.|\\(?P<escaped>[^A-Za-z0-9])|(?P<plain>[A-Za-z0-9_/:@,;=<> -])")
 
 
 def legacy_form(rule: str) -> str | None:
-    """The old-dialect form of a rule whose match() steps are literal text, `.*` and `.`."""
+    """The old-dialect form of a rule whose match() steps are literal text, `.*` and `.`
+    (a bare `!match(...)` is left: on a list it selects what `!~` did not)."""
     failed = False
 
     def glob_step(m: re.Match[str]) -> str:

@@ -211,7 +211,8 @@ def test_settings_defaults_are_the_extraction_defaults() -> None:
 
 def test_a_two_million_record_json_page_extracts_in_bounded_memory() -> None:
     """In a child process whose address space is capped at 1.5 GiB: before the caps this
-    page took 5.5 GB; the parsed JSON alone is ~0.5 GB."""
+    page took 5.5 GB; the parsed JSON alone is ~0.5 GB. Counting the records past the cap
+    runs within the rule's budget too, so on a slow machine fewer are counted, with a note."""
     script = textwrap.dedent(
         """
         import json, resource
@@ -224,7 +225,8 @@ def test_a_two_million_record_json_page_extracts_in_bounded_memory() -> None:
         del body
         result = run_rule(doc, Rule(RuleKind.JSON_PATH, "$.data[*]", {"field": "v"}))
         peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-        print(json.dumps({"hits": len(result.hits), "dropped": result.dropped, "mib": peak_mib}))
+        print(json.dumps({"hits": len(result.hits), "dropped": result.dropped, "mib": peak_mib,
+                          "notes": result.notes}))
         """
     )
     done = subprocess.run(
@@ -232,7 +234,14 @@ def test_a_two_million_record_json_page_extracts_in_bounded_memory() -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     figures = json.loads(done.stdout)
-    assert (figures["hits"], figures["dropped"]) == (1000, 1_999_000)
+    assert figures["hits"] == 1000
+    if figures["dropped"] < 1_999_000:  # counting the rest stopped at the rule's budget
+        assert figures["dropped"] > 0
+        assert figures["notes"] == [
+            "counting stopped at the 2 s budget, so more were dropped than counted"
+        ]
+    else:
+        assert (figures["dropped"], figures["notes"]) == (1_999_000, [])
     assert figures["mib"] < 1024
 
 
@@ -294,12 +303,12 @@ def test_html_nested_beyond_lxml_parses_and_beyond_the_limit_is_a_parse_error() 
 
 def test_no_recursion_error_escapes_a_rule() -> None:
     """The last line: whatever recursion remains (excerpts render nested JSON) is parse_error."""
-    page = doc("[" * 150 + "1" + "]" * 150, JSON)
+    page = doc('{"a":' * 150 + "1" + "}" * 150, JSON)
     limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(120)  # below the document's depth, so rendering it must recurse out
+    sys.setrecursionlimit(120)  # an excerpt renders ~80 levels, two frames each: it recurses out
     try:
         with pytest.raises(ExtractError) as caught:
-            run(page, RuleKind.JSON_PATH, "$[0]")
+            run(page, RuleKind.JSON_PATH, "$.a")
     finally:
         sys.setrecursionlimit(limit)
     assert caught.value.code == "parse_error"
