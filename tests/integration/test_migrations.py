@@ -190,7 +190,7 @@ def test_issue_10_revisions_carry_old_claims_and_rules(database: DatabaseUnderTe
             {"rule": old_rule, "fp": rule_fingerprint("json_path", old_rule, options), "at": at},
         )
     db.upgrade(database.engine)
-    new_rule = "$[?match(#, '(?i).*llama.*405b.*')]"
+    new_rule = "$[?match(#, '(?is).*llama.*405b.*')]"
     with database.engine.connect() as conn:
         claim = conn.execute(sa.text("SELECT relation, expected_amount FROM claim")).one()
         rule = conn.execute(sa.text("SELECT rule FROM claimsource")).scalar_one()

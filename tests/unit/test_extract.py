@@ -499,7 +499,7 @@ def test_table_no_match_messages(sizes: Document, disclosures: Document) -> None
         (
             Rule(RuleKind.JSON_PATH, '$[?key~"*llama*405b*"]'),
             JSON,
-            "json_path rule uses the old dialect; write it as $[?match(#, '(?i).*llama.*405b.*')]",
+            "json_path rule uses the old dialect; write it as $[?match(#, '(?is).*llama.*405b.*')]",
         ),
         (Rule(RuleKind.JSON_PATH, "$.a", {"weights": {"x": 0}}), None, "positive number"),
         (
