@@ -233,8 +233,8 @@ def phrase(claim: ClaimInterval, show: Shown) -> str:
         return words[claim.relation]
     if claim.relation is Relation.BETWEEN and claim.upper is not None:
         return f"between {x} and {show(claim.upper)}"
-    if claim.relation is Relation.NEARLY and claim.low is not None:
-        return f"nearly {x} ({show(claim.low)} to {x})"
+    if claim.relation is Relation.NEARLY and claim.low is not None and claim.high is not None:
+        return f"nearly {x} ({show(claim.low)} to {show(claim.high)})"
     if claim.tolerance:
         return f"within {plain(claim.tolerance * 100)}% of {x}"
     return f"equal to {x}"

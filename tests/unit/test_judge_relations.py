@@ -223,6 +223,7 @@ def test_nearly_a_negative_figure_is_short_of_it_towards_zero(
 ) -> None:
     verdict = judge(claim(Relation.NEARLY, -40), [score(figure(*evidence))], now=NOW)
     assert verdict.label is label, verdict.reason
+    assert "nearly -40 (-40 to -36)" in verdict.reason
 
 
 # --- figures read from words by the normaliser (review of issue 10) ----------------------------
