@@ -86,6 +86,7 @@ from factcheck.normalising.wording import describe, to_json
 __all__ = ["describe", "parse_quantities", "parse_quantity", "same_unit", "to_json"]
 
 _MAX_MAGNITUDE = 40  # a figure beyond 10**±40 is not a claim, it is noise
+_RANGE_GAP = re.compile(r"\s*(?:-|–|—|~|〜|到|至)\s*|(?i:\s+to\s+)")
 _JOIN = re.compile(r"\s*(?:,|，|、|和|与|及|或|,?\s*(?i:and|or))\s*")
 _SHARED_UNITS = frozenset({"parameters", "tokens", "people", "users"}) | {
     f"users/{p}" for p in ("day", "week", "month")
@@ -181,7 +182,43 @@ def parse_quantities(text: str) -> list[Quantity]:
             if read is not None:
                 found.append(read)
                 floor = read.quantity.span[1]
-    return [q.quantity for q in _share_units(norm, found)]
+    return [q.quantity for q in _share_units(norm, _join_ranges(text, norm, found))]
+
+
+def _join_ranges(text: str, norm: str, found: list[_Found]) -> list[_Found]:
+    """Two figures in one unit joined by a dash, "to", 到 or 至 are one range when the first
+    is smaller ("5%-10%", "100元-200元", "三亿-五亿"), as "5-10%" is; not when only the second
+    has a scale ("$35 to $45 million": whether the first shares it is the reader's call).
+
+    >>> [(q.lower, q.upper) for q in parse_quantities("增长5%-10%")]
+    [(Decimal('5'), Decimal('10'))]
+    >>> len(parse_quantities("$35 to $45 million"))
+    2
+    """
+    out: list[_Found] = []
+    for this in found:
+        if (
+            out
+            and out[-1].scaled == this.scaled
+            and _joinable(norm, out[-1].quantity, this.quantity)
+        ):
+            prev, q = out[-1].quantity, this.quantity
+            span = (prev.span[0], q.span[1])
+            bounds = {"lower": prev.amount, "upper": q.amount, "bound": Bound.RANGE}
+            joined = replace(prev, **bounds, span=span, text=text[span[0] : span[1]])
+            out[-1] = _Found(joined, True)
+        else:
+            out.append(this)
+    return out
+
+
+def _joinable(norm: str, first: Quantity, second: Quantity) -> bool:
+    """Whether two neighbouring figures are the ends of one written range."""
+    if first.bound not in (Bound.EXACT, Bound.APPROXIMATE) or second.bound is not Bound.EXACT:
+        return False
+    if first.unit != second.unit or first.amount >= second.amount:
+        return False
+    return _RANGE_GAP.fullmatch(norm, first.span[1], second.span[0]) is not None
 
 
 def _share_units(norm: str, found: list[_Found]) -> list[_Found]:

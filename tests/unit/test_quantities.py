@@ -181,6 +181,32 @@ def test_signs_stand_right_before_the_figure() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("5%-10%", [("5", "10")]),
+        ("100元-200元", [("100", "200")]),
+        ("三亿-五亿", [("300000000", "500000000")]),
+        ("3倍-5倍", [("3", None), ("5", None)]),  # 倍 is no unit: two figures, neither negative
+        ("2亿人-3亿人", [("200000000", "300000000")]),
+        ("-3 to 5", [("-3", "5")]),
+        ("growth of -2 to 4%", [("-2", "4")]),
+        ("down 35-45%", [("-45", "-35")]),
+        ("10%-5%", [("10", None), ("5", None)]),  # falling ends are no range
+        ("同比-40%, 5% - 10%", [("-40", None), ("5", "10")]),
+    ],
+)
+def test_a_hyphen_after_a_figure_joins_and_a_minus_signs_one_end(
+    text: str, read: list[tuple[str, str | None]]
+) -> None:
+    def ends(q: Quantity) -> tuple[str, str | None]:
+        if q.bound is Bound.RANGE:
+            return str(q.lower), str(q.upper)
+        return str(q.amount), None
+
+    assert [ends(q) for q in parse_quantities(text)] == read
+
+
+@pytest.mark.parametrize(
     ("text", "bound", "lower", "upper"),
     [
         ("数亿", Bound.RANGE, "200000000", "900000000"),
