@@ -239,8 +239,8 @@ def _join_ranges(text: str, norm: str, found: list[_Found]) -> list[_Found]:
         ):
             prev, q = out[-1].quantity, this.quantity
             span = (prev.span[0], q.span[1])
-            bounds = {"lower": prev.amount, "upper": q.amount, "bound": Bound.RANGE}
-            joined = replace(prev, **bounds, span=span, text=text[span[0] : span[1]])
+            joined = replace(prev, bound=Bound.RANGE, lower=prev.amount, upper=q.amount)
+            joined = replace(joined, span=span, text=text[span[0] : span[1]])
             out[-1] = _Found(joined, True)
         else:
             out.append(this)
