@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
 from factcheck.normalising.numbers import ZH_DIGITS
 
-__all__ = ["PRECISIONS", "FoundDate", "parse_dates", "read_date"]
+__all__ = ["PRECISIONS", "FoundDate", "date_spans", "parse_dates", "read_date"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,9 @@ _DATE_FORMS = (
 )  # fmt: skip
 
 
+_ANY_YEAR = re.compile(r"[12]\d{3}|[〇零一二三四五六七八九]{4}")
+
+
 def parse_dates(text: str) -> tuple[FoundDate, ...]:
     """Every date in `text`, in order, each at the precision it is written to.
 
@@ -80,18 +84,41 @@ def parse_dates(text: str) -> tuple[FoundDate, ...]:
     >>> parse_dates("February 30, 2024 costs $1,2005 or 3.2007")  # no such day; not years
     ()
     """
-    taken: list[tuple[int, int]] = []
     found: list[tuple[int, FoundDate]] = []
+    for match, form in _date_matches(text):
+        read = _read_year_last(match) if form == "year last" else _read_fields(match, form)
+        if read is not None:
+            found.append((match.start(), read))
+    return tuple(found_date for _, found_date in sorted(found, key=lambda pair: pair[0]))
+
+
+def date_spans(text: str) -> list[tuple[int, int, bool]]:
+    """(start, end, bare) of every date-shaped span in `text`, for the normaliser to leave
+    out of the figures; `bare` marks a year standing alone ("in 2007"), which may still be a
+    figure when a unit or scale goes with it ("2000 users"). A day that does not exist
+    ("February 30, 2024") is date-shaped all the same.
+
+    >>> date_spans("As of Sept 25, 2024, 89; in 2007"), date_spans("no year: 1335 points")
+    ([(6, 19, False), (28, 32, True)], [])
+    """
+    bare_year = _DATE_FORMS[-1][0]
+    spans = [(*m.span(), m.re is bare_year and "年" not in m[0]) for m, _ in _date_matches(text)]
+    return sorted(spans)
+
+
+def _date_matches(text: str) -> Iterator[tuple[re.Match[str], str]]:
+    """Each date form's matches, most specific form first; a span one form takes is not
+    read again by a later one (an invalid date still blocks its parts being re-read)."""
+    if not _ANY_YEAR.search(text):
+        return  # every form has a year: most texts are done here
+    taken: list[tuple[int, int]] = []
     for pattern, form in _DATE_FORMS:
         for match in pattern.finditer(text):
             start, end = match.span()
             if any(start < t_end and t_start < end for t_start, t_end in taken):
                 continue
-            taken.append((start, end))  # an invalid date still blocks its parts being re-read
-            read = _read_year_last(match) if form == "year last" else _read_fields(match, form)
-            if read is not None:
-                found.append((start, read))
-    return tuple(found_date for _, found_date in sorted(found, key=lambda pair: pair[0]))
+            taken.append((start, end))
+            yield match, form
 
 
 def _read_fields(match: re.Match[str], precision: str) -> FoundDate | None:

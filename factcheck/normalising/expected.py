@@ -12,6 +12,8 @@ relation words around it, peeled from both ends before the figure is read:
   nearly, almost, close to, just under, 近, 将近, 接近, 几乎                           NEARLY
   between X and Y, X to Y, X-Y, 介于 X 和 Y 之间                                        BETWEEN
 A bare figure is EXACT. A hedge the normaliser reads itself ("2亿多", "20B+") counts too.
+Words around a fall measure its size: "down more than 40%" and "下降超过40%" are less than -40%,
+"down 40% or more" at most -40%; around a minus they bound the signed figure ("over -5").
 
 Units: a unit in the text (read by the normaliser, or the words after the figure: "200
 million creators", "88 分") converts to canonical; a declared `unit` applies to a bare figure
@@ -20,6 +22,7 @@ million creators", "88 分") converts to canonical; a declared `unit` applies to
 Refused with a one-line ValueError naming what is ambiguous, never guessed: no figure; two
 figures that are not a range ("8B or 70B"); a vague figure ("数亿", "hundreds of millions");
 relation words in conflict ("at least under 5"); words that are neither ("scores above 90");
+three figures joined as one ("1-2-3");
 a unit the registry does not know (its UnknownUnit, which names the nearest).
 """
 
@@ -33,6 +36,7 @@ from typing import NamedTuple
 from factcheck.domain import Bound, Quantity, Relation
 from factcheck.normalising.measures import lookup_unit
 from factcheck.normalising.quantities import parse_quantities, parse_quantity
+from factcheck.normalising.signs import is_fall
 
 R = Relation
 _BEFORE_WORDS = {  # each relation's words before the figure, "|"-separated
@@ -71,8 +75,10 @@ _AFTER_RE = re.compile(rf"(?i)(?<![A-Za-z])\s*(?P<w>{_alternation(_AFTER)})\s*$"
 _BEFORE_ANYWHERE = re.compile(rf"(?i)(?<![A-Za-z])(?P<w>{_alternation(_BEFORE)})(?![A-Za-z])")
 _BETWEEN_AND = re.compile(r"(?i)\s+and\s+|\s*[和与]\s*")
 _RANGE_GAP = re.compile(r"(?i)\s*(?:-|–|—|~|〜|到|至)\s*|\s+to\s+")
-_WRITTEN_RANGE = re.compile(r"(?i)[0-9一二三四五六七八九十两]\s*(?:-|–|—|~|〜|到|至|\s+to\s+)\s*\S")
+_WRITTEN_RANGE = re.compile(r"(?i)\S\s*(?:-|–|—|~|〜|到|至)\s*\S|\S\s+to\s+\S")  # not 数亿
 _FROM_BOUND = {Bound.AT_LEAST: R.AT_LEAST, Bound.AT_MOST: R.AT_MOST, Bound.APPROXIMATE: R.ABOUT}
+_FLIPPED = {R.AT_LEAST: R.AT_MOST, R.AT_MOST: R.AT_LEAST, R.MORE_THAN: R.LESS_THAN}
+_FLIPPED[R.LESS_THAN] = R.MORE_THAN  # "down more than 40%" is less than -40%
 
 
 @dataclass(frozen=True)
@@ -124,7 +130,8 @@ def _figure(text: str, core: str, between: bool) -> tuple[_Figure, str, str]:
         raise ValueError(f"expected {text!r} has no figure")
     first, last = found[0], found[-1]
     before, after = core[: first.span[0]].strip(), core[last.span[1] :].strip()
-    if len(found) == 2 and _RANGE_GAP.fullmatch(core, first.span[1], last.span[0]):
+    ranged = any(q.bound is Bound.RANGE for q in found)  # "1-2-3" is no range of two ends
+    if len(found) == 2 and not ranged and _RANGE_GAP.fullmatch(core, first.span[1], last.span[0]):
         return _Figure(_borrow_scale(first, last), last, R.BETWEEN), before, after
     if len(found) > 1:
         shown = ", ".join(repr(q.text) for q in found)
@@ -140,15 +147,19 @@ def _figure(text: str, core: str, between: bool) -> tuple[_Figure, str, str]:
 
 def _hedge(figure: Quantity) -> Relation | None:
     """The relation a hedge the normaliser read inside the figure states: by its words when
-    they are ours ("月活跃用户超过 5 亿": 超过 is more than), else by its bound ("2亿多").
+    they are ours ("月活跃用户超过 5 亿": 超过 is more than), turned over when they measure a
+    fall ("下降超过40%" is less than -40%), else by its bound ("2亿多").
 
     >>> _hedge(parse_quantity("月活跃用户超过 5 亿")), _hedge(parse_quantity("2亿多"))
     (<Relation.MORE_THAN: 'more_than'>, <Relation.AT_LEAST: 'at_least'>)
+    >>> _hedge(parse_quantity("下降超过40%"))
+    <Relation.LESS_THAN: 'less_than'>
     """
     if figure.bound not in _FROM_BOUND:
         return None
     if m := _BEFORE_ANYWHERE.search(figure.text):
-        return _BEFORE[" ".join(m["w"].casefold().split())]
+        said = _BEFORE[" ".join(m["w"].casefold().split())]
+        return _FLIPPED.get(said, said) if is_fall(figure) else said
     return _FROM_BOUND[figure.bound]
 
 
@@ -165,8 +176,9 @@ def _borrow_scale(low: Quantity, high: Quantity) -> Quantity:
 
 
 def _relation(text: str, words: list[tuple[str, Relation]], figure: _Figure) -> Relation:
-    """The one relation the words and the figure state; words in conflict are an error."""
-    said = list(words)
+    """The one relation the words and the figure state; words in conflict are an error.
+    Words around a fall measure it: "down 40% or more" is at most -40%."""
+    said = [(w, _FLIPPED.get(r, r)) for w, r in words] if is_fall(figure.low) else list(words)
     if figure.relation is not None:
         said.append((figure.low.text, figure.relation))
     relations = {relation for _, relation in said}

@@ -17,7 +17,7 @@ equals "users" or "people":
   "%"               "50%", "50 percent", "百分之五十"; "50% cheaper" keeps "%".
   "users/month" "users/week" "users/day"  monthly/weekly/daily active users, MAU, 月活, 周活.
   "users", "people" users without a period; people, 人 ("2亿人").
-  None              a bare number. Years ("2007") and the pieces of a date stay bare numbers.
+  None              a bare number ("2007" alone, "(2048)").
 
 Bounds (`Quantity.bound`, with `lower`/`upper`):
   APPROXIMATE  about, around, roughly, approximately, some, ~, 约, 大约, 左右: no lower/upper,
@@ -43,8 +43,11 @@ since people write them for two different figures.
 
 Left unread on purpose: a version after a product name ("Llama 3.1", "GPT 4.0"); a number
 glued to letters ("FP8", "GPT-4o", "16GB"); a number hyphen-joined to a word unless it has
-a scale ("Llama-3.1-8B-Instruct" gives 8B only); dates written in digits ("2024-07-23",
-"2024/07/23", "23.07.2024", "7/23/2024"; `dates` reads them) and clock times; a lone Chinese
+a scale ("Llama-3.1-8B-Instruct" gives 8B only); clock times; every date `dates` reads
+("2024-07-23", "7/23/2024", "Sept 25, 2024", "2024年9月25日", "二〇二四年"), and a year
+(1800-2199) alone in running text ("released in 2007", "the 2023-2024 season"), unless a unit,
+scale, currency, hedge or sign goes with it ("2000 users", "$2024 million", "over 2000") or it
+is the whole text ("2007", as a table cell or an expected value gives it); a lone Chinese
 digit ("一些", "三个") and a lone English "one", which are words far more often than figures.
 
 How: `numbers` finds the numerals; around each, a chain of small readers (`readers`, `groups`,
@@ -61,6 +64,7 @@ from typing import NamedTuple
 
 from factcheck.domain import Bound, Quantity
 from factcheck.normalising import units as u
+from factcheck.normalising.dates import date_spans
 from factcheck.normalising.groups import read_zh_groups
 from factcheck.normalising.numbers import Numeral, find_numerals
 from factcheck.normalising.ranges import read_range
@@ -86,6 +90,7 @@ from factcheck.normalising.wording import describe, to_json
 __all__ = ["describe", "parse_quantities", "parse_quantity", "same_unit", "to_json"]
 
 _MAX_MAGNITUDE = 40  # a figure beyond 10**±40 is not a claim, it is noise
+_RANGE_GAP = re.compile(r"\s*(?:-|–|—|~|〜|到|至)\s*|(?i:\s+to\s+)")
 _JOIN = re.compile(r"\s*(?:,|，|、|和|与|及|或|,?\s*(?i:and|or))\s*")
 _SHARED_UNITS = frozenset({"parameters", "tokens", "people", "users"}) | {
     f"users/{p}" for p in ("day", "week", "month")
@@ -171,17 +176,84 @@ def parse_quantities(text: str) -> list[Quantity]:
     '405B'
     """
     norm = text.translate(u.FULL_WIDTH)
+    dates = date_spans(norm)
     found: list[_Found] = []
     floor = 0
     with localcontext(prec=PRECISION):
         for num in find_numerals(norm):
-            if num.start < floor:
+            if num.start < floor or (dates and _in_date(num.start, num.end, dates)):
                 continue
             read = _read(text, norm, num, floor)
-            if read is not None:
+            if read is not None and dates and _a_year(norm, read.quantity, dates):
+                floor = read.quantity.span[1]
+            elif read is not None:
                 found.append(read)
                 floor = read.quantity.span[1]
-    return [q.quantity for q in _share_units(norm, found)]
+    return [q.quantity for q in _share_units(norm, _join_ranges(text, norm, found))]
+
+
+def _in_date(start: int, end: int, dates: list[tuple[int, int, bool]]) -> bool:
+    """Whether [start, end) is part of a written date ("Sept 25, 2024", "2024年9月")."""
+    return any(s < end and start < e for s, e, bare in dates if not bare)
+
+
+_YEAR_JOINS = re.compile(r"(?i)[\s\-–—~〜到至]*|\s+to\s+")
+
+
+def _a_year(norm: str, q: Quantity, dates: list[tuple[int, int, bool]]) -> bool:
+    """Whether a figure is a year standing alone in running text ("released in 2007", "the
+    2023-2024 season"): nothing but years in it (no unit, scale, hedge or sign) and other words
+    around it. A text that is only the number ("2007", "(2048)") keeps it as a figure.
+
+    >>> [q.text for q in parse_quantities("In 2024, 2000 users; over 2000; 2023-2024")]
+    ['2000 users', 'over 2000']
+    """
+    start, end = q.span
+    years = [(s, e) for s, e, bare in dates if bare and s < end and start < e]
+    if not years or q.amount <= 0:
+        return False
+    residue, at = "", start
+    for s, e in years:
+        residue, at = residue + norm[at:s], e
+    if not _YEAR_JOINS.fullmatch(residue + norm[at:end]):
+        return False
+    return any(ch.isalnum() for ch in norm[:start] + norm[end:])
+
+
+def _join_ranges(text: str, norm: str, found: list[_Found]) -> list[_Found]:
+    """Two figures in one unit joined by a dash, "to", 到 or 至 are one range when the first
+    is smaller ("5%-10%", "100元-200元", "三亿-五亿"), as "5-10%" is; not when only the second
+    has a scale ("$35 to $45 million": whether the first shares it is the reader's call).
+
+    >>> [(q.lower, q.upper) for q in parse_quantities("增长5%-10%")]
+    [(Decimal('5'), Decimal('10'))]
+    >>> len(parse_quantities("$35 to $45 million"))
+    2
+    """
+    out: list[_Found] = []
+    for this in found:
+        if (
+            out
+            and out[-1].scaled == this.scaled
+            and _joinable(norm, out[-1].quantity, this.quantity)
+        ):
+            prev, q = out[-1].quantity, this.quantity
+            span = (prev.span[0], q.span[1])
+            joined = replace(prev, bound=Bound.RANGE, lower=prev.amount, upper=q.amount)
+            joined = replace(joined, span=span, text=text[span[0] : span[1]])
+            out[-1] = _Found(joined, True)
+        else:
+            out.append(this)
+    return out
+
+
+def _joinable(norm: str, first: Quantity, second: Quantity) -> bool:
+    """Whether two neighbouring figures are the ends of one written range."""
+    if first.bound not in (Bound.EXACT, Bound.APPROXIMATE) or second.bound is not Bound.EXACT:
+        return False
+    if first.unit != second.unit or first.amount >= second.amount:
+        return False
+    return _RANGE_GAP.fullmatch(norm, first.span[1], second.span[0]) is not None
 
 
 def _share_units(norm: str, found: list[_Found]) -> list[_Found]:

@@ -5,7 +5,8 @@ absolute for ratios):
 
     EXACT      [x(1-t), x(1+t)]; t None: exactly x (ratios: t defaults to 0.1)
     ABOUT      as EXACT, t defaulting to 0.1
-    NEARLY     [x(1-t), x], t defaulting to 0.1
+    NEARLY     [x(1-t), x], t defaulting to 0.1: just short of x in magnitude, so for a
+               negative x the window lies towards zero ("nearly -40%" is [-40, -36])
     AT_LEAST   [x, inf)          MORE_THAN  (x, inf)
     AT_MOST    (-inf, x]         LESS_THAN  (-inf, x)
     BETWEEN    [amount, upper]
@@ -131,6 +132,8 @@ def claim_interval(
     ClaimInterval(relation=<Relation.MORE_THAN: 'more_than'>, ..., low=Decimal('90'), high=None...
     >>> claim_interval(Relation.NEARLY, Decimal(90)).low
     Decimal('81.0')
+    >>> claim_interval(Relation.NEARLY, Decimal(-40)).high
+    Decimal('-36.0')
     >>> claim_interval(Relation.BETWEEN, Decimal(1))
     'a between claim needs an upper end'
     """
@@ -146,8 +149,10 @@ def claim_interval(
         if tolerance is None and (relation is not Relation.EXACT or absolute):
             tolerance = DEFAULT_TOLERANCE
         delta = (tolerance or 0) * (1 if absolute else abs(amount))
-        high = amount if relation is Relation.NEARLY else amount + delta
-        return ClaimInterval(relation, amount, amount - delta, high, tolerance=tolerance)
+        low, high = amount - delta, amount + delta
+        if relation is Relation.NEARLY:  # short of the figure, towards zero
+            low, high = (amount, high) if amount < 0 else (low, amount)
+        return ClaimInterval(relation, amount, low, high, tolerance=tolerance)
     one_sided = {
         Relation.AT_LEAST: ClaimInterval(relation, amount, amount, None),
         Relation.MORE_THAN: ClaimInterval(relation, amount, amount, None, low_strict=True),
@@ -228,8 +233,8 @@ def phrase(claim: ClaimInterval, show: Shown) -> str:
         return words[claim.relation]
     if claim.relation is Relation.BETWEEN and claim.upper is not None:
         return f"between {x} and {show(claim.upper)}"
-    if claim.relation is Relation.NEARLY and claim.low is not None:
-        return f"nearly {x} ({show(claim.low)} to {x})"
+    if claim.relation is Relation.NEARLY and claim.low is not None and claim.high is not None:
+        return f"nearly {x} ({show(claim.low)} to {show(claim.high)})"
     if claim.tolerance:
         return f"within {plain(claim.tolerance * 100)}% of {x}"
     return f"equal to {x}"

@@ -31,6 +31,7 @@ from factcheck.domain import (
     Role,
     Stance,
 )
+from factcheck.normalising.hits import normalise
 from factcheck.verdicts.judge import is_stale, judge
 from tests.unit.test_judge import (
     AZURE,
@@ -45,6 +46,7 @@ from tests.unit.test_judge import (
     B,
     M,
     failed,
+    hit,
     item,
     params,
     prices,
@@ -200,6 +202,59 @@ def test_between_against_evidence_bound(
     evidence: tuple[Bound, int] | tuple[Bound, int, int], label: Label
 ) -> None:
     verdict = judge(claim(Relation.BETWEEN, 80, upper=90), [score(figure(*evidence))], now=NOW)
+    assert verdict.label is label, verdict.reason
+
+
+# nearly -40 (10%): [-40, -36], short of -40 towards zero as "nearly 90" is short of 90
+NEARLY_NEGATIVE = [
+    ((EX, -38), S),
+    ((EX, -40), S),
+    ((EX, -36), S),
+    ((EX, -35), R),
+    ((EX, -41), R),
+    ((EX, -44), R),
+    ((RG, -39, -37), S),
+]
+
+
+@pytest.mark.parametrize(("evidence", "label"), NEARLY_NEGATIVE)
+def test_nearly_a_negative_figure_is_short_of_it_towards_zero(
+    evidence: tuple[Bound, int] | tuple[Bound, int, int], label: Label
+) -> None:
+    verdict = judge(claim(Relation.NEARLY, -40), [score(figure(*evidence))], now=NOW)
+    assert verdict.label is label, verdict.reason
+    assert "nearly -40 (-40 to -36)" in verdict.reason
+
+
+# --- figures read from words by the normaliser (review of issue 10) ----------------------------
+
+
+def read(*texts: str) -> EvidenceItem:
+    """Evidence as a run makes it: each text read by the normaliser."""
+    hits, quantities = normalise([hit(t) for t in texts], unit=None, numeric=True)
+    return EvidenceItem("src", "Src", Role.VALUE, NOW, hits, quantities)
+
+
+@pytest.mark.parametrize(
+    ("relation", "amount", "unit", "text", "label"),
+    [
+        (Relation.NEARLY, -40, "%", "down 38%", S),
+        (Relation.NEARLY, -40, "%", "down 44%", R),
+        # "5%-10%" is a range, not 5% and -10%
+        (Relation.MORE_THAN, 8, "%", "预计增长5%-10%", N),
+        (Relation.MORE_THAN, 4, "%", "预计增长5%-10%", S),
+        (Relation.LESS_THAN, 0, "CNY", "售价100元-200元", R),
+        # the pieces of a date are no figures: the year does not decide
+        (Relation.MORE_THAN, 90, None, "As of Sept 25, 2024, the score is 89", R),
+        (Relation.MORE_THAN, 90, None, "截至2024年9月25日，得分为89", R),
+        (Relation.MORE_THAN, 90, None, "In 2024 the score was 89", R),
+        (Relation.LESS_THAN, 30, None, "On 25 Sept 2024 the score was 89", R),
+    ],
+)
+def test_figures_read_from_words(
+    relation: Relation, amount: int, unit: str | None, text: str, label: Label
+) -> None:
+    verdict = judge(claim(relation, amount, unit=unit), [read(text)], now=NOW)
     assert verdict.label is label, verdict.reason
 
 
@@ -573,7 +628,8 @@ ORACLE = {
     Relation.AT_LEAST: lambda v, x: v >= x,
     Relation.LESS_THAN: lambda v, x: v < x,
     Relation.AT_MOST: lambda v, x: v <= x,
-    Relation.NEARLY: lambda v, x: x - abs(x) * D("0.1") <= v <= x,
+    # nearly: just short of x in magnitude, towards zero ("nearly -40%" is -40..-36)
+    Relation.NEARLY: lambda v, x: min(x, x - x * D("0.1")) <= v <= max(x, x - x * D("0.1")),
     Relation.BETWEEN: lambda v, x: x <= v <= x + 10,
 }
 

@@ -108,9 +108,9 @@ def test_price_per_million_tokens_is_per_token() -> None:
 def test_every_quantity_in_order_with_spans() -> None:
     text = "$2B ARR in 2023, $6B in 2024, and $20B+ in 2025."
     found = parse_quantities(text)
-    assert [q.text for q in found] == ["$2B", "2023", "$6B", "2024", "$20B+", "2025"]
-    assert [q.unit for q in found] == ["USD", None, "USD", None, "USD", None]
-    assert found[4].bound is Bound.AT_LEAST
+    assert [q.text for q in found] == ["$2B", "$6B", "$20B+"]  # the years are dates
+    assert [q.unit for q in found] == ["USD", "USD", "USD"]
+    assert found[2].bound is Bound.AT_LEAST
     assert all(text[q.span[0] : q.span[1]] == q.text for q in found)
 
 
@@ -154,9 +154,14 @@ def test_versions_are_not_quantities_but_sizes_after_them_are() -> None:
     assert [q.text for q in parse_quantities("Llama 3.1 405B")] == ["405B"]
 
 
-def test_dates_pieces_stay_bare_and_iso_dates_are_skipped() -> None:
-    assert [q.amount for q in parse_quantities("June 29, 2007")] == [Decimal(29), Decimal(2007)]
+def test_dates_are_no_figures_but_a_year_alone_or_with_a_unit_is() -> None:
+    assert parse_quantities("June 29, 2007") == []
     assert parse_quantities("2024-07-27 16:19") == []
+    assert parse_quantities("2024年9月25日 and 二〇二四年 and 2024年") == []
+    assert parse_quantities("February 30, 2024") == []  # date-shaped, though no such day
+    assert [q.amount for q in parse_quantities("2007")] == [Decimal(2007)]
+    assert [q.text for q in parse_quantities("In 2024 we had 2024 users")] == ["2024 users"]
+    assert [q.text for q in parse_quantities("2024 revenue: $2024 million")] == ["$2024 million"]
 
 
 def test_a_figure_in_chinese_groups_is_one_quantity_spanning_them_all() -> None:
@@ -178,6 +183,32 @@ def test_signs_stand_right_before_the_figure() -> None:
         (Decimal("35E6"), None, "35-45 million"),
         (Decimal(-40), "%", "负百分之四十"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("5%-10%", [("5", "10")]),
+        ("100元-200元", [("100", "200")]),
+        ("三亿-五亿", [("300000000", "500000000")]),
+        ("3倍-5倍", [("3", None), ("5", None)]),  # 倍 is no unit: two figures, neither negative
+        ("2亿人-3亿人", [("200000000", "300000000")]),
+        ("-3 to 5", [("-3", "5")]),
+        ("growth of -2 to 4%", [("-2", "4")]),
+        ("down 35-45%", [("-45", "-35")]),
+        ("10%-5%", [("10", None), ("5", None)]),  # falling ends are no range
+        ("同比-40%, 5% - 10%", [("-40", None), ("5", "10")]),
+    ],
+)
+def test_a_hyphen_after_a_figure_joins_and_a_minus_signs_one_end(
+    text: str, read: list[tuple[str, str | None]]
+) -> None:
+    def ends(q: Quantity) -> tuple[str, str | None]:
+        if q.bound is Bound.RANGE:
+            return str(q.lower), str(q.upper)
+        return str(q.amount), None
+
+    assert [ends(q) for q in parse_quantities(text)] == read
 
 
 @pytest.mark.parametrize(
