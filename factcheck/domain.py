@@ -142,7 +142,7 @@ class Relation(StrEnum):
 
     EXACT = "exact"  # the figure itself, within `tolerance` (None: exactly)
     ABOUT = "about"  # within `tolerance` (default 10%): about, roughly, ~, 约
-    NEARLY = "nearly"  # just short of it: [x - tolerance, x] (default 10%): nearly, almost, 近
+    NEARLY = "nearly"  # just short of it, towards zero (default 10%): nearly, almost, 近
     AT_LEAST = "at_least"  # >= x: at least, no less than, 不少于, 至少
     MORE_THAN = "more_than"  # > x: more than, over, above, 超过
     AT_MOST = "at_most"  # <= x: at most, up to, no more than, 最多, 不超过

@@ -12,7 +12,11 @@ absolute for ratios):
     BETWEEN    [amount, upper]
 
 The evidence is a `Span`: the true figure's limits as the source gives them (`Figure.limits()`:
-"over 300,000" is [300000, inf), a range is [lo, hi], exact and approximate figures a point).
+"over 300,000" is [300000, inf), a range is [lo, hi], an exact figure a point, an approximate
+one ("about 90") a point for EXACT and ABOUT claims, whose window is the tolerance already, and
+for every other relation the figure as rounded at its last non-zero digit: +/- half a unit of
+that digit ("about 90" is 85..95 and neither shows nor rules out "at least 90"; "about 89" is
+88.5..89.5 and shows "less than 90"; "about 500 million" is 450..550 million).
 
 `place` meets the two:
 
@@ -57,18 +61,38 @@ class Span:
     amount: Decimal  # the figure as stated
     loose_low: bool = False
     loose_high: bool = False
+    approximate: bool = False  # "about 90": rounded, so widened against a bound
+
+
+def _widened(span: Span) -> Span:
+    """An approximate figure as the values it allows: the figure as rounded at its last
+    non-zero digit, +/- half a unit of that digit.
+
+    >>> w = _widened(Span(Decimal(90), Decimal(90), Decimal(90), approximate=True))
+    >>> w.low, w.high
+    (Decimal('85'), Decimal('95'))
+    >>> w = _widened(Span(Decimal(89), Decimal(89), Decimal(89), approximate=True))
+    >>> w.low, w.high
+    (Decimal('88.5'), Decimal('89.5'))
+    """
+    if span.low is None or span.high is None or span.amount == 0:
+        return span
+    exponent = int(span.amount.normalize().as_tuple().exponent)
+    half = Decimal(5).scaleb(exponent - 1)
+    return Span(span.low - half, span.high + half, span.amount, span.loose_low, span.loose_high)
 
 
 def span_of(figure: Figure) -> Span:
     """The span of one figure.
 
-    >>> span_of(Figure("a", Decimal(300), None, Bound.AT_LEAST, lower=Decimal(300)))
-    Span(low=Decimal('300'), high=None, amount=Decimal('300'), loose_low=True, loose_high=False)
+    >>> span = span_of(Figure("a", Decimal(300), None, Bound.AT_LEAST, lower=Decimal(300)))
+    >>> span.low, span.high, span.loose_low, span.approximate
+    (Decimal('300'), None, True, False)
     """
     low, high = figure.limits()
-    return Span(
-        low, high, figure.amount, figure.bound is Bound.AT_LEAST, figure.bound is Bound.AT_MOST
-    )
+    loose_low, loose_high = figure.bound is Bound.AT_LEAST, figure.bound is Bound.AT_MOST
+    approximate = figure.bound is Bound.APPROXIMATE
+    return Span(low, high, figure.amount, loose_low, loose_high, approximate)
 
 
 def quotient(top: Figure, bottom: Figure) -> Span | None:
@@ -89,7 +113,8 @@ def quotient(top: Figure, bottom: Figure) -> Span | None:
     high = None if t_high is None else t_high / (b_low if t_high >= 0 else b_high)
     loose_low = top.bound is Bound.AT_LEAST or bottom.bound is Bound.AT_MOST
     loose_high = top.bound is Bound.AT_MOST or bottom.bound is Bound.AT_LEAST
-    return Span(low, high, top.amount / bottom.amount, loose_low, loose_high)
+    approximate = Bound.APPROXIMATE in (top.bound, bottom.bound)
+    return Span(low, high, top.amount / bottom.amount, loose_low, loose_high, approximate)
 
 
 def _neg(value: Decimal | None) -> Decimal | None:
@@ -172,6 +197,8 @@ def place(claim: ClaimInterval, span: Span) -> Outcome:
     >>> place(more, over), place(more, Span(Decimal(300), Decimal(300), Decimal(300)))
     (<Outcome.MATCH: 'match'>, <Outcome.MISS: 'miss'>)
     """
+    if span.approximate and not claim.windowed:
+        span = _widened(span)
     if _disjoint(claim, span):
         return Outcome.MISS
     if _inside(claim, span):

@@ -6,7 +6,8 @@ Per kind (details in `reasons.py`, `quantity.py`, `ratio.py`, `intervals.py`,
 `quantifiers.py`):
 
 * Relations. `expected.relation` makes the claim an interval: EXACT [x(1-t), x(1+t)] (t None:
-  exactly x), ABOUT the same with t defaulting to 0.1, NEARLY [x(1-t), x], AT_LEAST [x, inf),
+  exactly x), ABOUT the same with t defaulting to 0.1, NEARLY [x(1-t), x] (towards zero:
+  "nearly -40" is [-40, -36]), AT_LEAST [x, inf),
   MORE_THAN (x, inf), AT_MOST (-inf, x], LESS_THAN (-inf, x), BETWEEN [amount, upper];
   `tolerance` is relative for quantities and absolute for ratios (default 0.1).
 * Evidence bounds. A figure allows an interval (`Figure.limits()`: "over 300,000" is

@@ -634,19 +634,44 @@ ORACLE = {
 }
 
 
-@given(
-    st.sampled_from(sorted(ORACLE)),
-    st.integers(-1000, 1000),
-    st.integers(-1000, 1000),
-    st.sampled_from([Bound.EXACT, Bound.APPROXIMATE]),
-)
+@given(st.sampled_from(sorted(ORACLE)), st.integers(-1000, 1000), st.integers(-1000, 1000))
 def test_a_point_figure_is_supported_exactly_when_it_satisfies_the_relation(
-    relation: Relation, target: int, value: int, bound: Bound
+    relation: Relation, target: int, value: int
 ) -> None:
     spec = claim(relation, target, upper=target + 10 if relation is Relation.BETWEEN else None)
-    verdict = judge(spec, [score(figure(bound, value))], now=NOW)
+    verdict = judge(spec, [score(figure(Bound.EXACT, value))], now=NOW)
     expected = S if ORACLE[relation](D(value), D(target)) else R
     assert verdict.label is expected, verdict.reason
+
+
+@given(st.sampled_from(sorted(ORACLE)), st.integers(-1000, 1000), st.integers(-1000, 1000))
+def test_an_approximate_figure_never_decides_against_its_own_stated_value(
+    relation: Relation, target: int, value: int
+) -> None:
+    """ "about v" allows v and its neighbours (v rounded at its last non-zero digit): it may
+    leave the claim open, but never decides against what v itself says."""
+    spec = claim(relation, target, upper=target + 10 if relation is Relation.BETWEEN else None)
+    verdict = judge(spec, [score(figure(Bound.APPROXIMATE, value))], now=NOW)
+    allowed = (S, N) if ORACLE[relation](D(value), D(target)) else (R, N)
+    assert verdict.label in allowed, verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("relation", "target", "value", "label"),
+    [
+        (Relation.AT_LEAST, 90, 90, N),  # about 90 is 85..95: it straddles 90
+        (Relation.MORE_THAN, 90, 90, N),
+        (Relation.AT_LEAST, 80, 90, S),
+        (Relation.LESS_THAN, 90, 89, S),  # about 89 is 88.5..89.5
+        (Relation.AT_MOST, 90, 91, R),
+    ],
+)
+def test_about_a_figure_against_a_bound(
+    relation: Relation, target: int, value: int, label: Label
+) -> None:
+    spec = claim(relation, target)
+    verdict = judge(spec, [score(figure(Bound.APPROXIMATE, value))], now=NOW)
+    assert verdict.label is label, verdict.reason
 
 
 @given(st.sampled_from(sorted(ORACLE)), st.integers(-100, 100), st.integers(-100, 100))
