@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import typer
@@ -63,27 +62,6 @@ def _given(**fields: Any) -> dict[str, Any]:
             expected if kind == "quantity_set" else expected[0] if len(expected) == 1 else expected
         )
     return values
-
-
-def _stored(claim: Any) -> str:
-    """The expected value as stored (canonical), for a reader checking how words were read."""
-    if claim.expected_amounts:
-        value = ", ".join(claim.expected_amounts)
-    elif claim.expected_date is not None:
-        value = f"{claim.expected_date.isoformat()} ({claim.expected_precision or 'day'})"
-    elif claim.expected_pattern:
-        value = json.dumps(claim.expected_pattern, ensure_ascii=False)
-    else:
-        value = claim.expected_amount or "-"
-        if claim.expected_upper is not None:
-            value += f"..{claim.expected_upper}"
-    parts = [f"{claim.relation} {value}", f"unit {claim.expected_unit or '-'}"]
-    parts.append(f"tolerance {claim.tolerance or '-'}")
-    if claim.quantifier:
-        parts.append(f"quantifier {claim.quantifier}")
-    if claim.record_filter:
-        parts.append("where " + "; ".join(claim.record_filter))
-    return ", ".join(parts)
 
 
 def _in_words(claim: Any) -> str:
@@ -290,7 +268,12 @@ def show(ctx: typer.Context, key: str = KEY_ARG, as_json: bool = JSON_OPTION) ->
     from rich.text import Text
 
     from factcheck.storage import catalog, verdicts
-    from factcheck.storage.records import claim_record, link_record, verdict_record
+    from factcheck.storage.records import (
+        claim_record,
+        link_record,
+        stored_expected,
+        verdict_record,
+    )
 
     with transaction(ctx) as session:
         claim = catalog.get_claim(session=session, key=key)
@@ -321,7 +304,7 @@ def show(ctx: typer.Context, key: str = KEY_ARG, as_json: bool = JSON_OPTION) ->
     out.print(f"  judged as: {record['judged_as']}", markup=False)
     if claim.expected_text:
         out.print(f"  expected as written: {claim.expected_text}", markup=False)
-    out.print(f"  stored: {_stored(claim)}", markup=False)
+    out.print(f"  stored: {stored_expected(claim)}", markup=False)
     table = Table("source", "role", "rule", "url")
     for link, source in links:
         table.add_row(source.key, link.role, f"{link.rule_kind}: {link.rule}", source.url)

@@ -7,6 +7,7 @@ and the `ClaimSpec` the judge sees.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -154,6 +155,27 @@ def _records(claim: Claim) -> dict[str, Any]:
         parse_condition(text, claim.expected_unit) for text in claim.record_filter or []
     )
     return {"quantifier": quantifier, "share": share, "conditions": conditions}
+
+
+def stored_expected(claim: Claim) -> str:
+    """The expected value as stored (canonical), for a reader checking how words were read."""
+    if claim.expected_amounts:
+        value = ", ".join(claim.expected_amounts)
+    elif claim.expected_date is not None:
+        value = f"{claim.expected_date.isoformat()} ({claim.expected_precision or 'day'})"
+    elif claim.expected_pattern:
+        value = json.dumps(claim.expected_pattern, ensure_ascii=False)
+    else:
+        value = claim.expected_amount or "-"
+        if claim.expected_upper is not None:
+            value += f"..{claim.expected_upper}"
+    parts = [f"{claim.relation} {value}", f"unit {claim.expected_unit or '-'}"]
+    parts.append(f"tolerance {claim.tolerance or '-'}")
+    if claim.quantifier:
+        parts.append(f"quantifier {claim.quantifier}")
+    if claim.record_filter:
+        parts.append("where " + "; ".join(claim.record_filter))
+    return ", ".join(parts)
 
 
 def claim_spec(claim: Claim) -> ClaimSpec:
