@@ -2,7 +2,7 @@
 
 Pages are built inline; the stored corpus is read in test_extract.py. A time bound is
 asserted by its error code, and for paths whose work grows faster than the document (nested
-descents) by the rule ending within twice its budget.
+descents) by the rule ending within seconds (SLACK) where it used to run for tens of seconds.
 """
 
 from __future__ import annotations
@@ -177,6 +177,11 @@ def nested(depth: int, key: str, leaf: object) -> object:
     return value
 
 
+# The rules below ran 20-45 s before the budget held; a few times the 0.3 s budget leaves room
+# for a loaded CI machine: these tests are about stopping, not speed (benchmarks/ measure that).
+SLACK = 3.0
+
+
 def timed(
     data: object, path: str, budget: float, max_hits: int = 1000
 ) -> tuple[float, RuleResult | ExtractError]:
@@ -192,7 +197,7 @@ def timed(
 def test_nested_descents_on_a_deep_document_stop_within_the_budget() -> None:
     """~400 bytes nested 199 deep: 1.3 million matches, 20 s before the budget held."""
     seconds, outcome = timed(nested(199, "a", 1), "$..*..*..*", budget=0.3, max_hits=100)
-    assert seconds < 0.6
+    assert seconds < SLACK
     assert isinstance(outcome, RuleResult)  # the kept hits stay, with a note
     assert (len(outcome.hits), outcome.notes) == (
         100,
@@ -205,13 +210,13 @@ def test_a_descent_below_each_descent_stops_within_the_budget() -> None:
     chains = [nested(190, "data", {"x": i}) for i in range(200)]
     assert len(json.dumps(chains)) > 300_000
     seconds, outcome = timed(chains, "$..data..price", budget=0.3)
-    assert seconds < 0.6
+    assert seconds < SLACK
     assert isinstance(outcome, ExtractError) and outcome.code == "rule_timeout"
 
 
 def test_a_filter_query_that_explodes_stops_within_the_budget() -> None:
     seconds, outcome = timed([nested(150, "a", 1)], "$[?count(@..*..*..*) > 0]", budget=0.3)
-    assert seconds < 0.6
+    assert seconds < SLACK
     assert isinstance(outcome, ExtractError) and outcome.code == "rule_timeout"
 
 
