@@ -20,7 +20,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from factcheck.errors import ValidationError
-from factcheck.normalising.dates import read_date
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,119}$")
 
@@ -263,6 +262,8 @@ def check_partial_date(value: object, name: str) -> tuple[date, str]:
         value = str(value)
     if not isinstance(value, str):
         raise _fail(name, f"expected a date, got {type(value).__name__}")
+    from factcheck.normalising.dates import read_date  # the date reader: not on --help's path
+
     text = value.strip()
     year_month = re.fullmatch(r"(\d{4})(?:-(\d{2}))?", text)
     try:
