@@ -223,7 +223,10 @@ def add_source(*, session: Session, spec: SourceInput, now: datetime) -> Source:
 def _check_url_free(*, session: Session, url: str, key: str) -> None:
     other = session.exec(select(Source.key).where(Source.url == url, Source.key != key)).first()
     if other is not None:
-        raise ValidationError(f"source {other!r} already has the URL {url}")
+        raise ValidationError(
+            f"source {key!r}: field 'url': source {other!r} already has the URL {url}"
+            " (one source per URL)"
+        )
 
 
 # What a fetch of the source's page left behind; void once the page is another one.
