@@ -109,6 +109,10 @@ def _bound_note(
 def _source_vote(item: EvidenceItem, index: int, same: list[Figure], claim: ClaimInterval) -> Vote:
     outcomes = [place(claim, span_of(f)) for f in same]
     note = (_windowed_note if claim.windowed else _bound_note)(item, same, claim, outcomes)
+    if not claim.windowed and Outcome.MATCH in outcomes and Outcome.MISS in outcomes:
+        # "89, down from 93" against "above 90": which figure is the claim's is not known
+        note += "; its figures disagree: select the one record that counts, or a quantifier"
+        return Vote(Stance.NEUTRAL, note, (index,))
     if Outcome.MATCH in outcomes:
         matches = [f for f, o in zip(same, outcomes, strict=True) if o is Outcome.MATCH]
         best = min(matches, key=lambda f: (f.approximate, abs(f.amount - claim.target)))

@@ -683,3 +683,18 @@ def test_an_over_figure_never_contradicts_its_own_stated_value(
     verdict = judge(spec, [score(figure(Bound.AT_LEAST, value))], now=NOW)
     if ORACLE[relation](D(value), D(target)):
         assert verdict.label is not Label.REFUTED, verdict.reason
+
+
+def test_a_source_whose_figures_disagree_on_a_bound_decides_nothing() -> None:
+    """Found in review: "89, down from 93" supported "above 90" on the 93 alone. Which figure
+    is the claim's is not known; without a quantifier the source neither shows nor rules out."""
+    spec = claim(Relation.MORE_THAN, 90)
+
+    def scores(*values: int) -> EvidenceItem:
+        return item("Exam board", *(("score", figure(Bound.EXACT, v)) for v in values))
+
+    split = judge(spec, [scores(89, 93)], now=NOW)
+    agree = judge(spec, [scores(91, 95)], now=NOW)
+
+    assert split.label is N and "its figures disagree" in split.reason
+    assert agree.label is S
