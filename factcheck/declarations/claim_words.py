@@ -12,8 +12,9 @@ from decimal import Decimal
 from factcheck.domain import ClaimKind, ClaimSpec, Quantifier, Relation
 from factcheck.normalising.expected import describe_expected
 from factcheck.verdicts.dates import show_date
+from factcheck.verdicts.figures import plain
+from factcheck.verdicts.ratio import RATIO_TOLERANCE
 
-_RATIO_DEFAULT_TOLERANCE = Decimal("0.1")  # the judge's, for an exact or about ratio
 _QUANTIFIED = {
     Quantifier.ALL: "on every record",
     Quantifier.ANY: "on at least one record",
@@ -21,17 +22,13 @@ _QUANTIFIED = {
 }
 
 
-def _plain(number: Decimal) -> str:
-    return format(number.normalize(), "f")
-
-
 def _ratio(spec: ClaimSpec) -> str:
     e = spec.expected
     if e.amount is None:
         return "a ratio (no expected figure)"
     if e.relation in (Relation.EXACT, Relation.ABOUT):
-        tolerance = spec.tolerance if spec.tolerance is not None else _RATIO_DEFAULT_TOLERANCE
-        words = f"{_plain(e.amount)} ± {_plain(tolerance)}"
+        tolerance = spec.tolerance if spec.tolerance is not None else RATIO_TOLERANCE
+        words = f"{plain(e.amount)} ± {plain(tolerance)}"
     else:
         words = describe_expected(e.relation, e.amount, e.upper, None, tolerance=spec.tolerance)
     return f"numerator / denominator {words}"
@@ -76,7 +73,7 @@ def describe_claim(spec: ClaimSpec) -> str:
     if spec.quantifier is not None:
         share = spec.share or Decimal(1)
         words += " " + _QUANTIFIED.get(
-            spec.quantifier, f"on at least {_plain(share * 100)}% of records"
+            spec.quantifier, f"on at least {plain(share * 100)}% of records"
         )
     if spec.conditions:
         words += ", counting only records where " + " and ".join(c.text for c in spec.conditions)
