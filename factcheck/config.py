@@ -66,6 +66,9 @@ class Settings:
     misfire_grace_s: int = 6 * 3600
     lock_lease_s: int = 60  # SQLite lease: a holder that stops heartbeating loses it after this
     webhook_url: str | None = None
+    # Standard Webhooks signing secret ("whsec_" + base64, or any text): when set, each notice
+    # carries webhook-id, webhook-timestamp and webhook-signature headers. A secret: masked.
+    webhook_secret: str | None = None
     # The webhook goes through the same SSRF guard as sources; an operator whose receiver is on
     # the internal network (10/8, 192.168/16, fc00::/7, loopback) allows it here. Sources are
     # never affected; link-local (cloud metadata) stays refused.
@@ -73,6 +76,8 @@ class Settings:
     # publishing
     organisation_name: str = "factcheck"
     organisation_url: str = "https://example.org/factcheck"
+    # logging: "text" (one line per record) or "json" (one JSON object per line)
+    log_format: str = "text"
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def with_overrides(self, **changes: Any) -> Settings:
@@ -143,6 +148,7 @@ def env_name(name: str) -> str:
     return _ENV_PREFIX + name.upper()
 
 
+LOG_FORMATS = ("text", "json")
 URL_SETTINGS = ("webhook_url", "organisation_url")  # http(s) with a host, when set
 
 
@@ -163,6 +169,11 @@ def _check_texts(settings: Settings) -> None:
             parts = urlsplit("")
         if parts.scheme not in ("http", "https") or not parts.hostname or not value.isprintable():
             raise ConfigError(f"{env_name(name)}: expected an http(s) URL, got {value!r}")
+    if settings.log_format not in LOG_FORMATS:
+        raise ConfigError(
+            f"{env_name('log_format')}: expected one of {', '.join(LOG_FORMATS)}, "
+            f"got {settings.log_format!r}"
+        )
     if settings.ca_bundle is not None and not os.path.isfile(settings.ca_bundle):
         raise ConfigError(f"{env_name('ca_bundle')}: no such file: {settings.ca_bundle}")
 
