@@ -13,15 +13,30 @@ POST to a cloud metadata endpoint or an internal admin port. An operator whose r
 the internal network admits private and loopback addresses for the webhook alone with
 `webhook_allow_private`. A refused address is a failed delivery, never retried, never
 connected to. Timeouts bound every attempt; redirects are not followed.
+
+With `webhook_secret` set, every attempt is signed as the Standard Webhooks specification
+says (https://www.standardwebhooks.com/): `webhook-id` (the same on every retry, so a receiver
+can drop a duplicate), `webhook-timestamp` (this attempt's Unix seconds, so a receiver's
+five-minute replay window holds for a late retry too) and `webhook-signature`
+(`v1,` + base64 HMAC-SHA256 over `id.timestamp.body`, the body being the exact bytes sent).
+The key of a `whsec_` secret is the base64 after the prefix, as in the spec and its reference
+library; a secret without the prefix is used as its UTF-8 bytes (the reference library would
+base64-decode it, silently dropping characters outside the alphabet, so a receiver passes
+`secret.encode()` to it). The secret and the key are never logged or stored.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -32,7 +47,7 @@ from sqlmodel import Session, col
 
 from factcheck.config import Settings
 from factcheck.domain import SetBy, utcnow
-from factcheck.errors import BlockedAddressError, FetchError
+from factcheck.errors import BlockedAddressError, ConfigError, FetchError
 from factcheck.fetching.netguard import guarded_session
 from factcheck.storage.db import session_scope
 from factcheck.storage.models import Claim, Run, Verdict, WebhookDelivery
@@ -44,6 +59,7 @@ WEBHOOK_BACKOFF_S = 2.0  # waits 2, 4, 8, 16 s between attempts
 WEBHOOK_TIMEOUT_S = (5.0, 15.0)  # connect, read
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 EVENT = "factcheck.verdicts_changed"
+SECRET_PREFIX = "whsec_"  # Standard Webhooks: the base64 of the key follows
 
 
 @dataclass(frozen=True)
@@ -192,10 +208,20 @@ def deliver(
     """POST the payload until it is accepted, a permanent error, or `attempts` are spent.
 
     Every attempt is recorded before the next wait, so a process killed mid-way leaves an
-    honest row behind.
+    honest row behind. A secret that cannot be a key fails the delivery unsent: a notice is
+    never sent unsigned when the operator asked for signatures.
     """
+    try:
+        key = signing_key(settings.webhook_secret) if settings.webhook_secret else None
+    except ConfigError as exc:
+        delivery.status, delivery.last_error = "failed", str(exc)
+        _save(engine, delivery)
+        log.error("webhook for run %s not sent: %s", delivery.run_id, exc)
+        return delivery
+    body = json.dumps(delivery.payload, allow_nan=False).encode("utf-8")  # the bytes signed
     headers = {
         "User-Agent": settings.user_agent,
+        "Content-Type": "application/json",
         "X-Factcheck-Delivery": str(delivery.id),  # the same on retries: receivers can dedupe
     }
     allow_private = settings.webhook_allow_private
@@ -206,7 +232,10 @@ def deliver(
         ca_bundle=settings.ca_bundle,
     ) as http:
         for attempt in range(1, attempts + 1):
-            error, retry = _post(http, delivery, headers, allow_private=allow_private)
+            if key is not None:  # signed per attempt: a fresh timestamp, the same id
+                stamp = int(clock().timestamp())
+                headers |= signed_headers(key, message_id(delivery), stamp, body)
+            error, retry = _post(http, delivery.url, body, headers, allow_private=allow_private)
             delivery.attempts = attempt
             delivery.last_error = error
             if error is None:
@@ -224,9 +253,64 @@ def deliver(
     return delivery
 
 
+def signing_key(secret: str) -> bytes:
+    """The HMAC key of a webhook secret: the base64 after `whsec_`, else the text's bytes.
+
+    >>> signing_key("whsec_c2VjcmV0IGtleQ==")
+    b'secret key'
+    >>> signing_key("whsec_c2VjcmV0IGtleQ")  # unpadded, as the reference library accepts
+    b'secret key'
+    >>> signing_key("a plain passphrase")
+    b'a plain passphrase'
+    >>> signing_key("whsec_not base64!")
+    Traceback (most recent call last):
+    factcheck.errors.ConfigError: FACTCHECK_WEBHOOK_SECRET: the part after whsec_ must be base64
+    """
+    if not secret.startswith(SECRET_PREFIX):
+        if not secret:
+            raise ConfigError("FACTCHECK_WEBHOOK_SECRET: empty")
+        return secret.encode("utf-8")
+    encoded = secret[len(SECRET_PREFIX) :].rstrip("=")
+    if not re.fullmatch(r"[A-Za-z0-9+/]+", encoded) or len(encoded) % 4 == 1:
+        # the message never quotes the secret: it ends up in the log and in webhookdelivery
+        raise ConfigError("FACTCHECK_WEBHOOK_SECRET: the part after whsec_ must be base64")
+    return base64.b64decode(encoded + "=" * (-len(encoded) % 4))
+
+
+def message_id(delivery: WebhookDelivery) -> str:
+    """The `webhook-id` of a delivery: the same on every retry, even from a later process (it
+    is made of the row, not of memory), and not reused by a database started afresh."""
+    made = delivery.created_at
+    micros = round((made if made.tzinfo else made.replace(tzinfo=UTC)).timestamp() * 1e6)
+    return f"msg_{delivery.id}_{micros}"
+
+
+def signed_headers(key: bytes, msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    """The three Standard Webhooks headers for one attempt.
+
+    The specification's example (its reference library's test vector):
+
+    >>> signed_headers(
+    ...     signing_key("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+    ...     "msg_p5jXN8AQM9LWM0D4loKWxJek",
+    ...     1614265330,
+    ...     b'{"test": 2432232314}',
+    ... )["webhook-signature"]
+    'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE='
+    """
+    signed = b"%s.%d.%s" % (msg_id.encode("utf-8"), timestamp, body)
+    digest = hmac.new(key, signed, hashlib.sha256).digest()
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": "v1," + base64.b64encode(digest).decode("ascii"),
+    }
+
+
 def _post(
     http: requests.Session,
-    delivery: WebhookDelivery,
+    url: str,
+    body: bytes,
     headers: dict[str, str],
     *,
     allow_private: bool,
@@ -234,8 +318,8 @@ def _post(
     """(error or None, whether to try again)."""
     try:
         response = http.post(
-            delivery.url,
-            json=delivery.payload,
+            url,
+            data=body,
             headers=headers,
             timeout=WEBHOOK_TIMEOUT_S,
             allow_redirects=False,

@@ -1,10 +1,12 @@
 """Verdict-flip notices: the flip query, the log, `factcheck changes`, and the webhook posted
 to a real local HTTP server (accepting, failing twice first, failing for good, refusing), or
 refused by the SSRF guard before any connection (internal addresses, loopback unless the
-webhook's own allow-list admits it)."""
+webhook's own allow-list admits it). Signed notices are checked with the Standard Webhooks
+reference library (`standardwebhooks`), on the bytes the receiver got."""
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -14,6 +16,8 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 from sqlmodel import col, select
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 from werkzeug import Request, Response
 
 from factcheck.config import Settings
@@ -122,11 +126,13 @@ class Receiver:
     def __init__(self, server: HTTPServer, statuses: list[int]) -> None:
         self.statuses = list(statuses)
         self.got: list[tuple[dict[str, object], dict[str, str]]] = []
+        self.raw: list[bytes] = []  # the bodies as received, for signature checks
         server.expect_request("/hook", method="POST").respond_with_handler(self.handle)
         self.url = server.url_for("/hook")
 
     def handle(self, request: Request) -> Response:
-        self.got.append((json.loads(request.get_data()), dict(request.headers)))
+        self.raw.append(request.get_data())
+        self.got.append((json.loads(self.raw[-1]), dict(request.headers)))
         return Response("", status=self.statuses.pop(0) if self.statuses else 200)
 
 
@@ -153,6 +159,7 @@ def _flipping_run(
     statuses: list[int],
     *,
     webhook_allow_private: bool = True,  # the receiver is on loopback
+    webhook_secret: str | None = None,
 ) -> tuple[runner.RunReport, Receiver, list[float]]:
     declare(database, tmp_path, httpserver.url_for("").rstrip("/"), ["card"])
     receiver = Receiver(httpserver, statuses)
@@ -160,6 +167,7 @@ def _flipping_run(
         database_url=database.url,
         webhook_url=receiver.url,
         webhook_allow_private=webhook_allow_private,
+        webhook_secret=webhook_secret,
     )
     sleeps: list[float] = []
     first = _run(database, settings, sleeps)  # the claim's first verdict: not a flip
@@ -188,6 +196,9 @@ def test_a_flip_is_logged_and_posted_once(
     assert body["changes"][0]["claim"] == "claim-card"  # type: ignore[index]
     assert body["changes"][0]["from"] == "supported" and body["changes"][0]["to"] == "refuted"  # type: ignore[index]
     assert headers["User-Agent"].startswith("factcheck-test/")
+    assert headers["Content-Type"] == "application/json"
+    # no secret, no signature: none of the Standard Webhooks headers
+    assert not [name for name in headers if name.lower().startswith("webhook-")]
     (delivery,) = _deliveries(database)
     assert (delivery.status, delivery.attempts, delivery.last_error) == ("delivered", 1, None)
     assert delivery.run_id == report.summary.run_id and delivery.delivered_at is not None
@@ -216,6 +227,115 @@ def test_a_receiver_that_fails_twice_gets_it_on_the_third_try(
     (delivery,) = _deliveries(database)
     assert (delivery.status, delivery.attempts, delivery.last_error) == ("delivered", 3, None)
     assert report.notice.delivery_status == "delivered"
+
+
+# -- signed notices (Standard Webhooks), checked with the reference library --------------------
+
+SECRET = "whsec_" + base64.b64encode(b"a 32-byte key for factcheck test").decode()
+
+
+def _signature_headers(headers: dict[str, str]) -> dict[str, str]:
+    return {k.lower(): v for k, v in headers.items() if k.lower().startswith("webhook-")}
+
+
+def test_a_signed_notice_verifies_with_the_reference_library(
+    database: DatabaseUnderTest,
+    httpserver: HTTPServer,
+    page: dict[str, str],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)  # every logger, libraries too: the secret is in none
+    report, receiver, _sleeps = _flipping_run(
+        database, httpserver, page, tmp_path, [], webhook_secret=SECRET
+    )
+    assert report.notice.delivery_status == "delivered"
+    ((body, headers),) = receiver.got
+    (raw,) = receiver.raw
+    signed = _signature_headers(headers)
+    assert sorted(signed) == ["webhook-id", "webhook-signature", "webhook-timestamp"]
+    assert signed["webhook-signature"].startswith("v1,")
+    stamp = int(signed["webhook-timestamp"])  # integer seconds, and now
+    assert abs(stamp - datetime.now(UTC).timestamp()) < 300
+
+    assert Webhook(SECRET).verify(raw, headers) == body  # the exact bytes received
+    for forged in (
+        raw.replace(b'"refuted"', b'"supported"'),  # a tampered body
+        raw + b" ",  # one byte more
+    ):
+        with pytest.raises(WebhookVerificationError):
+            Webhook(SECRET).verify(forged, headers)
+    with pytest.raises(WebhookVerificationError):  # another id, the same signature
+        Webhook(SECRET).verify(raw, {**signed, "webhook-id": "msg_other"})
+    with pytest.raises(WebhookVerificationError):  # another key
+        Webhook("whsec_" + base64.b64encode(b"not the key").decode()).verify(raw, headers)
+
+    (delivery,) = _deliveries(database)
+    assert signed["webhook-id"] == notices.message_id(delivery)  # made of the row: re-readable
+    secret_parts = (SECRET, SECRET.removeprefix("whsec_"), "a 32-byte key")
+    stored = f"{delivery.url} {delivery.payload} {delivery.last_error}"
+    assert not [p for p in secret_parts if p in caplog.text or p in stored]
+
+
+def test_retries_keep_the_webhook_id_and_each_attempt_verifies(
+    database: DatabaseUnderTest, httpserver: HTTPServer, page: dict[str, str], tmp_path: Path
+) -> None:
+    _report, receiver, _sleeps = _flipping_run(
+        database, httpserver, page, tmp_path, [503, 500], webhook_secret=SECRET
+    )
+    assert len(receiver.got) == 3
+    ids = {_signature_headers(headers)["webhook-id"] for _body, headers in receiver.got}
+    assert len(ids) == 1  # one message, three attempts: a receiver can drop duplicates
+    for raw, (_body, headers) in zip(receiver.raw, receiver.got, strict=True):
+        Webhook(SECRET).verify(raw, headers)
+    # the next flip is another message, with another id
+    page["text"] = "It has 405B parameters."
+    settings = make_fast_settings(
+        database_url=database.url,
+        webhook_url=receiver.url,
+        webhook_allow_private=True,
+        webhook_secret=SECRET,
+    )
+    assert _run(database, settings, []).notice.delivery_status == "delivered"
+    assert len(receiver.got) == 4
+    latest = receiver.got[-1][1]
+    Webhook(SECRET).verify(receiver.raw[-1], latest)
+    assert _signature_headers(latest)["webhook-id"] not in ids
+
+
+def test_a_secret_without_the_prefix_is_its_own_bytes(
+    database: DatabaseUnderTest, httpserver: HTTPServer, page: dict[str, str], tmp_path: Path
+) -> None:
+    secret = "correct-horse-battery"
+    _report, receiver, _sleeps = _flipping_run(
+        database, httpserver, page, tmp_path, [], webhook_secret=secret
+    )
+    ((body, headers),) = receiver.got
+    # the reference library takes bytes as the key itself...
+    assert Webhook(secret.encode()).verify(receiver.raw[0], headers) == body
+    # ...and would base64-decode the text (dropping the dashes): not the key factcheck used
+    with pytest.raises(WebhookVerificationError):
+        Webhook(secret).verify(receiver.raw[0], headers)
+
+
+def test_a_secret_that_is_not_base64_fails_the_delivery_unsent(
+    database: DatabaseUnderTest,
+    httpserver: HTTPServer,
+    page: dict[str, str],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    report, receiver, sleeps = _flipping_run(
+        database, httpserver, page, tmp_path, [], webhook_secret="whsec_hunter2!"
+    )
+    assert report.summary.status is RunStatus.SUCCEEDED  # the run stands; the notice failed
+    assert receiver.got == [] and sleeps == []  # never sent unsigned
+    (delivery,) = _deliveries(database)
+    assert (delivery.status, delivery.attempts) == ("failed", 0)
+    assert delivery.last_error == "FACTCHECK_WEBHOOK_SECRET: the part after whsec_ must be base64"
+    assert any(delivery.last_error in m for m in caplog.messages)
+    assert "hunter2" not in caplog.text
 
 
 def test_a_receiver_that_keeps_failing_is_recorded_as_failed(
