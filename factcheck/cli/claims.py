@@ -102,9 +102,11 @@ def _given(params: Mapping[str, Any], *, skip: tuple[str, ...] = ()) -> dict[str
     """The claim fields given on the command line (the command's parameters by name, `--tag`
     as the field tags), choices as their words; what was not given is left out."""
     values = {
-        ("tags" if name == "tag" else name): plain(value)
+        ("tags" if name == "tag" else name): list(value)
+        if isinstance(value, tuple)
+        else plain(value)
         for name, value in params.items()
-        if name not in ("as_json", *skip) and value is not None and value != []
+        if name not in ("as_json", *skip) and value not in (None, [], ())
     }
     expected = values.get("expected")
     if isinstance(expected, list):

@@ -108,10 +108,10 @@ def _column(col: Col, rows: Sequence[Sequence[object]], index: int) -> Column:
     longest word (rich would share a narrow terminal out evenly and fold `not_enough_info`)."""
     from rich.table import Column
 
-    if not col.label:
-        return Column(col.name, overflow="fold")
     widest = max((len(str(row[index])) for row in rows if row[index] is not None), default=0)
-    return Column(col.name, overflow="fold", no_wrap=True, min_width=max(widest, len(col.name)))
+    if not col.label or not widest:
+        return Column(col.name, overflow="fold")
+    return Column(col.name, overflow="fold", no_wrap=True, min_width=widest)
 
 
 def label_text(value: str) -> object:
