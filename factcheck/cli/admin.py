@@ -1,10 +1,13 @@
-"""`factcheck init` and `factcheck db upgrade|current`: create and migrate the database.
+"""`factcheck init`, `factcheck db upgrade|current` and `factcheck completion SHELL`: set up the
+database and the shell.
 
 A database migrated by a newer factcheck is refused with one line and exit 1 (DatabaseError):
 nothing here can read or migrate a schema it does not know.
 """
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 import typer
 
@@ -16,7 +19,16 @@ db_app = typer.Typer(
 )
 
 
-def init(ctx: typer.Context) -> None:
+class Shell(StrEnum):
+    """The shells typer writes a completion script for."""
+
+    BASH = "bash"
+    ZSH = "zsh"
+    FISH = "fish"
+    POWERSHELL = "powershell"
+
+
+def init(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Create a new database at the newest schema (or say it is already there)."""
     from factcheck.storage import db
 
@@ -25,21 +37,26 @@ def init(ctx: typer.Context) -> None:
     try:
         current = db.current_revision(engine, known=True)
         head = db.head_revision()
-        if current == head:
-            say(f"database already initialised at {head}: nothing to do")
-            return
-        if current is not None:
+        if current is not None and current != head:
             say(f"database at {current}; run `factcheck db upgrade` to bring it to {head}")
             raise typer.Exit(ExitCode.FAILURE)
-        db.upgrade(engine)
-        say(f"created database {engine.url.render_as_string(hide_password=True)} at {head}")
+        where = engine.url.render_as_string(hide_password=True)
+        if current == head:
+            say(f"database already initialised at {head}: nothing to do")
+        else:
+            db.upgrade(engine)
+            say(f"created database {where} at {head}")
     finally:
         engine.dispose()
+    if as_json:
+        print_json({"database": where, "revision": head, "created": current is None})
 
 
 @db_app.command("upgrade")
 def upgrade(
-    ctx: typer.Context, revision: str = typer.Argument("head", help="Target revision.")
+    ctx: typer.Context,
+    revision: str = typer.Argument("head", help="Target revision."),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Apply the migrations up to REVISION (default: head), in-process."""
     from factcheck.storage import db
@@ -49,13 +66,12 @@ def upgrade(
         before = db.current_revision(engine, known=True)
         db.upgrade(engine, revision)
         after = db.current_revision(engine)
-        say(
-            f"schema {before or 'empty'} -> {after}"
-            if before != after
-            else f"schema already at {after}"
-        )
     finally:
         engine.dispose()
+    unchanged = f"schema already at {after}"
+    say(f"schema {before or 'empty'} -> {after}" if before != after else unchanged)
+    if as_json:
+        print_json({"before": before, "after": after, "changed": before != after})
 
 
 @db_app.command("current")
@@ -76,6 +92,21 @@ def current(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         )
 
 
+def completion(
+    shell: Shell = typer.Argument(..., help="The shell to complete factcheck in."),
+) -> None:
+    """Print the shell's completion script for factcheck (commands, options, their choices).
+
+    bash: `factcheck completion bash > ~/.local/share/bash-completion/completions/factcheck`;
+    zsh: `factcheck completion zsh > "${fpath[1]}/_factcheck"`;
+    fish: `factcheck completion fish > ~/.config/fish/completions/factcheck.fish`.
+    """
+    from factcheck.cli.parsing import completion_script
+
+    typer.echo(completion_script(shell.value))
+
+
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
     app.add_typer(db_app, name="db")
+    app.command("completion")(completion)

@@ -1,23 +1,33 @@
-"""`factcheck claim ...`: add, list, show, edit, retire, link and unlink claims."""
+"""`factcheck claim add|edit|retire` (`claim_views`: list, show; `claim_links`: link, unlink).
+
+Every write takes `--json` and prints the claim as `claim list --json` shows it; a fixed
+vocabulary (kind, inner kind, relation, comparison) is a choice.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from factcheck.cli.common import (
     JSON_OPTION,
     is_terminal,
-    out,
-    parse_options,
+    plain,
     print_json,
     say,
     transaction,
 )
 from factcheck.declarations.claim_fields import FIELDS
-from factcheck.domain import ClaimKind, ClaimStatus, Label, SourceFormat, utcnow
+from factcheck.domain import ClaimKind, Relation, utcnow
 from factcheck.errors import ValidationError
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from factcheck.storage.models import Claim
 
 claim_app = typer.Typer(
     help="Claims: what was said, and what would prove it.", no_args_is_help=True
@@ -28,8 +38,43 @@ claim_app = typer.Typer(
 KEY_ARG = typer.Argument(..., help="The claim's key (slug).")
 
 
+class InnerKind(StrEnum):
+    """What a prediction is judged as at its due date: any claim kind but prediction."""
+
+    QUANTITY = ClaimKind.QUANTITY.value
+    QUANTITY_SET = ClaimKind.QUANTITY_SET.value
+    RATIO = ClaimKind.RATIO.value
+    TEXT = ClaimKind.TEXT.value
+    DATE = ClaimKind.DATE.value
+
+
+class Comparison(StrEnum):
+    """A ratio's comparison (claim_fields.COMPARISONS)."""
+
+    APPROX = "approx"
+    LT = "lt"
+    GT = "gt"
+
+
+# The value word of a free-text option in help; choices show their words instead.
+METAVARS = {
+    "key": "KEY",
+    "language": "LANG",
+    "said_on": "DATE",
+    "said_where": "URL",
+    "expected": "VALUE",
+    "tolerance": "NUMBER",
+    "quantifier": "QUANTIFIER",
+    "where": "CONDITION",
+    "due": "DATE",
+    "tags": "TAG",
+}
+
+
 def _option(name: str) -> Any:
-    return typer.Option(None, FIELDS[name].option, help=FIELDS[name].help)
+    return typer.Option(
+        None, FIELDS[name].option, metavar=METAVARS.get(name), help=FIELDS[name].help
+    )
 
 
 STATEMENT = _option("statement")
@@ -48,13 +93,21 @@ TOLERANCE = _option("tolerance")
 COMPARISON = _option("comparison")
 RELATION = _option("relation")
 QUANTIFIER = _option("quantifier")
-WHERE = typer.Option(None, "--where", help=FIELDS["where"].help)
+WHERE = _option("where")
 DUE = _option("due")
-TAGS = typer.Option(None, "--tag", help=FIELDS["tags"].help)
+TAGS = typer.Option(None, "--tag", metavar="TAG", help=FIELDS["tags"].help)
 
 
-def _given(**fields: Any) -> dict[str, Any]:
-    values = {k: v for k, v in fields.items() if v is not None and v != []}
+def _given(params: Mapping[str, Any], *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The claim fields given on the command line (the command's parameters by name, `--tag`
+    as the field tags), choices as their words; what was not given is left out."""
+    values = {
+        ("tags" if name == "tag" else name): list(value)
+        if isinstance(value, tuple)
+        else plain(value)
+        for name, value in params.items()
+        if name not in ("as_json", *skip) and value not in (None, [], ())
+    }
     expected = values.get("expected")
     if isinstance(expected, list):
         kind = values.get("inner_kind") or values.get("kind")
@@ -64,16 +117,20 @@ def _given(**fields: Any) -> dict[str, Any]:
     return values
 
 
-def _in_words(claim: Any) -> str:
-    """The claim as it will be judged, in words ("at least 250,000 organisations")."""
-    from factcheck.declarations.claim_words import describe_claim
-    from factcheck.storage.records import claim_spec
+def claim_json(session: Session, claim: Claim) -> dict[str, Any]:
+    """A claim as `claim list --json` shows it: its fields, tags and standing verdict."""
+    from factcheck.storage import catalog, verdicts
+    from factcheck.storage.records import claim_record
 
-    return describe_claim(claim_spec(claim))
+    session.flush()
+    cid = claim.id or 0
+    tags = catalog.claim_tags(session=session, claim_ids=[cid])[cid]
+    standing = verdicts.effective_verdicts(session=session, claim_ids=[cid]).get(cid)
+    return claim_record(claim, tags, standing)
 
 
 @claim_app.command("add")
-def add(
+def add(  # the fields are read from ctx.params, by name
     ctx: typer.Context,
     key: str | None = _option("key"),
     statement: str | None = STATEMENT,
@@ -84,17 +141,18 @@ def add(
     said_where: str | None = SAID_WHERE,
     subject: str | None = SUBJECT,
     property: str | None = PROPERTY,
-    kind: str | None = KIND,
-    inner_kind: str | None = INNER_KIND,
+    kind: ClaimKind | None = KIND,
+    inner_kind: InnerKind | None = INNER_KIND,
     expected: list[str] | None = EXPECTED,
     unit: str | None = UNIT,
     tolerance: str | None = TOLERANCE,
-    comparison: str | None = COMPARISON,
-    relation: str | None = RELATION,
+    comparison: Comparison | None = COMPARISON,
+    relation: Relation | None = RELATION,
     quantifier: str | None = QUANTIFIER,
     where: list[str] | None = WHERE,
     due: str | None = DUE,
     tag: list[str] | None = TAGS,
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Add a claim. Missing required fields are asked for only on a terminal."""
     from factcheck.declarations.inputs import validate_claim
@@ -104,39 +162,20 @@ def add(
         key = key or typer.prompt("key")
         statement = statement or typer.prompt("statement")
         kind = kind or typer.prompt("kind (quantity, quantity_set, ratio, text, date, prediction)")
-    fields = _given(
-        key=key,
-        statement=statement,
-        language=language,
-        statement_en=statement_en,
-        speaker=speaker,
-        said_on=said_on,
-        said_where=said_where,
-        subject=subject,
-        property=property,
-        kind=kind,
-        inner_kind=inner_kind,
-        expected=expected,
-        unit=unit,
-        tolerance=tolerance,
-        comparison=comparison,
-        relation=relation,
-        quantifier=quantifier,
-        where=where,
-        due=due,
-        tags=tag,
-    )
+    fields = _given({**ctx.params, "key": key, "statement": statement, "kind": kind})
     for required in ("key", "statement", "kind"):
         if required not in fields:
             raise ValidationError(f"missing option --{required}")
     spec = validate_claim(fields)
     with transaction(ctx) as session:
-        catalog.add_claim(session=session, spec=spec, now=utcnow())
+        record = claim_json(session, catalog.add_claim(session=session, spec=spec, now=utcnow()))
     say(f"added claim {spec.key}")
+    if as_json:
+        print_json(record)
 
 
 @claim_app.command("edit")
-def edit(
+def edit(  # the fields are read from ctx.params, by name
     ctx: typer.Context,
     key: str = KEY_ARG,
     statement: str | None = STATEMENT,
@@ -147,44 +186,25 @@ def edit(
     said_where: str | None = SAID_WHERE,
     subject: str | None = SUBJECT,
     property: str | None = PROPERTY,
-    kind: str | None = KIND,
-    inner_kind: str | None = INNER_KIND,
+    kind: ClaimKind | None = KIND,
+    inner_kind: InnerKind | None = INNER_KIND,
     expected: list[str] | None = EXPECTED,
     unit: str | None = UNIT,
     tolerance: str | None = TOLERANCE,
-    comparison: str | None = COMPARISON,
-    relation: str | None = RELATION,
+    comparison: Comparison | None = COMPARISON,
+    relation: Relation | None = RELATION,
     quantifier: str | None = QUANTIFIER,
     where: list[str] | None = WHERE,
     due: str | None = DUE,
     tag: list[str] | None = TAGS,
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Change the given fields of a claim; the rest stay as they are."""
     from factcheck.declarations.inputs import validate_claim
     from factcheck.storage import catalog
     from factcheck.storage.records import claim_entry
 
-    changes = _given(
-        statement=statement,
-        language=language,
-        statement_en=statement_en,
-        speaker=speaker,
-        said_on=said_on,
-        said_where=said_where,
-        subject=subject,
-        property=property,
-        kind=kind,
-        inner_kind=inner_kind,
-        expected=expected,
-        unit=unit,
-        tolerance=tolerance,
-        comparison=comparison,
-        relation=relation,
-        quantifier=quantifier,
-        where=where,
-        due=due,
-        tags=tag,
-    )
+    changes = _given(ctx.params, skip=("key",))  # the argument: which claim, not a change
     if not changes:
         raise ValidationError("nothing to change: give at least one option")
     with transaction(ctx) as session:
@@ -195,196 +215,29 @@ def edit(
             entry.pop("relation", None)  # new words say their own relation; plain figures: exact
         spec = validate_claim({**entry, **changes})
         changed = catalog.update_claim(session=session, claim=claim, spec=spec, now=utcnow())
+        record = {**claim_json(session, claim), "changed": changed}
     say(f"updated claim {key}" if changed else f"claim {key} unchanged")
+    if as_json:
+        print_json(record)
 
 
 @claim_app.command("retire")
-def retire(ctx: typer.Context, key: str = KEY_ARG) -> None:
+def retire(ctx: typer.Context, key: str = KEY_ARG, as_json: bool = JSON_OPTION) -> None:
     """Retire a claim: it stays in the store with its history but is no longer verified."""
     from factcheck.storage import catalog
 
     with transaction(ctx) as session:
-        changed = catalog.retire_claim(
-            session=session, claim=catalog.get_claim(session=session, key=key), now=utcnow()
-        )
-    say(f"retired claim {key}" if changed else f"claim {key} was already retired")
-
-
-@claim_app.command("list")
-def list_(
-    ctx: typer.Context,
-    status: str | None = typer.Option(None, "--status", help="active or retired."),
-    tag: str | None = typer.Option(None, "--tag", help="Only claims with this tag."),
-    kind: str | None = typer.Option(None, "--kind", help="Only claims of this kind."),
-    label: str | None = typer.Option(
-        None, "--label", help="Only claims whose latest verdict has this label (none: no verdict)."
-    ),
-    as_json: bool = JSON_OPTION,
-) -> None:
-    """List claims with their latest verdict."""
-    from rich.table import Column, Table
-
-    from factcheck.storage import catalog
-    from factcheck.storage.records import claim_record
-
-    _check_choice("--status", status, [s.value for s in ClaimStatus])
-    _check_choice("--kind", kind, [k.value for k in ClaimKind])
-    _check_choice("--label", label, [*(v.value for v in Label), "none"])
-    with transaction(ctx) as session:
-        rows = catalog.list_claims(session=session, status=status, tag=tag, kind=kind, label=label)
-    if as_json:
-        print_json([claim_record(r.claim, r.tags, r.latest) for r in rows])
-        return
-    if out.width < 120:  # a pipe or a narrow terminal: one line per claim
-        for r in rows:
-            verdict = r.latest.label if r.latest else "no verdict"
-            tags = f" [{', '.join(r.tags)}]" if r.tags else ""
-            out.print(f"{r.claim.key}: {verdict} ({r.claim.kind}, {r.claim.status}){tags}")
-        say(f"{len(rows)} claim(s)")
-        return
-    table = Table(Column("key", no_wrap=True), "kind", "status", "subject", "verdict", "tags")
-    for r in rows:
-        table.add_row(
-            r.claim.key,
-            r.claim.kind,
-            r.claim.status,
-            r.claim.subject,
-            r.latest.label if r.latest else "-",
-            ", ".join(r.tags),
-        )
-    out.print(table)
-    say(f"{len(rows)} claim(s)")
-
-
-def _check_choice(option: str, value: str | None, choices: list[str]) -> None:
-    if value is not None and value not in choices:
-        raise ValidationError(f"{option} {value!r} is not one of {', '.join(choices)}")
-
-
-@claim_app.command("show")
-def show(ctx: typer.Context, key: str = KEY_ARG, as_json: bool = JSON_OPTION) -> None:
-    """Show a claim, its sources and rules, its latest verdict and the verdict history."""
-    from rich.table import Table
-    from rich.text import Text
-
-    from factcheck.storage import catalog, verdicts
-    from factcheck.storage.records import (
-        claim_record,
-        link_record,
-        stored_expected,
-        verdict_record,
-    )
-
-    with transaction(ctx) as session:
         claim = catalog.get_claim(session=session, key=key)
-        cid = claim.id or 0
-        tags = catalog.claim_tags(session=session, claim_ids=[cid])[cid]
-        links = catalog.claim_links(session=session, claim_id=cid)
-        history = verdicts.verdict_history(session=session, claim_id=cid)
-    latest = history[-1] if history else None
-    record = claim_record(claim, tags, latest)
-    record["sources"] = [link_record(link, source) for link, source in links]
-    record["verdict_history"] = [verdict_record(v) for v in history]
-    record["judged_as"] = _in_words(claim)
+        changed = catalog.retire_claim(session=session, claim=claim, now=utcnow())
+        record = {**claim_json(session, claim), "changed": changed}
+    say(f"retired claim {key}" if changed else f"claim {key} was already retired")
     if as_json:
         print_json(record)
-        return
-    out.print(Text(claim.key, style="bold") + Text(f"  {claim.kind}  ({claim.status})"))
-    for name in (
-        "statement",
-        "statement_en",
-        "speaker",
-        "said_on",
-        "said_where",
-        "subject",
-        "property",
-    ):
-        if record.get(name):
-            out.print(f"  {name}: {record[name]}", markup=False)
-    out.print(f"  judged as: {record['judged_as']}", markup=False)
-    if claim.expected_text:
-        out.print(f"  expected as written: {claim.expected_text}", markup=False)
-    out.print(f"  stored: {stored_expected(claim)}", markup=False)
-    table = Table("source", "role", "rule", "url")
-    for link, source in links:
-        table.add_row(source.key, link.role, f"{link.rule_kind}: {link.rule}", source.url)
-    out.print(table)
-    if latest is None:
-        out.print("  no verdict yet")
-    for verdict in history:
-        out.print(
-            f"  {verdict.created_at:%Y-%m-%d %H:%M} {verdict.label} ({verdict.set_by}): "
-            f"{verdict.reason}",
-            markup=False,
-        )
-
-
-@claim_app.command("link")
-def link(
-    ctx: typer.Context,
-    claim_key: str = typer.Argument(..., help="The claim's key."),
-    source_key: str = typer.Argument(..., help="The source's key."),
-    rule_kind: str = typer.Option(
-        ..., "--rule-kind", help="css, json_path, regex, contains, not_contains or table."
-    ),
-    rule: str = typer.Option(
-        "", "--rule", help="The rule's expression (a selector, a path, a pattern, a phrase)."
-    ),
-    option: list[str] | None = typer.Option(
-        None, "--option", help="A rule option NAME=VALUE (VALUE may be JSON)."
-    ),
-    role: str = typer.Option(
-        "value", "--role", help="value, numerator, denominator or contradicts."
-    ),
-    self_published: bool = typer.Option(
-        False, "--self-published", help="The source is the claimant's own."
-    ),
-    authoritative: bool = typer.Option(
-        False, "--authoritative", help="A primary record for what it defines."
-    ),
-    note: str = typer.Option("", "--note", help="Why this source, in a sentence."),
-) -> None:
-    """Link a claim to a source with the rule that extracts its evidence there."""
-    from factcheck.declarations.inputs import validate_link
-    from factcheck.storage import catalog
-
-    options = parse_options(option)
-    with transaction(ctx) as session:
-        claim = catalog.get_claim(session=session, key=claim_key)
-        source = catalog.get_source(session=session, key=source_key)
-        spec = validate_link(
-            {
-                "source": source_key,
-                "rule_kind": rule_kind,
-                "rule": rule,
-                "options": options,
-                "role": role,
-                "self_published": self_published,
-                "authoritative": authoritative,
-                "note": note,
-            },
-            fmt=SourceFormat(source.format),
-        )
-        catalog.link_claim(session=session, claim=claim, source=source, link=spec)
-    say(f"linked {claim_key} -> {source_key} ({role}, {rule_kind})")
-
-
-@claim_app.command("unlink")
-def unlink(
-    ctx: typer.Context,
-    claim_key: str = typer.Argument(..., help="The claim's key."),
-    source_key: str = typer.Argument(..., help="The source's key."),
-    role: str | None = typer.Option(None, "--role", help="Only the link with this role."),
-) -> None:
-    """Remove a claim's link to a source (its evidence history stays)."""
-    from factcheck.storage import catalog
-
-    with transaction(ctx) as session:
-        claim = catalog.get_claim(session=session, key=claim_key)
-        source = catalog.get_source(session=session, key=source_key)
-        count = catalog.unlink_claim(session=session, claim=claim, source=source, role=role)
-    say(f"removed {count} link(s) {claim_key} -> {source_key}")
 
 
 def register(app: typer.Typer) -> None:
+    from factcheck.cli import claim_links, claim_views
+
+    claim_views.register(claim_app)
+    claim_links.register(claim_app)
     app.add_typer(claim_app, name="claim")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -20,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import IntEnum
+from enum import Enum, IntEnum, StrEnum
 from types import FrameType
 from typing import TYPE_CHECKING, Any, cast
 
@@ -29,7 +30,9 @@ from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer vendo
 from typer.core import TyperGroup
 
 import factcheck
+from factcheck.cli import parsing
 from factcheck.config import Settings
+from factcheck.domain import Label
 from factcheck.errors import FactcheckError, ValidationError
 
 if TYPE_CHECKING:
@@ -93,11 +96,34 @@ WAIT_OPTION = typer.Option(
 DB_OPTION = typer.Option(
     None,
     "--db",
-    help="Database URL (default: $FACTCHECK_DATABASE_URL or sqlite:///factcheck.db).",
+    metavar="URL",
+    help="Database URL (default: $FACTCHECK_DATABASE_URL or sqlite:///factcheck.db); "
+    "also accepted after the subcommand.",
 )
 VERBOSE_OPTION = typer.Option(
-    0, "--verbose", "-v", count=True, help="More log output (-vv for debug)."
+    0,
+    "--verbose",
+    "-v",
+    count=True,
+    show_default=False,
+    help="More log output (-vv for debug); also accepted after the subcommand.",
 )
+
+
+class LabelFilter(StrEnum):
+    """A filter on a claim's standing label: a Label's word, or none (no verdict yet)."""
+
+    SUPPORTED = Label.SUPPORTED.value
+    REFUTED = Label.REFUTED.value
+    MIXED = Label.MIXED.value
+    NOT_ENOUGH_INFO = Label.NOT_ENOUGH_INFO.value
+    PENDING = Label.PENDING.value
+    NONE = "none"
+
+
+def plain(value: Any) -> Any:
+    """A choice option's value as the core takes it: the enum's word (None stays None)."""
+    return value.value if isinstance(value, Enum) else value
 
 
 @dataclass
@@ -218,6 +244,10 @@ class OneLineErrors(TyperGroup):
         windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
+        parsing.tidy_help(self)
+        if os.environ.get(complete_var or parsing.COMPLETE_VAR):
+            parsing.enable_completion()
+        args = parsing.hoist_globals(self, sys.argv[1:] if args is None else args)
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
         try:
@@ -227,7 +257,8 @@ class OneLineErrors(TyperGroup):
             sys.exit(exc.exit_code)
         except UsageError as exc:
             command = exc.ctx.command_path if exc.ctx else PROG
-            say(f"error: {_one_line(exc.format_message())} (see `{command} --help`)")
+            message = _one_line(exc.format_message()).replace("Value error, ", "")  # pydantic's
+            say(f"error: {message} (see `{command} --help`)")
             sys.exit(ExitCode.USAGE)
         except typer.TyperException as exc:  # click's other errors (a file that cannot be opened)
             say(f"error: {_one_line(exc.format_message())}")

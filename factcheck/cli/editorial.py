@@ -1,11 +1,20 @@
-"""Editors' commands: `verdict set|clear`, `review` and `review done`, `claim history`."""
+"""Editors' commands: `verdict set|clear`, `review` and `review done`, `claim history`.
+
+Each write takes `--json` and prints the row it added (a verdict, a review) as JSON.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import typer
 
-from factcheck.cli.common import JSON_OPTION, out, print_json, say, state, transaction
-from factcheck.domain import utcnow
+from factcheck.cli.common import JSON_OPTION, plain, print_json, say, state, transaction
+from factcheck.cli.output import Col, print_table, when
+from factcheck.domain import Label, utcnow
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 verdict_app = typer.Typer(
     help="Editors' verdicts: overrule the machine, or lift an override.", no_args_is_help=True
@@ -13,38 +22,61 @@ verdict_app = typer.Typer(
 review_app = typer.Typer(help="The review queue: what needs a human.", invoke_without_command=True)
 
 KEY = typer.Argument(..., help="The claim's key.")
-EDITOR = typer.Option(..., "--editor", help="Who decides (kept with the verdict).")
-NOTE = typer.Option(..., "--note", help="Why, in a sentence (kept with the verdict).")
+EDITOR = typer.Option(..., "--editor", metavar="NAME", help="Who decides (kept with the verdict).")
+NOTE = typer.Option(
+    ..., "--note", metavar="TEXT", help="Why, in a sentence (kept with the verdict)."
+)
+
+
+def _row_json(session: Session, row: Any, key: str) -> dict[str, Any]:
+    """A stored row (a verdict, a review) as JSON, with its claim's key (and its new id)."""
+    from factcheck.storage.records import jsonable
+
+    session.flush()
+    return {"claim_key": key, **{k: jsonable(v) for k, v in row.model_dump().items()}}
 
 
 @verdict_app.command("set")
 def verdict_set(
     ctx: typer.Context,
     key: str = KEY,
-    label: str = typer.Argument(..., help="supported, refuted, mixed, not_enough_info or pending."),
+    label: Label = typer.Argument(..., help="The editor's label."),
     note: str = NOTE,
     editor: str = EDITOR,
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Overrule the machine: an editor's verdict, which the nightly job never replaces."""
     from factcheck.editorial import overrides
 
     with transaction(ctx) as session:
-        overrides.set_override(
-            session=session, key=key, label=label, editor=editor, note=note, now=utcnow()
+        verdict = overrides.set_override(
+            session=session, key=key, label=plain(label), editor=editor, note=note, now=utcnow()
         )
-    say(f"claim {key}: {label} (set by editor {editor.strip()})")
+        record = _row_json(session, verdict, key)
+    say(f"claim {key}: {plain(label)} (set by editor {editor.strip()})")
+    if as_json:
+        print_json(record)
 
 
 @verdict_app.command("clear")
 def verdict_clear(
-    ctx: typer.Context, key: str = KEY, note: str = NOTE, editor: str = EDITOR
+    ctx: typer.Context,
+    key: str = KEY,
+    note: str = NOTE,
+    editor: str = EDITOR,
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Lift the standing override: the system's verdict stands again (history is kept)."""
     from factcheck.editorial import overrides
 
     with transaction(ctx) as session:
-        overrides.lift_override(session=session, key=key, editor=editor, note=note, now=utcnow())
+        verdict = overrides.lift_override(
+            session=session, key=key, editor=editor, note=note, now=utcnow()
+        )
+        record = _row_json(session, verdict, key)
     say(f"claim {key}: override lifted, the system's verdict stands again")
+    if as_json:
+        print_json(record)
 
 
 @review_app.callback()
@@ -53,44 +85,64 @@ def review_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     predictions (each since the claim's last review)."""
     if ctx.invoked_subcommand is not None:
         return
-    from rich.table import Column, Table
-
-    from factcheck.domain import utcnow
     from factcheck.editorial import review
 
     settings = state(ctx).settings
     with transaction(ctx) as session:
         items = review.review_queue(session=session, settings=settings, now=utcnow())
+        freshness = _freshness(session) if items and not as_json else {}
     if as_json:
         print_json([item.record() for item in items])
         return
-    table = Table(Column("claim", no_wrap=True), "standing", "why")
-    for item in items:
-        why = "\n".join(f"{r.code}: {r.detail}" for r in item.reasons)
-        table.add_row(item.key, f"{item.label or '-'} ({item.set_by or '-'})", why)
-    out.print(table)
+    print_table(
+        ["claim", Col("label", label=True), "set by", Col("freshness", label=True), "why"],
+        [
+            (
+                item.key,
+                item.label,
+                item.set_by,
+                freshness.get(item.key),
+                "; ".join(f"{r.code}: {r.detail}" for r in item.reasons),
+            )
+            for item in items
+        ],
+    )
     say(f"{len(items)} claim(s) to review")
+
+
+def _freshness(session: Session) -> dict[str, Any]:
+    """Each active claim's freshness (fresh, stale, never_checked), as its record says."""
+    from factcheck.storage import catalog
+    from factcheck.storage.records import claim_record
+
+    rows = catalog.list_claims(session=session, status="active")
+    return {r.claim.key: claim_record(r.claim, r.tags, r.latest).get("freshness") for r in rows}
 
 
 @review_app.command("done")
 def review_done(
     ctx: typer.Context,
     key: str = KEY,
-    note: str = typer.Option(..., "--note", help="What was checked or decided."),
-    editor: str = typer.Option("", "--editor", help="Who reviewed it."),
+    note: str = typer.Option(..., "--note", metavar="TEXT", help="What was checked or decided."),
+    editor: str = typer.Option("", "--editor", metavar="NAME", help="Who reviewed it."),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Clear a claim from the review queue, with a note, until something new happens."""
     from factcheck.editorial import review
 
     with transaction(ctx) as session:
-        review.mark_reviewed(session=session, key=key, note=note, editor=editor, now=utcnow())
+        record = _row_json(
+            session,
+            review.mark_reviewed(session=session, key=key, note=note, editor=editor, now=utcnow()),
+            key,
+        )
     say(f"claim {key} reviewed")
+    if as_json:
+        print_json(record)
 
 
 def history(ctx: typer.Context, key: str = KEY, as_json: bool = JSON_OPTION) -> None:
     """The timeline of a claim: verdicts, evidence values and reviews, with who or what set each."""
-    from rich.table import Column, Table
-
     from factcheck.editorial.history import claim_history
 
     with transaction(ctx) as session:
@@ -98,10 +150,10 @@ def history(ctx: typer.Context, key: str = KEY, as_json: bool = JSON_OPTION) -> 
     if as_json:
         print_json([event.record() for event in events])
         return
-    table = Table(Column("when", no_wrap=True), "what", "by", "summary")
-    for event in events:
-        table.add_row(f"{event.at:%Y-%m-%d %H:%M}", event.kind, event.by, event.summary)
-    out.print(table)
+    print_table(
+        ["when", "what", "by", "summary"],
+        [(when(event.at), event.kind, event.by, event.summary) for event in events],
+    )
     say(f"{len(events)} event(s)")
 
 

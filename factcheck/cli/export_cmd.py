@@ -8,16 +8,28 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import typer
 
-from factcheck.cli.common import parse_since, say, state, transaction
-from factcheck.domain import utcnow
+from factcheck.cli.common import (
+    JSON_OPTION,
+    LabelFilter,
+    parse_since,
+    plain,
+    print_json,
+    say,
+    state,
+    transaction,
+)
+from factcheck.domain import ClaimStatus, Label, utcnow
 from factcheck.errors import ValidationError
+
+if TYPE_CHECKING:
+    from factcheck.cli.progress import Tracker
 
 # The kinds of CSV export, one command each; a test checks they are editorial.export.KINDS
 # (importing that module here would load the database toolkit for `factcheck --help`).
@@ -28,18 +40,26 @@ export_app = typer.Typer(
     no_args_is_help=True,
 )
 
-OUTPUT = typer.Option("-", "--output", "-o", help="Write to this file ('-': standard output).")
+OUTPUT = typer.Option(
+    "-", "--output", "-o", metavar="FILE", help="Write to this file ('-': standard output)."
+)
 SINCE = typer.Option(
-    None, "--since", help="Only rows from this date or time on (YYYY-MM-DD or ISO 8601, UTC)."
-)
-TAG = typer.Option(None, "--tag", help="Only claims with this tag.")
-LABEL = typer.Option(
     None,
-    "--label",
-    help="Only this label: the standing verdict (claims, evidence; none: no verdict), "
-    "the row's own (verdicts, changes).",
+    "--since",
+    metavar="DATE",
+    help="Only rows from this date or time on (YYYY-MM-DD or ISO 8601, UTC).",
 )
-STATUS = typer.Option(None, "--status", help="Only claims with this status (active, retired).")
+TAG = typer.Option(None, "--tag", metavar="TAG", help="Only claims with this tag.")
+STANDING_LABEL = typer.Option(
+    None, "--label", help="Only claims whose standing verdict has this label (none: no verdict)."
+)
+ROW_LABEL = typer.Option(None, "--label", help="Only rows with this label.")
+STATUS = typer.Option(None, "--status", help="Only claims with this status.")
+EXPORT_JSON = typer.Option(
+    False,
+    "--json",
+    help="Print what was written as JSON on stdout (kind, rows, output); needs --output FILE.",
+)
 NO_BOM = typer.Option(
     False, "--no-bom", help="No UTF-8 byte order mark (for programs; Excel needs it)."
 )
@@ -101,63 +121,133 @@ def _unwinding_on_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+DOCS = {
+    "claims": "One row per claim: its fields, standing verdict, staleness, sources, best excerpt.",
+    "evidence": "Every evidence row: what each source said about each claim, run by run.",
+    "verdicts": "Every verdict row, the system's and the editors', oldest first.",
+    "changes": "Each time a claim's standing label changed, with who or what changed it.",
+}
+
+
 def _csv_command(kind: str) -> Callable[..., None]:
-    def command(
+    """The command of one CSV export; claims and evidence filter on the standing label (or
+    none), verdicts and changes on the row's own, which a verdict always has."""
+
+    def by_standing_label(
         ctx: typer.Context,
         output: str = OUTPUT,
         since: str | None = SINCE,
         tag: str | None = TAG,
-        label: str | None = LABEL,
-        status: str | None = STATUS,
+        label: LabelFilter | None = STANDING_LABEL,
+        status: ClaimStatus | None = STATUS,
         no_bom: bool = NO_BOM,
+        as_json: bool = EXPORT_JSON,
     ) -> None:
-        from factcheck.domain import utcnow
-        from factcheck.editorial import export
+        _export_csv(ctx, kind, output, since, tag, plain(label), plain(status), no_bom, as_json)
 
-        filters = export.Filters(since=parse_since(since), tag=tag, label=label, status=status)
-        settings = state(ctx).settings
-        with transaction(ctx) as session, opened_output(output) as out:
-            count = export.export_csv(
-                kind,
-                session=session,
-                out=out,
-                settings=settings,
-                now=utcnow(),
-                filters=filters,
-                bom=not no_bom,
-            )
-        say(f"exported {count} {kind} row(s)" + ("" if output == "-" else f" to {output}"))
+    def by_row_label(
+        ctx: typer.Context,
+        output: str = OUTPUT,
+        since: str | None = SINCE,
+        tag: str | None = TAG,
+        label: Label | None = ROW_LABEL,
+        status: ClaimStatus | None = STATUS,
+        no_bom: bool = NO_BOM,
+        as_json: bool = EXPORT_JSON,
+    ) -> None:
+        _export_csv(ctx, kind, output, since, tag, plain(label), plain(status), no_bom, as_json)
 
-    command.__doc__ = {
-        "claims": "One row per claim: its fields, standing verdict, staleness, sources, "
-        "best excerpt.",
-        "evidence": "Every evidence row: what each source said about each claim, run by run.",
-        "verdicts": "Every verdict row, the system's and the editors', oldest first.",
-        "changes": "Each time a claim's standing label changed, with who or what changed it.",
-    }[kind]
+    command = by_standing_label if kind in ("claims", "evidence") else by_row_label
+    command.__doc__ = DOCS[kind]
     return command
+
+
+def _export_csv(
+    ctx: typer.Context,
+    kind: str,
+    output: str,
+    since: str | None,
+    tag: str | None,
+    label: str | None,
+    status: str | None,
+    no_bom: bool,
+    as_json: bool,
+) -> None:
+    from factcheck.editorial import export
+
+    _check_json_output(as_json, output)
+    filters = export.Filters(since=parse_since(since), tag=tag, label=label, status=status)
+    settings = state(ctx).settings
+    with (
+        transaction(ctx) as session,
+        opened_output(output) as out,
+        _progress(f"export {kind}", output, unit="rows") as tracker,
+    ):
+        count = export.export_csv(
+            kind,
+            session=session,
+            out=out,
+            settings=settings,
+            now=utcnow(),
+            filters=filters,
+            bom=not no_bom,
+            on_rows=tracker.advance,
+        )
+    _report(kind, count, output, as_json=as_json)
+
+
+def _progress(what: str, output: str, *, unit: str) -> AbstractContextManager[Tracker]:
+    """The export's progress; in the log only when the export itself goes to the terminal,
+    where a bar would be drawn over the rows."""
+    from factcheck.cli.progress import Tracker, progress
+
+    if output == "-" and sys.stdout.isatty():
+        return nullcontext(Tracker(what, None, unit, every_s=10.0))
+    return progress(what, unit=unit)
+
+
+def _check_json_output(as_json: bool, output: str) -> None:
+    if as_json and output == "-":
+        raise ValidationError("--json needs --output FILE: the export itself is on stdout")
+
+
+def _report(kind: str, count: int, output: str, *, as_json: bool) -> None:
+    noun = "claim review(s)" if kind == "claimreview" else f"{kind} row(s)"
+    say(f"exported {count} {noun}" + ("" if output == "-" else f" to {output}"))
+    if as_json:
+        print_json({"kind": kind, "rows": count, "output": output})
 
 
 def claimreview_command(
     ctx: typer.Context,
     output: str = OUTPUT,
     tag: str | None = TAG,
-    status: str | None = STATUS,
+    status: ClaimStatus | None = STATUS,
+    as_json: bool = EXPORT_JSON,
 ) -> None:
     """schema.org ClaimReview JSON-LD for each claim whose standing verdict is on the scale."""
     from factcheck.editorial import claimreview
 
+    _check_json_output(as_json, output)
     settings = state(ctx).settings
-    with transaction(ctx) as session, opened_output(output) as out:
+    with (
+        transaction(ctx) as session,
+        opened_output(output) as out,
+        _progress("export claimreview", output, unit="reviews") as tracker,
+    ):
         count = claimreview.write_claim_reviews(
-            out, session=session, settings=settings, tag=tag, status=status
+            out, session=session, settings=settings, tag=tag, status=plain(status)
         )
-    say(f"exported {count} claim review(s)" + ("" if output == "-" else f" to {output}"))
+        tracker.advance(count)  # written in one stream: the count is known at the end
+    _report("claimreview", count, output, as_json=as_json)
 
 
 def import_csv(
     ctx: typer.Context,
-    path: Path = typer.Argument(..., help="A claims CSV, as `factcheck export claims` writes it."),
+    path: Path = typer.Argument(
+        ..., metavar="FILE", help="A claims CSV, as `factcheck export claims` writes it."
+    ),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Bring back an edited claims export: all rows are checked before anything is written."""
     from factcheck.editorial import csvimport
@@ -174,6 +264,8 @@ def import_csv(
     for key in report.updated:
         say(f"updated claim {key}")
     say(f"{len(report.updated)} updated, {len(report.unchanged)} unchanged")
+    if as_json:
+        print_json({"updated": report.updated, "unchanged": report.unchanged})
 
 
 def register(app: typer.Typer) -> None:

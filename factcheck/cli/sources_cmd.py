@@ -3,76 +3,113 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from factcheck.cli.common import JSON_OPTION, out, print_json, say, transaction
-from factcheck.domain import utcnow
+from factcheck.cli.common import JSON_OPTION, plain, print_json, say, transaction
+from factcheck.cli.output import Col, print_fields, print_table, when
+from factcheck.domain import SourceFormat, utcnow
 
 if TYPE_CHECKING:
-    from factcheck.declarations.inputs import ClaimInput
+    from sqlmodel import Session
+
+    from factcheck.declarations.inputs import ClaimInput, Declarations
+    from factcheck.storage.catalog import ImportReport
 
 source_app = typer.Typer(
     help="Sources: the public pages and documents that evidence comes from.", no_args_is_help=True
 )
 
+# How many declared entries `import` writes between two steps of its progress.
+IMPORT_STEP = 50
+
 
 @source_app.command("add")
 def add(
     ctx: typer.Context,
-    key: str = typer.Option(..., "--key", help="A stable unique key (slug)."),
+    key: str = typer.Option(..., "--key", metavar="KEY", help="A stable unique key (slug)."),
     url: str = typer.Option(
         ...,
         "--url",
+        metavar="URL",
         help="The page or document URL (http or https; file:// when FACTCHECK_ALLOW_FILE_URLS).",
     ),
-    format: str = typer.Option("html", "--format", help="html, json, csv or text (Markdown too)."),
-    title: str = typer.Option("", "--title", help="A title editors recognise."),
-    publisher: str = typer.Option("", "--publisher", help="Who publishes it."),
-    recheck_hours: int = typer.Option(
-        24, "--recheck-hours", help="Fetch again at most this often."
+    format: SourceFormat = typer.Option(
+        SourceFormat.HTML, "--format", help="What the URL serves (text: plain text or Markdown)."
     ),
+    title: str = typer.Option("", "--title", metavar="TEXT", help="A title editors recognise."),
+    publisher: str = typer.Option("", "--publisher", metavar="TEXT", help="Who publishes it."),
+    recheck_hours: int = typer.Option(
+        24, "--recheck-hours", metavar="HOURS", help="Fetch again at most this often."
+    ),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Add a source."""
     from factcheck.declarations.inputs import validate_source
     from factcheck.storage import catalog
+    from factcheck.storage.records import source_record
 
     spec = validate_source(
         {
             "key": key,
             "url": url,
-            "format": format,
+            "format": plain(format),
             "title": title,
             "publisher": publisher,
             "recheck_hours": recheck_hours,
         }
     )
     with transaction(ctx) as session:
-        catalog.add_source(session=session, spec=spec, now=utcnow())
+        source = catalog.add_source(session=session, spec=spec, now=utcnow())
+        session.flush()
+        record = source_record(source)
     say(f"added source {key}")
+    if as_json:
+        print_json(record)
 
 
 @source_app.command("list")
 def list_(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
-    """List sources."""
-    from rich.table import Table
-
+    """List sources with their last fetch, its status or error, and when each is next due."""
     from factcheck.storage import catalog
     from factcheck.storage.records import source_record
 
     with transaction(ctx) as session:
-        sources = catalog.list_sources(session=session)
+        records = [source_record(s) for s in catalog.list_sources(session=session)]
     if as_json:
-        print_json([source_record(s) for s in sources])
+        print_json(records)
         return
-    table = Table("key", "format", "recheck", "last fetched", "url")
-    for s in sources:
-        fetched = f"{s.last_fetched_at:%Y-%m-%d %H:%M}" if s.last_fetched_at else "-"
-        table.add_row(s.key, s.format, f"{s.recheck_hours}h", fetched, s.url)
-    out.print(table)
-    say(f"{len(sources)} source(s)")
+    print_table(
+        [
+            "key",
+            "format",
+            "recheck",
+            "last fetched",
+            Col("last status", label=True),
+            "last error",
+            "last good fetch",
+            "next due",
+            "url",
+        ],
+        [
+            (
+                r["key"],
+                r["format"],
+                f"{r['recheck_hours']}h",
+                when(r.get("last_fetched_at")),
+                r.get("last_status"),
+                r.get("last_error"),
+                when(r.get("last_good_fetch_at")),
+                when(r.get("next_due_at")),
+                r["url"],
+            )
+            for r in records
+        ],
+    )
+    say(f"{len(records)} source(s)")
 
 
 @source_app.command("show")
@@ -81,52 +118,52 @@ def show(
     key: str = typer.Argument(..., help="The source's key."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Show a source and the claims that use it, with their rules."""
-    from rich.table import Table
-
+    """Show a source, its last fetch and next due time, and the claims that use it."""
     from factcheck.storage import catalog
     from factcheck.storage.records import source_record
 
     with transaction(ctx) as session:
         source = catalog.get_source(session=session, key=key)
         links = catalog.source_claims(session=session, source_id=source.id or 0)
-    record = source_record(source)
-    record["claims"] = [
-        {
-            "claim": claim.key,
-            "role": link.role,
-            "rule_kind": link.rule_kind,
-            "rule": link.rule,
-            "rule_options": link.rule_options,
-        }
-        for link, claim in links
-    ]
+        record = source_record(source)
+        record["claims"] = [
+            {
+                "claim": claim.key,
+                "role": link.role,
+                "rule_kind": link.rule_kind,
+                "rule": link.rule,
+                "rule_options": link.rule_options,
+            }
+            for link, claim in links
+        ]
     if as_json:
         print_json(record)
         return
-    for name in (
-        "key",
-        "url",
-        "format",
-        "title",
-        "publisher",
-        "recheck_hours",
-        "etag",
-        "last_fetched_at",
-    ):
-        out.print(
-            f"{name}: {record.get(name) if record.get(name) is not None else '-'}", markup=False
-        )
-    table = Table("claim", "role", "rule")
-    for item in record["claims"]:
-        table.add_row(item["claim"], item["role"], f"{item['rule_kind']}: {item['rule']}")
-    out.print(table)
+    print_fields(
+        [
+            *((name, record.get(name)) for name in ("key", "url", "format", "title", "publisher")),
+            ("recheck", f"{record['recheck_hours']}h"),
+            ("etag", record.get("etag")),
+            ("last fetched", when(record.get("last_fetched_at"))),
+            ("last status", record.get("last_status")),
+            ("last error", record.get("last_error")),
+            ("last good fetch", when(record.get("last_good_fetch_at"))),
+            ("next due", when(record.get("next_due_at"))),
+        ]
+    )
+    print_table(
+        ["claim", "role", "rule kind", "rule"],
+        [(c["claim"], c["role"], c["rule_kind"], c["rule"]) for c in record["claims"]],
+    )
 
 
 def import_(
     ctx: typer.Context,
-    paths: list[Path] = typer.Argument(..., help="TOML files, or folders of them (e.g. sources/)."),
+    paths: list[Path] = typer.Argument(
+        ..., metavar="PATH", help="TOML files, or folders of them (e.g. sources/)."
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report, write nothing."),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Import declared sources and claims. Everything is validated before anything is written."""
     from factcheck.declarations.files import read_declarations
@@ -136,17 +173,63 @@ def import_(
         declared = read_declarations(
             paths, known_source_formats=catalog.source_formats(session=session)
         )
-        report = catalog.apply_declarations(session=session, declared=declared, now=utcnow())
+        report = _apply(session, declared)
         if dry_run:
             session.rollback()
+    _say_imported(report, files=len(declared.files), dry_run=dry_run)
+    if dry_run:
+        _say_as_judged(declared.claims)
+    if as_json:
+        print_json(
+            {
+                "dry_run": dry_run,
+                "files": [str(f) for f in declared.files],
+                **{name: _entries(getattr(report, name)) for name in _OUTCOMES},
+            }
+        )
+
+
+_OUTCOMES = ("created", "updated", "unchanged")
+
+
+def _apply(session: Session, declared: Declarations) -> ImportReport:
+    """Write the declarations a step at a time, sources before claims (as one call would), so
+    that a long import shows its progress."""
+    from factcheck.cli.progress import progress
+    from factcheck.storage import catalog
+
+    steps = [
+        *(
+            replace(declared, sources=declared.sources[i : i + IMPORT_STEP], claims=())
+            for i in range(0, len(declared.sources), IMPORT_STEP)
+        ),
+        *(
+            replace(declared, sources=(), claims=declared.claims[i : i + IMPORT_STEP])
+            for i in range(0, len(declared.claims), IMPORT_STEP)
+        ),
+    ]
+    total = catalog.ImportReport()
+    entries = len(declared.sources) + len(declared.claims)
+    with progress("import", total=entries, unit="entries") as t:
+        for step in steps:
+            done = catalog.apply_declarations(session=session, declared=step, now=utcnow())
+            for name in _OUTCOMES:
+                getattr(total, name).extend(getattr(done, name))
+            t.advance(len(step.sources) + len(step.claims))
+    return total
+
+
+def _entries(names: Sequence[str]) -> list[dict[str, str]]:
+    """'source k' / 'claim k' as {"kind": "source", "key": "k"}."""
+    return [dict(zip(("kind", "key"), name.split(" ", 1), strict=True)) for name in names]
+
+
+def _say_imported(report: ImportReport, *, files: int, dry_run: bool) -> None:
     created, updated = ("would create", "would update") if dry_run else ("created", "updated")
     for name in report.created:
         say(f"{created} {name}")
     for name in report.updated:
         say(f"{updated} {name}")
-    files = len(declared.files)
-    if dry_run:
-        _say_as_judged(declared.claims)
     if not report.changed:
         say(f"no changes: {len(report.unchanged)} entries in {files} file(s) already up to date")
     else:

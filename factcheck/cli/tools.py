@@ -10,8 +10,17 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from factcheck.cli.common import JSON_OPTION, out, parse_options, print_json, state, transaction
-from factcheck.domain import SourceFormat
+from factcheck.cli.common import (
+    JSON_OPTION,
+    parse_options,
+    plain,
+    print_json,
+    say,
+    state,
+    transaction,
+)
+from factcheck.cli.output import print_table
+from factcheck.domain import RuleKind, SourceFormat
 
 if TYPE_CHECKING:
     from factcheck.config import Settings
@@ -30,8 +39,6 @@ def quantity(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show the quantities the normaliser finds in TEXT (English or Chinese)."""
-    from rich.table import Table
-
     from factcheck.normalising.quantities import describe, parse_quantities, to_json
 
     lines = [line.strip() for line in sys.stdin if line.strip()] if text == "-" else [text]
@@ -41,32 +48,28 @@ def quantity(
     if as_json:
         print_json(results if text == "-" else results[0])
         return
-    table = Table("text", "found", "amount", "unit", "bound", "reads as")
+    rows: list[tuple[object, ...]] = []
     for line in lines:
         found = parse_quantities(line)
         if not found:
-            table.add_row(line, "-", "", "", "", "no quantity")
+            rows.append((line, None, None, None, None, "no quantity"))
         for q in found:
-            item = to_json(q)
-            table.add_row(
-                line, q.text, str(item["amount"]), q.unit or "", q.bound.value, describe(q)
-            )
-    out.print(table)
+            amount = to_json(q)["amount"]
+            rows.append((line, q.text, amount, q.unit, q.bound.value, describe(q)))
+    print_table(["text", "found", "amount", "unit", "bound", "reads as"], rows)
 
 
 @rule_app.command("test")
 def rule_test(
     ctx: typer.Context,
-    target: str = typer.Argument(..., help="A source key, or a URL."),
-    rule_kind: str = typer.Option(
-        ..., "--rule-kind", help="css, json_path, regex, contains, not_contains or table."
-    ),
-    rule: str = typer.Option("", "--rule", help="The rule's expression."),
+    target: str = typer.Argument(..., metavar="SOURCE_OR_URL", help="A source key, or a URL."),
+    rule_kind: RuleKind = typer.Option(..., "--rule-kind", help="How the rule reads the page."),
+    rule: str = typer.Option("", "--rule", metavar="EXPR", help="The rule's expression."),
     option: list[str] | None = typer.Option(
-        None, "--option", help="A rule option NAME=VALUE (VALUE may be JSON)."
+        None, "--option", metavar="NAME=VALUE", help="A rule option NAME=VALUE (VALUE may be JSON)."
     ),
-    fmt: str | None = typer.Option(
-        None, "--format", help="html, json, csv or text (default: the source's, or html)."
+    fmt: SourceFormat | None = typer.Option(
+        None, "--format", help="What the URL serves (default: the source's, or html)."
     ),
     numeric: bool = typer.Option(
         True, "--numeric/--text", help="Read figures from the hits (default) or not."
@@ -78,7 +81,12 @@ def rule_test(
 
     url, source_format = _rule_target(ctx, target, fmt=fmt)
     link = validate_link(
-        {"source": "probe", "rule_kind": rule_kind, "rule": rule, "options": parse_options(option)},
+        {
+            "source": "probe",
+            "rule_kind": plain(rule_kind),
+            "rule": rule,
+            "options": parse_options(option),
+        },
         fmt=source_format,
     )
     fetched, hits, quantities = _probe(
@@ -97,10 +105,12 @@ def rule_test(
         )
         return
     _hit_table(hits, quantities)
-    typer.echo(f"{len(hits)} hit(s) from {fetched.final_url} (HTTP {fetched.status})", err=True)
+    say(f"{len(hits)} hit(s) from {fetched.final_url} (HTTP {fetched.status})")
 
 
-def _rule_target(ctx: typer.Context, target: str, *, fmt: str | None) -> tuple[str, SourceFormat]:
+def _rule_target(
+    ctx: typer.Context, target: str, *, fmt: SourceFormat | None
+) -> tuple[str, SourceFormat]:
     """The URL and format to probe: a URL as given (html by default), or a declared source's."""
     from factcheck.declarations.fields import check_url
     from factcheck.storage import catalog
@@ -142,17 +152,16 @@ def _probe(
 
 
 def _hit_table(hits: tuple[Hit, ...], quantities: tuple[Quantity | None, ...]) -> None:
-    """The hits as a table: each raw text beside the figure read from it."""
-    from rich.table import Table
-
+    """The hits as a table: each raw text beside the figure read from it, nothing cut."""
     from factcheck.normalising.quantities import describe
 
-    table = Table("key", "raw", "figure", "location", "excerpt")
-    for hit, q in zip(hits, quantities, strict=True):
-        table.add_row(
-            hit.key or "", hit.raw[:80], describe(q) if q else "-", hit.location, hit.excerpt[:120]
-        )
-    out.print(table)
+    print_table(
+        ["key", "raw", "figure", "location", "excerpt"],
+        [
+            (hit.key, hit.raw, describe(q) if q else None, hit.location, hit.excerpt)
+            for hit, q in zip(hits, quantities, strict=True)
+        ],
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -9,7 +9,7 @@ batches, so memory stays flat whatever the number of rows. The columns are docum
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TextIO
 
@@ -34,6 +34,7 @@ from factcheck.errors import ValidationError
 
 KINDS = ("claims", "evidence", "verdicts", "changes")
 NO_FILTERS = Filters()
+ROWS_PER_TICK = 1000  # how often `on_rows` hears of progress
 __all__ = [
     "CHANGE_COLUMNS",
     "CLAIM_COLUMNS",
@@ -68,8 +69,10 @@ def export_csv(
     now: datetime,
     filters: Filters = NO_FILTERS,
     bom: bool = True,
+    on_rows: Callable[[int], None] | None = None,
 ) -> int:
-    """Stream one export into `out`; returns the number of data rows."""
+    """Stream one export into `out`; returns the number of data rows. `on_rows(n)` hears of
+    every ROWS_PER_TICK rows written, and of the rest at the end (a progress bar)."""
     if kind == "claims":
         rows: Iterable[Sequence[Any]] = claim_rows(
             session=session, filters=filters, settings=settings, now=now
@@ -82,4 +85,26 @@ def export_csv(
         rows = change_rows(session=session, filters=filters)
     else:
         raise ValidationError(f"unknown export {kind!r}: choose {', '.join(KINDS)}")
+    if on_rows is not None:
+        rows = _ticking(rows, on_rows)
     return write_csv(out, COLUMNS[kind], rows, bom=bom)
+
+
+def _ticking(
+    rows: Iterable[Sequence[Any]], on_rows: Callable[[int], None]
+) -> Iterator[Sequence[Any]]:
+    """The rows, telling `on_rows` how many went by every ROWS_PER_TICK and at the end.
+
+    >>> heard = []
+    >>> len(list(_ticking(range(2500), heard.append))), heard
+    (2500, [1000, 1000, 500])
+    """
+    count = 0
+    for row in rows:
+        yield row
+        count += 1
+        if count == ROWS_PER_TICK:
+            on_rows(count)
+            count = 0
+    if count:
+        on_rows(count)

@@ -66,8 +66,8 @@ def test_words_are_read_and_stored_canonically(cli) -> None:
     assert price["expected_amount"] == "0.00001" and price["expected_unit"] == "USD/token"
     assert "$10.00/M tokens" in price["judged_as"]
     text = ok(cli("claim", "show", "p")).stdout
-    assert "judged as: $10.00/M tokens" in text
-    assert "stored: exact 0.00001, unit USD/token, tolerance -" in text
+    assert "\njudged as            $10.00/M tokens\n" in text  # claim show's aligned fields
+    assert "\nstored               exact 0.00001, unit USD/token, tolerance -\n" in text
 
 
 def test_an_edit_keeps_what_was_written(cli) -> None:

@@ -39,7 +39,7 @@ def test_a_usage_error_is_one_line_and_exit_2(tmp_path: Path, args: list[str], s
 
 def test_the_hint_names_the_command_that_failed(tmp_path: Path) -> None:
     result = run_cli("claim", "show", cwd=tmp_path)
-    assert result.stderr == "error: Missing argument 'key'. (see `factcheck claim show --help`)\n"
+    assert result.stderr == "error: Missing argument 'KEY'. (see `factcheck claim show --help`)\n"
 
 
 def test_a_bare_group_still_shows_its_help(tmp_path: Path) -> None:
