@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -53,7 +54,7 @@ def schedule(ctx: typer.Context) -> None:
     engine = app_state.open()
     serve_at_info()
     shutdown = threading.Event()
-    with stop_on_signals(shutdown):
+    with stop_on_signals(shutdown, tell=logging.getLogger("factcheck.schedule").warning):
         interrupted = nightly.serve(engine=engine, settings=app_state.settings, shutdown=shutdown)
     if interrupted:  # a run was cut short: say so to systemd and to whoever sent the signal
         raise typer.Exit(ExitCode.INTERRUPTED)
