@@ -319,3 +319,20 @@ def test_progress_draws_on_a_terminal_stderr_and_never_on_stdout(tmp_path: Path)
     assert header == COLUMNS and len(rows) == 8
     assert all(row.count("\t") == 6 for row in rows)
     assert "\x1b" not in stdout.decode() and "━" not in stdout.decode()
+
+
+def test_a_refused_host_fails_its_source_by_the_source_url_not_its_robots_txt(
+    pages: PageServer,
+) -> None:
+    from factcheck.config import Settings
+    from factcheck.domain import SourceFormat
+    from factcheck.errors import BlockedAddressError
+    from factcheck.fetching.fetcher import Fetcher
+
+    url = pages.url("/page/anything")
+    settings = Settings(user_agent=UA, allow_loopback=False, obey_robots=True, retries=0)
+    with Fetcher(settings) as fetcher, pytest.raises(BlockedAddressError) as caught:
+        fetcher.fetch(url, fmt=SourceFormat.HTML)
+    assert str(caught.value) == (
+        f"refused {url}: host 127.0.0.1 resolves to 127.0.0.1, which is loopback"
+    )
