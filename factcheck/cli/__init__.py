@@ -13,14 +13,12 @@ Command modules import the core lazily (inside the commands), so that building t
 
 from __future__ import annotations
 
-import logging
-import sys
-
 import typer
 
 from factcheck.cli import admin, claims, demo, editorial, sources_cmd, tools, verify
 from factcheck.cli import schedule as schedule_cmd
 from factcheck.cli.common import DB_OPTION, VERBOSE_OPTION, AppState, OneLineErrors, show_version
+from factcheck.cli.logs import setup_logging
 from factcheck.config import load_settings
 
 app = typer.Typer(
@@ -48,11 +46,9 @@ def root(
     ),
 ) -> None:
     """A fact-checking claims database with scheduled verification."""
-    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
-    logging.basicConfig(
-        level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
-    )
-    ctx.obj = AppState(settings=load_settings(database_url=db))
+    settings = load_settings(database_url=db)
+    setup_logging(verbose, log_format=settings.log_format)
+    ctx.obj = AppState(settings=settings)
 
 
 admin.register(app)

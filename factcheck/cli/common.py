@@ -17,7 +17,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -159,8 +159,12 @@ def transaction(ctx: typer.Context) -> Iterator[Session]:
 
 
 @contextmanager
-def stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """SIGTERM and SIGINT set `stop` (a clean stop); a second SIGINT interrupts at once."""
+def stop_on_signals(
+    stop: threading.Event, *, tell: Callable[[str], None] | None = None
+) -> Iterator[None]:
+    """SIGTERM and SIGINT set `stop` (a clean stop); a second SIGINT interrupts at once.
+
+    `tell` (default: say on stderr) reports the signal; a service passes its log instead."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -168,7 +172,9 @@ def stop_on_signals(stop: threading.Event) -> Iterator[None]:
     def handler(signum: int, _frame: FrameType | None) -> None:
         stop.set()
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        say(f"{signal.Signals(signum).name}: stopping; sources in flight are recorded interrupted")
+        (tell or say)(
+            f"{signal.Signals(signum).name}: stopping; sources in flight are recorded interrupted"
+        )
 
     previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
     try:

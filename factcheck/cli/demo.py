@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from factcheck.cli.common import JSON_OPTION, ExitCode, say, state
+from factcheck.cli.progress import progress
 from factcheck.cli.run_report import report_run
 
 if TYPE_CHECKING:
@@ -38,12 +39,22 @@ def demo(
     """
     from factcheck.demo import find_sources_dir, run_demo
 
-    result = run_demo(
-        settings=state(ctx).settings,
-        sources_dir=sources or find_sources_dir(),
-        keep=keep.resolve() if keep else None,
-    )
-    report_run(result.summary, as_json=as_json, dry_run=False)
+    with progress("sources", unit="sources") as tracker:
+        result = run_demo(
+            settings=state(ctx).settings,
+            sources_dir=sources or find_sources_dir(),
+            keep=keep.resolve() if keep else None,
+            on_planned=lambda plan: tracker.set_total(len(plan.sources)),
+            on_source=lambda source: tracker.advance(note=source.plan.key),
+        )
+    about = {
+        "sources_dir": str(result.sources_dir),
+        "site_url": result.site_url,
+        "pages": result.pages,
+        "claims_imported": result.claims,
+        "database_url": result.database_url,
+    }
+    report_run(result.summary, as_json=as_json, dry_run=False, extra={"demo": about})
     say(_explain(result))
     if result.summary.failed_sources:
         raise typer.Exit(ExitCode.SOURCES_FAILED)

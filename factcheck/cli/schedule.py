@@ -14,7 +14,6 @@ from factcheck.cli.common import (
     JSON_OPTION,
     WAIT_OPTION,
     ExitCode,
-    out,
     parse_since,
     print_json,
     say,
@@ -22,12 +21,15 @@ from factcheck.cli.common import (
     stop_on_signals,
     transaction,
 )
+from factcheck.cli.logs import journal_shows, serve_at_info
+from factcheck.cli.output import Col, print_fields, print_table
+from factcheck.cli.progress import progress
+from factcheck.cli.run_report import report_run
 from factcheck.domain import RunStatus, Trigger
 
 if TYPE_CHECKING:
     from factcheck.storage.models import Run
     from factcheck.storage.runlock import Holder
-    from factcheck.verification import nightly
 
 schedule_app = typer.Typer(
     help="The nightly verification: run the scheduler (no subcommand), see its status, run now.",
@@ -35,19 +37,14 @@ schedule_app = typer.Typer(
 )
 
 
-def _log_runs() -> None:
-    """The scheduler is a service: its runs, flips and deliveries belong in the journal."""
-    logger = logging.getLogger("factcheck")
-    if logger.getEffectiveLevel() > logging.INFO:
-        logger.setLevel(logging.INFO)
-
-
 @schedule_app.callback()
 def schedule(ctx: typer.Context) -> None:
     """Run the nightly scheduler in the foreground until SIGTERM or SIGINT (for systemd).
 
-    Exits 5 at once when another scheduler runs on the same database, 130 when the signal
-    interrupted a run in progress (its sources in flight are recorded as interrupted).
+    It logs at INFO (its journal is its output): its start and stop, each run's sources and
+    outcome, verdict changes and webhook deliveries, one line each. Exits 5 at once when
+    another scheduler runs on the same database, 130 when the signal interrupted a run in
+    progress (its sources in flight are recorded as interrupted).
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -55,23 +52,10 @@ def schedule(ctx: typer.Context) -> None:
 
     app_state = state(ctx)
     engine = app_state.open()
-    _log_runs()
+    serve_at_info()
     shutdown = threading.Event()
-
-    def started(info: nightly.Started) -> None:
-        if info.interrupted_runs:
-            say(f"marked interrupted: run(s) {', '.join(map(str, info.interrupted_runs))}")
-        when = _when(info.next_run_time)
-        say(
-            f"scheduler started: next nightly run at {when}"
-            + ("; a catch-up run starts now" if info.catch_up else "")
-        )
-
-    with stop_on_signals(shutdown):
-        interrupted = nightly.serve(
-            engine=engine, settings=app_state.settings, shutdown=shutdown, on_started=started
-        )
-    say("scheduler stopped")
+    with stop_on_signals(shutdown, tell=logging.getLogger("factcheck.schedule").warning):
+        interrupted = nightly.serve(engine=engine, settings=app_state.settings, shutdown=shutdown)
     if interrupted:  # a run was cut short: say so to systemd and to whoever sent the signal
         raise typer.Exit(ExitCode.INTERRUPTED)
 
@@ -109,21 +93,22 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         next_note = " (from the cron: no scheduler has started on this database yet)"
     elif overdue:
         next_note = " (overdue: no scheduler is running)"
-    rows = [
-        ("schedule", f"{info.cron} ({info.timezone})"),
-        ("next run", _when(info.next_run_time) + next_note),
-        ("last run", _run_line(info.last_run)),
-        ("last nightly success", _when(info.last_nightly_success)),
-        (
-            "catch-up",
-            "due: a scheduler starting now runs one at once" if info.catch_up_due else "not due",
-        ),
-        ("scheduler", _holder_line(info.scheduler_holder, "not running", "running")),
-        ("run lock", _holder_line(info.run_holder, "free", "held")),
-    ]
-    width = max(len(name) for name, _ in rows)
-    for name, value in rows:
-        out.print(f"{name:<{width}}  {value}", markup=False, highlight=False)
+    print_fields(
+        [
+            ("schedule", f"{info.cron} ({info.timezone})"),
+            ("next run", _when(info.next_run_time) + next_note),
+            ("last run", _run_line(info.last_run)),
+            ("last nightly success", _when(info.last_nightly_success)),
+            (
+                "catch-up",
+                "due: a scheduler starting now runs one at once"
+                if info.catch_up_due
+                else "not due",
+            ),
+            ("scheduler", _holder_line(info.scheduler_holder, "not running", "running")),
+            ("run lock", _holder_line(info.run_holder, "free", "held")),
+        ]
+    )
 
 
 @schedule_app.command("run-now")
@@ -133,14 +118,16 @@ def run_now(
     wait: bool = WAIT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Run the nightly verification once now, through the same lock and with its notices."""
-    from factcheck.verification import runner
+    """Run the nightly verification once now, through the same lock and with its notices.
+
+    Prints what each claim came to, as `verify` does; exits 3 when some sources failed.
+    """
+    from factcheck.verification import journal, runner
 
     app_state = state(ctx)
     engine = app_state.open()
-    _log_runs()
     stop = threading.Event()
-    with stop_on_signals(stop):
+    with stop_on_signals(stop), progress("sources", unit="sources") as tracker:
         report = runner.run_locked(
             engine=engine,
             settings=app_state.settings,
@@ -149,32 +136,31 @@ def run_now(
             wait=wait,
             stop=stop,
             on_wait=lambda why: say(f"waiting: {why}"),
+            on_planned=lambda plan: tracker.set_total(len(plan.sources)),
+            on_source=lambda result: tracker.advance(note=result.plan.key),
         )
     summary, notice = report.summary, report.notice
+    failed = len(summary.failed_sources)
     if as_json:
         print_json(
             {
                 "run_id": summary.run_id,
                 "status": summary.status.value,
+                "outcome": journal.outcome(summary.status.value, failed),
                 "sources": len(summary.sources),
-                "failed_sources": len(summary.failed_sources),
+                "failed_sources": failed,
                 "claims": len(summary.claims),
                 "changes": [f.as_json() for f in notice.flips],
                 "webhook": notice.delivery_status,
             }
         )
     else:
-        for f in notice.flips:
-            say(f"changed: {f.claim} {f.previous_label} -> {f.label}: {f.reason}")
-        say(
-            f"run {summary.run_id} {summary.status.value}: {len(summary.sources)} source(s), "
-            f"{len(summary.failed_sources)} failed, {len(summary.claims)} claim(s), "
-            f"{len(notice.flips)} verdict change(s)"
-            + (f"; webhook {notice.delivery_status}" if notice.delivery_status else "")
-        )
+        report_run(summary, as_json=False, dry_run=False)
+        if notice.delivery_status and not journal_shows("factcheck.verification.notices"):
+            say(f"webhook: {notice.delivery_status}")
     if summary.status is RunStatus.INTERRUPTED:
         raise typer.Exit(ExitCode.INTERRUPTED)
-    if summary.failed_sources:  # as `verify`: the run is recorded, some sources failed
+    if failed:  # as `verify`: the run is recorded, some sources failed
         raise typer.Exit(ExitCode.SOURCES_FAILED)
 
 
@@ -197,13 +183,17 @@ def changes(
     if as_json:
         print_json([f.as_json() for f in found])
         return
-    for f in found:
-        out.print(
-            f"{_when(f.at)}  run {f.run_id}  {f.claim}: {f.previous_label} -> {f.label}  "
-            f"{f.reason}",
-            markup=False,
-            highlight=False,
-        )
+    print_table(
+        [
+            Col("at"),
+            Col("run"),
+            Col("claim"),
+            Col("was", label=True),
+            Col("verdict", label=True),
+            Col("reason"),
+        ],
+        [(_when(f.at), f.run_id, f.claim, f.previous_label, f.label, f.reason) for f in found],
+    )
     say(f"{len(found)} verdict change(s) since {_when(start)}")
 
 
@@ -216,15 +206,23 @@ def _when(value: datetime | None) -> str:
 
 
 def _run_json(run: Run | None) -> dict[str, Any] | None:
-    return run.model_dump(mode="json") if run else None
+    if run is None:
+        return None
+    from factcheck.verification.journal import outcome
+
+    return {**run.model_dump(mode="json"), "outcome": outcome(run.status, run.errors_count)}
 
 
 def _run_line(run: Run | None) -> str:
+    """`#12 schedule completed, some sources failed, <start> -> <end>: counts`."""
     if run is None:
         return "none yet"
+    from factcheck.verification.journal import outcome
+
     end = f" -> {_when(run.finished_at)}" if run.finished_at else ""
     text = (
-        f"#{run.id} {run.trigger} {run.status}, {_when(run.started_at)}{end}: "
+        f"#{run.id} {run.trigger} {outcome(run.status, run.errors_count)}, "
+        f"{_when(run.started_at)}{end}: "
         f"{run.claims_count} claim(s), {run.sources_count} source(s), "
         f"{run.errors_count} error(s), {run.changes_count} change(s)"
     )

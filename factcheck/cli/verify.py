@@ -1,4 +1,4 @@
-"""`factcheck verify`: run verification now, with a progress bar and a table of what changed."""
+"""`factcheck verify`: run verification now, with progress on stderr and a table of the claims."""
 
 from __future__ import annotations
 
@@ -12,16 +12,15 @@ from factcheck.cli.common import (
     JSON_OPTION,
     WAIT_OPTION,
     ExitCode,
-    err,
     say,
     state,
     stop_on_signals,
 )
+from factcheck.cli.progress import progress
 from factcheck.cli.run_report import report_run
 from factcheck.domain import RunStatus, Trigger
 
 if TYPE_CHECKING:
-    from rich.progress import Progress
     from sqlalchemy.engine import Engine
 
     from factcheck.config import Settings
@@ -50,8 +49,7 @@ def verify(
     """
     app_state = state(ctx)
     engine = app_state.open()
-    progress, planned, advanced = _progress_bar()
-    with progress:
+    with progress("sources", unit="sources") as tracker:
         summary = _run(
             engine=engine,
             settings=app_state.settings,
@@ -59,48 +57,14 @@ def verify(
             force=all_,
             dry_run=dry_run,
             wait=wait,
-            on_planned=planned,
-            on_source=advanced,
+            on_planned=lambda plan: tracker.set_total(len(plan.sources)),
+            on_source=lambda result: tracker.advance(note=result.plan.key),
         )
     report_run(summary, as_json=as_json, dry_run=dry_run)
     if summary.status is RunStatus.INTERRUPTED:
         raise typer.Exit(ExitCode.INTERRUPTED)
     if summary.failed_sources:
         raise typer.Exit(ExitCode.SOURCES_FAILED)
-
-
-def _progress_bar() -> tuple[
-    Progress,
-    Callable[[planning.Plan], None],
-    Callable[[source_unit.SourceResult], None],
-]:
-    """A bar on stderr (only on a terminal) sized by the plan and moved on by each source."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
-    task = progress.add_task("sources", total=None)
-
-    def planned(plan: planning.Plan) -> None:
-        progress.update(task, total=len(plan.sources))
-
-    def advanced(result: source_unit.SourceResult) -> None:
-        progress.update(task, advance=1, description=result.plan.key[:30])
-
-    return progress, planned, advanced
 
 
 def _run(

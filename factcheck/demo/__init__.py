@@ -17,7 +17,7 @@ import logging
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,7 +31,8 @@ from factcheck.domain import Trigger, utcnow
 from factcheck.errors import ConfigError
 from factcheck.storage.catalog import apply_declarations
 from factcheck.storage.db import make_engine, session_scope, upgrade
-from factcheck.verification.pipeline import RunSummary, run_verification
+from factcheck.verification.pipeline import Plan, RunSummary, run_verification
+from factcheck.verification.source_unit import SourceResult
 
 log = logging.getLogger(__name__)
 
@@ -167,11 +168,14 @@ def run_demo(
     sources_dir: Path,
     keep: Path | None = None,
     pages_dir: Path = PAGES_DIR,
+    on_planned: Callable[[Plan], None] | None = None,
+    on_source: Callable[[SourceResult], None] | None = None,
 ) -> DemoResult:
     """Import `sources_dir` into a new SQLite database, serve the example pages, verify all.
 
     The database lives in a temporary directory that is deleted afterwards, or in `keep`
-    (created if missing; it must not already hold a demo database).
+    (created if missing; it must not already hold a demo database). `on_planned` and
+    `on_source` are the run's (for progress).
     """
     declared = read_declarations([sources_dir])
     pages = load_pages(pages_dir)
@@ -199,6 +203,8 @@ def run_demo(
             settings=demo_settings(settings, database_url=database_url),
             force=True,
             trigger=Trigger.MANUAL,
+            on_planned=on_planned,
+            on_source=on_source,
         )
     return DemoResult(
         summary=summary,

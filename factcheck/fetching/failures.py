@@ -19,6 +19,15 @@ from factcheck.fetching.urls import split_url
 HTTP_SCHEMES = ("http", "https")
 
 
+class StatusError(FetchError):
+    """A final response that is neither 2xx nor 304: `http_status`, with the status kept, so
+    the source's log line and evidence say which (a 404 is not a 503)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(ErrorCode.HTTP_STATUS, message)
+        self.status = status
+
+
 def blocked_scheme(url: str) -> FetchError:
     """The refusal of a URL neither http nor https (file:// only when allowed, and not here)."""
     return FetchError(

@@ -28,7 +28,13 @@ from factcheck.domain import ErrorCode, Fetched, SourceFormat, utcnow
 from factcheck.errors import FetchError
 from factcheck.fetching.body import Budget, read_body
 from factcheck.fetching.charset import choose_encoding
-from factcheck.fetching.failures import HTTP_SCHEMES, blocked_scheme, redirect_target, send_error
+from factcheck.fetching.failures import (
+    HTTP_SCHEMES,
+    StatusError,
+    blocked_scheme,
+    redirect_target,
+    send_error,
+)
 from factcheck.fetching.files import read_file
 from factcheck.fetching.netguard import guarded_session
 from factcheck.fetching.replies import (
@@ -160,7 +166,7 @@ class Fetcher:
             )
         if not 200 <= reply.status < 300:
             after = f" after {reply.retries} retries" if reply.status in RETRY_STATUSES else ""
-            raise FetchError(ErrorCode.HTTP_STATUS, f"HTTP {reply.status} from {final_url}{after}")
+            raise StatusError(reply.status, f"HTTP {reply.status} from {final_url}{after}")
         encoding = choose_encoding(
             reply.body, content_type=reply.headers.get("content-type"), fmt=fmt
         )

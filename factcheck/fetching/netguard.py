@@ -107,18 +107,42 @@ def blocked_reason(
     return next((reason for flagged, reason in checks if flagged), None)
 
 
+class BlockedHost(BlockedAddressError):
+    """A host that resolves to a blocked address: every URL on it is refused alike."""
+
+    def __init__(self, url: str, detail: str) -> None:
+        super().__init__(f"refused {url}: {detail}")
+        self.detail = detail
+
+    def for_url(self, url: str) -> BlockedHost:
+        """The same refusal, for another URL on the host (the page, not its robots.txt)."""
+        return BlockedHost(url, self.detail)
+
+
+class UnresolvedHost(FetchError):
+    """A host name that does not resolve: every URL on it fails alike."""
+
+    def __init__(self, url: str, host: str, detail: str) -> None:
+        super().__init__("connection", f"cannot resolve host {host!r} of {url}: {detail}")
+        self.host, self.detail = host, detail
+
+    def for_url(self, url: str) -> UnresolvedHost:
+        """The same failure, for another URL on the host (the page, not its robots.txt)."""
+        return UnresolvedHost(url, self.host, self.detail)
+
+
 def resolve_checked(
     host: str, port: int, *, allow_loopback: bool, url: str, allow_private: bool = False
 ) -> str:
     """Resolve `host`, refuse it if any address is blocked, and return the address to pin.
 
-    Raises BlockedAddressError (code blocked_address) or FetchError (code connection) when the
+    Raises BlockedHost (code blocked_address) or UnresolvedHost (code connection) when the
     name does not resolve.
     """
     try:
         infos = socket.getaddrinfo(host, port, allowed_gai_family(), socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise FetchError("connection", f"cannot resolve host {host!r} of {url}: {exc}") from exc
+        raise UnresolvedHost(url, host, str(exc)) from exc
     addresses: list[IPAddress] = []
     for family, *_rest, sockaddr in infos:
         if family not in (socket.AF_INET, socket.AF_INET6):
@@ -126,14 +150,12 @@ def resolve_checked(
         # Drop an IPv6 scope id ("fe80::1%eth0"): the address alone decides.
         addresses.append(ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0]))
     if not addresses:
-        raise FetchError("connection", f"host {host!r} of {url} has no IP address")
+        raise UnresolvedHost(url, host, "it has no IP address")
     for ip in addresses:
         reason = blocked_reason(ip, allow_loopback=allow_loopback, allow_private=allow_private)
         if reason is not None:
             logger.info("refused %s: %s resolves to %s (%s)", url, host, ip, reason)
-            raise BlockedAddressError(
-                f"refused {url}: host {host} resolves to {ip}, which is {reason}"
-            )
+            raise BlockedHost(url, f"host {host} resolves to {ip}, which is {reason}")
     return str(addresses[0])
 
 

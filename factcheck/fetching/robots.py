@@ -18,6 +18,7 @@ from protego import Protego
 
 from factcheck.domain import ErrorCode
 from factcheck.errors import FetchError
+from factcheck.fetching.netguard import BlockedHost, UnresolvedHost
 
 logger = logging.getLogger(__name__)
 
@@ -60,14 +61,21 @@ def robots_url_for(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/robots.txt"
 
 
-def robots_failure(exc: FetchError, *, source: str, robots_url: str) -> FetchError:
+def robots_failure(exc: FetchError, *, source: str, url: str, robots_url: str) -> FetchError:
     """A robots.txt that could not be read, as the failure of the source that needed it: the
-    message names the source first, then the robots.txt, then what went wrong.
+    message names the source first, then the robots.txt, then what went wrong. A host that
+    does not resolve or is refused is not robots.txt's fault: that error is the page's own
+    (`url`, the hop being fetched), as it would be with robots.txt not asked.
 
     >>> str(robots_failure(FetchError("connection", "Connection refused"),
-    ...     source="http://h/page", robots_url="http://h/robots.txt"))
+    ...     source="http://h/page", url="http://h/page", robots_url="http://h/robots.txt"))
     'cannot fetch http://h/page (while reading http://h/robots.txt): Connection refused'
+    >>> str(robots_failure(UnresolvedHost("http://h/robots.txt", "h", "no such name"),
+    ...     source="http://h/page", url="http://h/page", robots_url="http://h/robots.txt"))
+    "cannot resolve host 'h' of http://h/page: no such name"
     """
+    if isinstance(exc, BlockedHost | UnresolvedHost):
+        return exc.for_url(url if url == source else f"{url} (a redirect of {source})")
     return FetchError(exc.code, f"cannot fetch {source} (while reading {robots_url}): {exc}")
 
 
@@ -109,7 +117,7 @@ class RobotsCache:
                 cached = self._policies.get(robots_url)
             if cached is not None:
                 return cached
-            policy = self._load(robots_url, download, source=source)
+            policy = self._load(robots_url, download, source=source, url=url)
             with self._lock:
                 self._policies[robots_url] = policy
             return policy
@@ -130,7 +138,7 @@ class RobotsCache:
             message = f"{page} is disallowed by {policy.robots_url} for {self._user_agent}"
         raise FetchError(ErrorCode.ROBOTS_BLOCKED, message)
 
-    def _load(self, robots_url: str, download: Download, *, source: str) -> RobotsPolicy:
+    def _load(self, robots_url: str, download: Download, *, source: str, url: str) -> RobotsPolicy:
         try:
             status, body = download(robots_url)
         except FetchError as exc:
@@ -138,7 +146,7 @@ class RobotsCache:
                 return RobotsPolicy(robots_url, allow_all=True, reason=str(exc))
             if exc.code not in _UNREACHABLE:
                 # a blocked address or scheme, or no connection, is the page's verdict too
-                raise robots_failure(exc, source=source, robots_url=robots_url) from exc
+                raise robots_failure(exc, source=source, url=url, robots_url=robots_url) from exc
             logger.info("robots.txt unreachable at %s: %s", robots_url, exc)
             return RobotsPolicy(robots_url, allow_all=False, reason=str(exc))
         return policy_from_response(robots_url, status, body)

@@ -302,7 +302,11 @@ def serve(
                     service.catch_up, id="catch-up", jobstore="local", misfire_grace_time=None
                 )
             scheduler.resume()
-            log.info("scheduler started; next nightly run at %s", job.next_run_time)
+            log.info(
+                "scheduler started: next nightly run at %s%s",
+                _utc(job.next_run_time),
+                "; a catch-up run starts now" if catch_up else "",
+            )
             if on_started is not None:
                 on_started(Started(job.next_run_time, catch_up, tuple(orphans)))
             while not shutdown.wait(1.0):
@@ -313,9 +317,14 @@ def serve(
             service.stop()
             stop_scheduler(scheduler)
             _live = None
+    log.info("scheduler stopped")
     if lost.is_set():
         raise LockHeldError("lost the scheduler lock (another scheduler took it over): stopped")
     return tuple(service.interrupted_runs)
+
+
+def _utc(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).isoformat() if moment else "never (the job is paused)"
 
 
 # -- status -------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from factcheck.domain import ErrorCode, RunStatus, Trigger, utcnow
 from factcheck.fetching.fetcher import Fetcher
 from factcheck.storage import runs
 from factcheck.storage.db import session_scope
+from factcheck.verification import journal
 from factcheck.verification.judge_claims import ClaimOutcome, Fresh, judge_claims
 from factcheck.verification.planning import Plan, SourcePlan, plan_run
 from factcheck.verification.source_unit import (
@@ -167,6 +168,7 @@ def _fetch_and_record(
         if lost.is_set():  # the new holder of the lock owns the run now
             return
         recorded = record_unit(engine=engine, run_id=run_id, result=result, now=clock())
+        journal.log_source(recorded, run_id=run_id)
         summary.sources.append(recorded)
         if on_source:
             on_source(recorded)
@@ -218,14 +220,7 @@ def _judge_and_finish(
                 "changes": len(summary.changes),
             },
         )
-    log.info(
-        "run %s %s: %d sources, %d failed, %d changes",
-        summary.run_id,
-        summary.status.value,
-        len(summary.sources),
-        len(summary.failed_sources),
-        len(summary.changes),
-    )
+    journal.log_run(summary)
 
 
 def preview_verification(
@@ -257,6 +252,7 @@ def preview_verification(
         )
         workers = SourceWorkers(work=work, width=settings.workers, stop=threading.Event())
         for result in workers.results(plan.sources):
+            journal.log_source(result, run_id=None)
             summary.sources.append(result)
             if on_source:
                 on_source(result)
@@ -270,6 +266,7 @@ def preview_verification(
             fresh=_fresh_evidence(summary.sources, clock=clock),
         )
         session.rollback()
+    journal.log_run(summary, dry_run=True)
     return summary
 
 

@@ -25,7 +25,7 @@ from factcheck.domain import RunStatus, Trigger, utcnow
 from factcheck.errors import LockHeldError
 from factcheck.storage import catalog, runlock, runs
 from factcheck.storage.db import session_scope
-from factcheck.verification import notices, pipeline, planning, source_unit
+from factcheck.verification import journal, notices, pipeline, planning, source_unit
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +50,12 @@ def interrupt_orphans(
     except LockHeldError:
         return []
     if found:
-        log.warning("run(s) %s were left running by a stopped process: marked interrupted", found)
+        log.warning("marked interrupted: run(s) %s, left running by a stopped process", _ids(found))
     return found
+
+
+def _ids(runs_: Sequence[int]) -> str:
+    return ", ".join(map(str, runs_))
 
 
 def execute(
@@ -77,8 +81,10 @@ def execute(
         run = runs.start_run(session=session, trigger=trigger.value, now=clock())
     assert run.id is not None
     if orphans:
-        log.warning("run(s) %s were left running by a stopped process: marked interrupted", orphans)
-    log.info("run %s (%s) started", run.id, trigger.value)
+        log.warning(
+            "marked interrupted: run(s) %s, left running by a stopped process", _ids(orphans)
+        )
+    log.info("run %s started (%s)", run.id, trigger.value, extra={"run": run.id})
     beat = partial(_touch, engine, run.id, clock)
     lease.beats.append(beat)
     try:
@@ -102,7 +108,7 @@ def execute(
             runs.end_unfinished_run(
                 session=session, run_id=run.id, status=status, note=note, now=clock()
             )
-        log.error("run %s %s: %s", run.id, status.value, exc)
+        log.error("run %s %s: %s", run.id, journal.outcome(status.value, 0), exc)
         raise
     finally:
         lease.beats.remove(beat)

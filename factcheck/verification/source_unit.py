@@ -14,8 +14,9 @@ error evidence (`record_unit`); only a database that is gone fails the run.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
@@ -36,6 +37,7 @@ from factcheck.domain import (
 from factcheck.errors import DatabaseError, ExtractError, FactcheckError, FetchError
 from factcheck.extraction.limits import DEFAULT_LIMITS, Limits
 from factcheck.extraction.rules import Document, parse_document, run_rule
+from factcheck.fetching.failures import StatusError
 from factcheck.fetching.fetcher import Fetcher
 from factcheck.normalising.hits import normalise
 from factcheck.storage import records, runs
@@ -58,6 +60,7 @@ class Fault:
 
     code: str
     message: str
+    status: int | None = None  # the HTTP status of a final response that was not 2xx
 
 
 def one_line(exc: BaseException) -> str:
@@ -76,7 +79,8 @@ def contain(work: Callable[[], T], *, what: str, log_traceback: bool = True) -> 
     try:
         return work()
     except (FetchError, ExtractError) as exc:
-        return Fault(str(exc.code), str(exc).strip().replace("\n", " ")[:MESSAGE_CHARS])
+        message = str(exc).strip().replace("\n", " ")[:MESSAGE_CHARS]
+        return Fault(str(exc.code), message, exc.status if isinstance(exc, StatusError) else None)
     except Exception as exc:  # the boundary: anything but KeyboardInterrupt and SystemExit
         level = logging.ERROR if log_traceback else logging.DEBUG
         log.log(level, "%s: unexpected %s", what, one_line(exc), exc_info=True)
@@ -103,10 +107,16 @@ class SourceResult:
     error_message: str | None = None
     links: tuple[LinkResult, ...] = ()
     skipped: bool = False  # already recorded in this run
+    error_status: int | None = None  # the HTTP status of a fetch that failed on it (a 500)
+    elapsed_ms: int | None = None  # fetch, parse and rules, for the log
 
     @property
     def failed(self) -> bool:
         return self.error_code is not None or any(r.error_code for r in self.links)
+
+    @property
+    def http_status(self) -> int | None:
+        return self.fetched.status if self.fetched is not None else self.error_status
 
 
 def limits_for(settings: Settings) -> Limits:
@@ -175,12 +185,27 @@ def process_source(
     clock: Callable[[], datetime] = utcnow,
     log_traceback: bool = True,
 ) -> SourceResult:
-    """Fetch once, parse once (not at all when unchanged), apply every linked rule.
+    """Fetch once, parse once (not at all when unchanged), apply every linked rule; timed.
 
     `clock` stamps the fetch (read when the body has arrived, one source after another).
 
     Never raises (but KeyboardInterrupt and SystemExit): a failure is the result's error code.
     """
+    started = time.monotonic()
+    result = _process(
+        plan, fetcher=fetcher, limits=limits, clock=clock, log_traceback=log_traceback
+    )
+    return replace(result, elapsed_ms=round((time.monotonic() - started) * 1000))
+
+
+def _process(
+    plan: SourcePlan,
+    *,
+    fetcher: Fetcher,
+    limits: Limits,
+    clock: Callable[[], datetime],
+    log_traceback: bool,
+) -> SourceResult:
     what = f"source {plan.key} ({plan.url})"
     conditional = plan.reusable
     fetch = partial(
@@ -193,7 +218,8 @@ def process_source(
     )
     fetched = contain(fetch, what=what, log_traceback=log_traceback)
     if isinstance(fetched, Fault):
-        return SourceResult(plan, None, error_code=fetched.code, error_message=fetched.message)
+        code, message, status = fetched.code, fetched.message, fetched.status
+        return SourceResult(plan, None, error_code=code, error_message=message, error_status=status)
     if conditional and (fetched.not_modified or fetched.sha256 == plan.last_sha256):
         return SourceResult(plan, fetched, reused=True)
     parse = partial(
@@ -312,7 +338,7 @@ def _blank_row(*, run_id: int, result: SourceResult, now: datetime) -> dict[str,
         "run_id": run_id,
         "source_id": result.plan.source_id,
         "fetched_at": fetched.fetched_at if fetched else now,
-        "http_status": fetched.status if fetched else None,
+        "http_status": result.http_status,
         "url": result.plan.url,
         "final_url": None,
         "etag": None,

@@ -145,6 +145,6 @@ def test_verify_records_verdicts_and_exits_3_when_a_source_fails(
     httpserver.expect_request("/card").respond_with_data("down", status=500)
     second = cli("verify", "--all", env=LOOPBACK)
     assert second.code == 3, second.stderr
-    assert "failed: card (http_status)" in second.stderr
+    assert f"failed: card (http_status, HTTP 500) {httpserver.url_for('/card')}: " in second.stderr
     shown = cli("claim", "show", "sizes", "--json").json()
     assert shown["latest_verdict"]["label"] == "supported"  # type: ignore[index]

@@ -102,7 +102,8 @@ def test_changes_command(database: DatabaseUnderTest, cli: Callable[..., Result]
         ("a", "supported", "refuted")
     ]
     text = cli("changes", "--since", "2026-03-02T00:00:00+00:00")
-    assert "a: supported -> refuted" in text.stdout and "1 verdict change(s)" in text.stderr
+    assert "\ta\tsupported\trefuted\ta is refuted\n" in text.stdout
+    assert "1 verdict change(s)" in text.stderr
     bad = cli("changes", "--since", "yesterday")
     assert bad.code == 2 and bad.stderr.startswith("error: --since")
 

@@ -359,7 +359,10 @@ def test_failed_source_exits_3_through_the_cli(
     result = cli_verify(database, tmp_path, "--all")
 
     assert result.code == 3, result.stderr
-    assert f"failed: size-page (http_status): HTTP 500 from {url} after 1 retries" in result.stderr
+    assert (
+        f"failed: size-page (http_status, HTTP 500) {url}: HTTP 500 from {url} after 1 retries"
+        in result.stderr
+    )
     assert "run 2 completed, some sources failed" in result.stderr
     assert "llama-405b" in result.stdout and "supported" in result.stdout
     assert count(database, Verdict) == 1

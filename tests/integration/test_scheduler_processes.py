@@ -90,7 +90,9 @@ def test_a_second_scheduler_on_the_same_database_exits_5_at_once(
         code = first.finish()
     assert second.code == 5, second.stderr
     assert second.stderr.startswith("error: a scheduler is already running on this database")
-    assert code == 0 and first.seen[-1] == "scheduler stopped"
+    assert code == 0 and first.seen[-1].endswith(
+        " INFO factcheck.verification.nightly: scheduler stopped"
+    )
 
 
 def test_a_run_killed_mid_way_is_interrupted_and_the_next_start_completes_it(
@@ -113,7 +115,7 @@ def test_a_run_killed_mid_way_is_interrupted_and_the_next_start_completes_it(
     second = Child("schedule", db_url=database.url, cwd=tmp_path)
     try:
         second.wait_for(r"marked interrupted: run\(s\) 1")
-        second.wait_for(r"run 2 succeeded")
+        second.wait_for(r"run 2 completed")
     finally:
         second.signal(signal.SIGTERM)
         assert second.finish() == 0
@@ -142,7 +144,7 @@ def test_sigterm_during_a_run_records_the_source_in_flight_and_exits_130(
             child.kill()
             child.finish()
     assert code == 130, child.seen  # a run was cut short: not a clean stop
-    assert child.seen[-1] == "scheduler stopped"
+    assert child.seen[-1].endswith(" INFO factcheck.verification.nightly: scheduler stopped")
     assert _runs(database) == [("catch_up", "interrupted")]
     assert _evidence(database) == {"a": [1], "slow": [1]}  # `c` was never started
     with session_scope(database.engine) as session:
@@ -179,6 +181,7 @@ def test_run_now_and_status(database: DatabaseUnderTest, tmp_path: Path) -> None
     assert done.json() == {
         "run_id": 1,
         "status": "succeeded",
+        "outcome": "completed",
         "sources": 0,
         "failed_sources": 0,
         "claims": 0,

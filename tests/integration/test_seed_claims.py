@@ -201,7 +201,7 @@ def test_demo_table_and_kept_database(tmp_path: Path) -> None:
 
     assert result.code == 0, result.stderr
     for key, label in EXPECTED.items():
-        assert re.search(rf"{re.escape(key)}\s+│\s+{label}\b", result.stdout), key
+        assert re.search(rf"^{re.escape(key)}\t{label}\t", result.stdout, re.M), key
     assert f"kept in {kept}" in result.stderr
     shown = run_cli(
         "claim",

@@ -147,8 +147,9 @@ def test_the_installed_wheel_runs_without_the_checkout(installed: Path, tmp_path
 
     demo = _run([factcheck_bin, "demo"], cwd=work, env={**env, "COLUMNS": "80"})
     assert demo.returncode == 0, demo.stderr
-    verdicts = dict(line.split(": ", 1) for line in demo.stdout.splitlines())
-    assert {key: text.split(" ", 1)[0] for key, text in verdicts.items()} == EXPECTED
+    header, *rows = demo.stdout.splitlines()  # TSV in a pipe, whatever COLUMNS says
+    assert header.split("\t")[:2] == ["claim", "verdict"]
+    assert {row.split("\t")[0]: row.split("\t")[1] for row in rows} == EXPECTED
     assert "demo: imported 8 claims" in demo.stderr
     assert "site-packages/factcheck/declared" in demo.stderr  # the shipped sources, not ./sources
     assert sorted(p.name for p in work.iterdir()) == ["factcheck.db", "small.toml"]
