@@ -106,7 +106,10 @@ VERBOSE_OPTION = typer.Option(
     "-v",
     count=True,
     show_default=False,
-    help="More log output (-vv for debug); also accepted after the subcommand.",
+    help=(
+        "factcheck's log at INFO (-v), DEBUG (-vv), libraries too (-vvv); "
+        "also accepted after the subcommand."
+    ),
 )
 
 
