@@ -110,15 +110,27 @@ def freshness(freshest: datetime | None, *, now: datetime, stale_after: timedelt
     return STALE if now - freshest > stale_after else FRESH
 
 
+def evidence_freshness(
+    evidence: Sequence[EvidenceItem], *, now: datetime, stale_after: timedelta
+) -> str:
+    """The `freshness` of a claim judged on `evidence`: from its freshest good item; failed
+    fetches never make old evidence fresh again.
+
+    >>> evidence_freshness([], now=datetime(2026, 1, 8), stale_after=timedelta(days=7))
+    'never_checked'
+    """
+    fetched = [item.fetched_at for item in evidence if item.error_code is None]
+    return freshness(max(fetched, default=None), now=now, stale_after=stale_after)
+
+
 def is_stale(evidence: Sequence[EvidenceItem], *, now: datetime, stale_after: timedelta) -> bool:
-    """True when the freshest good evidence is older than `stale_after` (`freshness`): evidence
-    that was once good and has aged; failed fetches never make old evidence fresh again.
+    """True when the freshest good evidence is older than `stale_after`: evidence that was once
+    good and has aged (never checked is not stale: it was never fresh).
 
     >>> is_stale([], now=datetime(2026, 1, 8), stale_after=timedelta(days=7))
     False
     """
-    fetched = [item.fetched_at for item in evidence if item.error_code is None]
-    return freshness(max(fetched, default=None), now=now, stale_after=stale_after) == STALE
+    return evidence_freshness(evidence, now=now, stale_after=stale_after) == STALE
 
 
 def judge(

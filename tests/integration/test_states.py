@@ -80,7 +80,15 @@ def test_a_claim_never_checked_is_its_own_state_not_stale(
         "missing": ("never_checked", False),
         "size": ("never_checked", False),
     }
-    assert cli("verify", env=CLI_ENV).code == 3  # ran; the failing source failed
+    ran = cli("verify", env=CLI_ENV)
+    assert ran.code == 3, ran.stderr  # ran; the failing source failed
+    lines = [line.split("\t") for line in ran.stdout.splitlines()]
+    column = lines[0].index("freshness")
+    assert {row[0]: row[column] for row in lines[1:]} == {
+        "gone": "never_checked",
+        "missing": "never_checked",
+        "size": "fresh",
+    }
 
     after = _by_key(_json(cli("claim", "list", "--json")))
     assert after["size"]["freshness"] == "fresh" and after["size"]["stale"] is False
