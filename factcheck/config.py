@@ -1,17 +1,27 @@
-"""Settings: one frozen object built at the edge (environment + CLI options) and passed down.
+"""Settings: one frozen object built at the edge and passed down.
 
-This is the only module that reads `os.environ`. Units are in the names (`_s` seconds,
-`_bytes` bytes). Nothing here connects to anything. Every numeric setting has a range in
-`RANGES` (the README's table), checked once when the settings are built, so that a bad value
-stops the program at start with one line naming the variable, not a run halfway through.
+Each setting comes from, highest first: a command-line option, its `FACTCHECK_<FIELD>`
+environment variable, the config file, its default. The config file is the one named by
+`FACTCHECK_CONFIG`, else `./factcheck.toml`, else the `[tool.factcheck]` table of
+`./pyproject.toml`; only the first found is read. Its keys are the field names, with TOML types.
+
+This is the only module that reads `os.environ` and the config file. Units are in the names
+(`_s` seconds, `_bytes` bytes). Nothing here connects to anything. Every numeric setting has a
+range in `RANGES` (the README's table), checked once when the settings are built, so that a bad
+value, or a misspelt variable or key (named with its nearest valid spelling), stops the program
+at start with one line, not a run halfway through.
 """
 
 from __future__ import annotations
 
+import difflib
+import fnmatch
+import json
 import math
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -78,7 +88,6 @@ class Settings:
     organisation_url: str = "https://example.org/factcheck"
     # logging: "text" (one line per record) or "json" (one JSON object per line)
     log_format: str = "text"
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with the given fields replaced; `None` values are ignored."""
@@ -148,16 +157,51 @@ def env_name(name: str) -> str:
     return _ENV_PREFIX + name.upper()
 
 
+def setting_names() -> tuple[str, ...]:
+    """Every setting, in declaration order (the README's table lists exactly these)."""
+    return tuple(f.name for f in fields(Settings))
+
+
 LOG_FORMATS = ("text", "json")
 URL_SETTINGS = ("webhook_url", "organisation_url")  # http(s) with a host, when set
+CONFIG_FILE = "factcheck.toml"
+PYPROJECT = "pyproject.toml"
+CONFIG_VARIABLE = "FACTCHECK_CONFIG"
+# The FACTCHECK_* variables that are not settings: the config file's path, the test suite's and
+# the benchmarks' own. Any other unknown FACTCHECK_* variable is a misspelling and an error.
+NOT_SETTINGS = (CONFIG_VARIABLE, "FACTCHECK_TEST_*", "FACTCHECK_BENCH_*")
+CLI_OPTIONS = {"database_url": "--db"}  # the settings that have a command-line option
 
 
-def _check_texts(settings: Settings) -> None:
+@dataclass(frozen=True)
+class Origin:
+    """Where a setting's value came from: `kind` is default, file, env or option; `name` is the
+    file (as found), the variable or the option."""
+
+    kind: str
+    name: str = ""
+
+    def names(self, setting: str) -> str:
+        """How an error about `setting` names it, as the user wrote it."""
+        if self.kind == "file":
+            return f"{self.name}: {setting}"
+        if self.kind == "option":
+            return self.name
+        return env_name(setting)
+
+    def __str__(self) -> str:
+        return self.name or self.kind
+
+
+DEFAULT = Origin("default")
+
+
+def _check_texts(settings: Settings, named: Callable[[str], str]) -> None:
     """The text settings a run relies on: an honest, sendable User-Agent, URLs that parse, a CA
     file that exists. (Schedule settings are checked by the scheduler, which parses them.)"""
     agent = settings.user_agent
     if not agent.strip() or any(ord(c) < 32 or ord(c) == 127 for c in agent):
-        raise ConfigError(f"{env_name('user_agent')}: must be one line of text, got {agent!r}")
+        raise ConfigError(f"{named('user_agent')}: must be one line of text, got {agent!r}")
     for name in URL_SETTINGS:
         value = getattr(settings, name)
         if value is None:
@@ -168,19 +212,25 @@ def _check_texts(settings: Settings) -> None:
         except ValueError:
             parts = urlsplit("")
         if parts.scheme not in ("http", "https") or not parts.hostname or not value.isprintable():
-            raise ConfigError(f"{env_name(name)}: expected an http(s) URL, got {value!r}")
+            raise ConfigError(f"{named(name)}: expected an http(s) URL, got {value!r}")
     if settings.log_format not in LOG_FORMATS:
         raise ConfigError(
-            f"{env_name('log_format')}: expected one of {', '.join(LOG_FORMATS)}, "
+            f"{named('log_format')}: expected one of {', '.join(LOG_FORMATS)}, "
             f"got {settings.log_format!r}"
         )
     if settings.ca_bundle is not None and not os.path.isfile(settings.ca_bundle):
-        raise ConfigError(f"{env_name('ca_bundle')}: no such file: {settings.ca_bundle}")
+        raise ConfigError(f"{named('ca_bundle')}: no such file: {settings.ca_bundle}")
 
 
-def check_settings(settings: Settings) -> Settings:
-    """Refuse a setting outside its range or form, naming the variable; returns `settings`."""
-    _check_texts(settings)
+def check_settings(settings: Settings, origins: Mapping[str, Origin] | None = None) -> Settings:
+    """Refuse a setting outside its range or form, naming it where it was set (the variable
+    unless `origins` says a file or an option); returns `settings`."""
+    where = origins or {}
+
+    def named(name: str) -> str:
+        return where.get(name, DEFAULT).names(name)
+
+    _check_texts(settings, named)
     for f in fields(Settings):
         value = getattr(settings, f.name)
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -192,44 +242,157 @@ def check_settings(settings: Settings) -> Settings:
                 if isinstance(value, int) and value.bit_length() > 100
                 else str(value)
             )
-            raise ConfigError(f"{env_name(f.name)}: {bounds.describe()}, got {shown}")
+            raise ConfigError(f"{named(f.name)}: {bounds.describe()}, got {shown}")
     return settings
 
 
-def _coerce(name: str, raw: str, default: Any) -> Any:
-    if isinstance(default, bool):
+# -- reading the environment and the config file ----------------------------------------------
+
+
+def _kind(name: str) -> str:
+    """A field's value type: bool, int, float or str (`str | None` fields take text too)."""
+    annotation = str(next(f.type for f in fields(Settings) if f.name == name))
+    return annotation.split(" | ")[0]
+
+
+def _from_env(name: str, raw: str) -> Any:
+    kind, variable = _kind(name), env_name(name)
+    if kind == "bool":
         lowered = raw.strip().lower()
         if lowered in {"1", "true", "yes", "on"}:
             return True
         if lowered in {"0", "false", "no", "off", ""}:
             return False
-        raise ConfigError(f"{_ENV_PREFIX}{name.upper()}: expected true/false, got {raw!r}")
-    if isinstance(default, int):
+        raise ConfigError(f"{variable}: expected true/false, got {raw!r}")
+    if kind in ("int", "float"):
         try:
-            return int(raw)
+            return int(raw) if kind == "int" else float(raw)
         except ValueError:
-            raise ConfigError(
-                f"{_ENV_PREFIX}{name.upper()}: expected an integer, got {raw!r}"
-            ) from None
-    if isinstance(default, float):
-        try:
-            return float(raw)
-        except ValueError:
-            raise ConfigError(
-                f"{_ENV_PREFIX}{name.upper()}: expected a number, got {raw!r}"
-            ) from None
+            expected = "an integer" if kind == "int" else "a number"
+            raise ConfigError(f"{variable}: expected {expected}, got {raw!r}") from None
     return raw
 
 
-def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-    """Build Settings from `FACTCHECK_*` variables, then apply explicit overrides (CLI options)."""
-    env = os.environ if environ is None else environ
-    defaults = Settings()
-    values: dict[str, Any] = {}
-    for f in fields(Settings):
-        if f.name == "extra":
+_TOML_TYPES: dict[str, tuple[type, ...]] = {
+    "bool": (bool,),
+    "int": (int,),
+    "float": (int, float),
+    "str": (str,),
+}
+_TOML_WORDS = {"bool": "true or false", "int": "an integer", "float": "a number", "str": "a string"}
+
+
+def _from_file(name: str, value: Any, where: str) -> Any:
+    """A config file value of the field's own TOML type (`workers = 8`, not `"8"`)."""
+    kind = _kind(name)
+    if (isinstance(value, bool) and kind != "bool") or not isinstance(value, _TOML_TYPES[kind]):
+        shown = json.dumps(value, default=str, ensure_ascii=False)
+        raise ConfigError(f"{where}: {name}: expected {_TOML_WORDS[kind]}, got {shown}")
+    return float(value) if kind == "float" and isinstance(value, int) else value
+
+
+def _nearest(word: str, known: Sequence[str], prefix: str = "") -> str:
+    """`; did you mean X?` for the closest known spelling (compared without `prefix`, which
+    every variable shares), or a pointer to the list.
+
+    >>> _nearest("FACTCHECK_WORKRES", ["WORKERS", "RETRIES"], "FACTCHECK_")
+    '; did you mean FACTCHECK_WORKERS?'
+    """
+    stem = word.removeprefix(prefix).upper() if prefix else word
+    close = difflib.get_close_matches(stem, known, n=1, cutoff=0.6)
+    return f"; did you mean {prefix}{close[0]}?" if close else " (see `factcheck config show`)"
+
+
+def _check_variables(env: Mapping[str, str]) -> None:
+    """Refuse a FACTCHECK_* variable that is neither a setting nor in NOT_SETTINGS."""
+    known = [n.upper() for n in setting_names()]
+    for variable in sorted(env):
+        if not variable.startswith(_ENV_PREFIX) or variable.removeprefix(_ENV_PREFIX) in known:
             continue
-        raw = env.get(_ENV_PREFIX + f.name.upper())
+        if any(fnmatch.fnmatchcase(variable, pattern) for pattern in NOT_SETTINGS):
+            continue
+        raise ConfigError(f"{variable}: unknown setting{_nearest(variable, known, _ENV_PREFIX)}")
+
+
+def find_config_file(env: Mapping[str, str], cwd: Path) -> Path | None:
+    """The config file to read: $FACTCHECK_CONFIG (empty: none), else ./factcheck.toml, else
+    ./pyproject.toml when it has a [tool.factcheck] table (read by `read_config_file`)."""
+    named = env.get(CONFIG_VARIABLE)
+    if named is not None:
+        if not named:
+            return None
+        path = cwd / named
+        if not path.is_file():
+            raise ConfigError(f"{CONFIG_VARIABLE}: no such file: {named}")
+        return path
+    for candidate in (cwd / CONFIG_FILE, cwd / PYPROJECT):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The settings in a config file (a pyproject.toml: its [tool.factcheck] table); an error
+    in it, or a key that is not a setting, is one line naming the file."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: not a readable TOML file: {exc}") from None
+    where = str(path)
+    if path.name == PYPROJECT:
+        data = data.get("tool", {}).get("factcheck", {})
+        where = f"{path} [tool.factcheck]"
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a table of settings")
+    known = setting_names()
+    for key in data:
+        if key not in known:
+            raise ConfigError(f"{where}: {key}: unknown setting{_nearest(key, known)}")
+    return {key: _from_file(key, value, where) for key, value in data.items()}
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The effective settings, where each came from, and the config file read (if any)."""
+
+    settings: Settings
+    origins: Mapping[str, Origin]
+    config_file: Path | None
+
+
+def resolve_settings(
+    environ: Mapping[str, str] | None = None,
+    *,
+    cwd: Path | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> Resolved:
+    """Settings from defaults, the config file, `FACTCHECK_*` variables, then `options` (the
+    command line; `None` values are not given), each over the one before, checked once."""
+    env = os.environ if environ is None else environ
+    _check_variables(env)
+    path = find_config_file(env, Path() if cwd is None else cwd)
+    values: dict[str, Any] = {}
+    origins: dict[str, Origin] = dict.fromkeys(setting_names(), DEFAULT)
+    if path is not None:
+        where = f"{path} [tool.factcheck]" if path.name == PYPROJECT else str(path)
+        for name, value in read_config_file(path).items():
+            values[name], origins[name] = value, Origin("file", where)
+    for name in setting_names():
+        raw = env.get(env_name(name))
         if raw is not None:
-            values[f.name] = _coerce(f.name, raw, getattr(defaults, f.name))
-    return check_settings(replace(defaults, **values).with_overrides(**overrides))
+            values[name], origins[name] = _from_env(name, raw), Origin("env", env_name(name))
+    for name, value in (options or {}).items():
+        if value is not None:
+            values[name] = value
+            origins[name] = Origin("option", CLI_OPTIONS.get(name, "--" + name.replace("_", "-")))
+    settings = check_settings(replace(Settings(), **values), origins)
+    return Resolved(settings, origins, path)
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, cwd: Path | None = None, **overrides: Any
+) -> Settings:
+    """The effective settings (`resolve_settings`); `overrides` are command-line options."""
+    return resolve_settings(environ, cwd=cwd, options=overrides).settings

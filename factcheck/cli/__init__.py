@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import typer
 
-from factcheck.cli import admin, claims, demo, editorial, sources_cmd, tools, verify
+from factcheck.cli import admin, claims, config_cmd, demo, editorial, sources_cmd, tools, verify
 from factcheck.cli import schedule as schedule_cmd
 from factcheck.cli.common import DB_OPTION, VERBOSE_OPTION, AppState, OneLineErrors, show_version
 from factcheck.cli.logs import setup_logging
@@ -59,6 +59,7 @@ schedule_cmd.register(app)
 tools.register(app)
 demo.register(app)
 editorial.register(app)
+config_cmd.register(app)
 
 
 def main() -> None:

@@ -9,7 +9,15 @@ from typing import Any
 
 import typer
 
-from factcheck.cli.common import JSON_OPTION, LabelFilter, plain, print_json, say, transaction
+from factcheck.cli.common import (
+    JSON_OPTION,
+    LabelFilter,
+    plain,
+    print_json,
+    say,
+    state,
+    transaction,
+)
 from factcheck.cli.output import Col, print_fields, print_table, when
 from factcheck.domain import ClaimKind, ClaimStatus
 
@@ -40,9 +48,14 @@ def list_(
 
     with transaction(ctx) as session:
         rows = catalog.list_claims(
-            session=session, status=plain(status), tag=tag, kind=plain(kind), label=plain(label)
+            session=session,
+            settings=state(ctx).settings,
+            status=plain(status),
+            tag=tag,
+            kind=plain(kind),
+            label=plain(label),
         )
-        records = [claim_record(r.claim, r.tags, r.latest) for r in rows]
+        records = [claim_record(r.claim, r.tags, r.latest, freshness=r.freshness) for r in rows]
     if as_json:
         print_json(records)
         return
@@ -76,7 +89,7 @@ def list_(
 
 def show(ctx: typer.Context, key: str = KEY_ARG, as_json: bool = JSON_OPTION) -> None:
     """Show a claim, its sources and rules, its latest verdict and the verdict history."""
-    from factcheck.storage import catalog, verdicts
+    from factcheck.storage import catalog, freshness, verdicts
     from factcheck.storage.records import (
         claim_record,
         link_record,
@@ -90,7 +103,10 @@ def show(ctx: typer.Context, key: str = KEY_ARG, as_json: bool = JSON_OPTION) ->
         tags = catalog.claim_tags(session=session, claim_ids=[cid])[cid]
         links = catalog.claim_links(session=session, claim_id=cid)
         history = verdicts.verdict_history(session=session, claim_id=cid)
-        record = claim_record(claim, tags, history[-1] if history else None)
+        fresh = freshness.claim_freshness(
+            session=session, claim_ids=[cid], settings=state(ctx).settings
+        )[cid]
+        record = claim_record(claim, tags, history[-1] if history else None, freshness=fresh)
         record["sources"] = [link_record(link, source) for link, source in links]
         record["verdict_history"] = [verdict_record(v) for v in history]
         record["judged_as"] = _in_words(claim)

@@ -18,6 +18,7 @@ from factcheck.cli.common import (
     plain,
     print_json,
     say,
+    state,
     transaction,
 )
 from factcheck.declarations.claim_fields import FIELDS
@@ -27,6 +28,7 @@ from factcheck.errors import ValidationError
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from factcheck.config import Settings
     from factcheck.storage.models import Claim
 
 claim_app = typer.Typer(
@@ -117,16 +119,17 @@ def _given(params: Mapping[str, Any], *, skip: tuple[str, ...] = ()) -> dict[str
     return values
 
 
-def claim_json(session: Session, claim: Claim) -> dict[str, Any]:
-    """A claim as `claim list --json` shows it: its fields, tags and standing verdict."""
-    from factcheck.storage import catalog, verdicts
+def claim_json(session: Session, claim: Claim, settings: Settings) -> dict[str, Any]:
+    """A claim as `claim list --json` shows it: its fields, tags, standing verdict, freshness."""
+    from factcheck.storage import catalog, freshness, verdicts
     from factcheck.storage.records import claim_record
 
     session.flush()
     cid = claim.id or 0
     tags = catalog.claim_tags(session=session, claim_ids=[cid])[cid]
     standing = verdicts.effective_verdicts(session=session, claim_ids=[cid]).get(cid)
-    return claim_record(claim, tags, standing)
+    fresh = freshness.claim_freshness(session=session, claim_ids=[cid], settings=settings)[cid]
+    return claim_record(claim, tags, standing, freshness=fresh)
 
 
 @claim_app.command("add")
@@ -168,7 +171,8 @@ def add(  # the fields are read from ctx.params, by name
             raise ValidationError(f"missing option --{required}")
     spec = validate_claim(fields)
     with transaction(ctx) as session:
-        record = claim_json(session, catalog.add_claim(session=session, spec=spec, now=utcnow()))
+        claim = catalog.add_claim(session=session, spec=spec, now=utcnow())
+        record = claim_json(session, claim, state(ctx).settings)
     say(f"added claim {spec.key}")
     if as_json:
         print_json(record)
@@ -215,7 +219,7 @@ def edit(  # the fields are read from ctx.params, by name
             entry.pop("relation", None)  # new words say their own relation; plain figures: exact
         spec = validate_claim({**entry, **changes})
         changed = catalog.update_claim(session=session, claim=claim, spec=spec, now=utcnow())
-        record = {**claim_json(session, claim), "changed": changed}
+        record = {**claim_json(session, claim, state(ctx).settings), "changed": changed}
     say(f"updated claim {key}" if changed else f"claim {key} unchanged")
     if as_json:
         print_json(record)
@@ -229,7 +233,7 @@ def retire(ctx: typer.Context, key: str = KEY_ARG, as_json: bool = JSON_OPTION) 
     with transaction(ctx) as session:
         claim = catalog.get_claim(session=session, key=key)
         changed = catalog.retire_claim(session=session, claim=claim, now=utcnow())
-        record = {**claim_json(session, claim), "changed": changed}
+        record = {**claim_json(session, claim, state(ctx).settings), "changed": changed}
     say(f"retired claim {key}" if changed else f"claim {key} was already retired")
     if as_json:
         print_json(record)

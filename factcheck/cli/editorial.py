@@ -90,7 +90,6 @@ def review_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     settings = state(ctx).settings
     with transaction(ctx) as session:
         items = review.review_queue(session=session, settings=settings, now=utcnow())
-        freshness = _freshness(session) if items and not as_json else {}
     if as_json:
         print_json([item.record() for item in items])
         return
@@ -101,22 +100,13 @@ def review_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
                 item.key,
                 item.label,
                 item.set_by,
-                freshness.get(item.key),
+                item.freshness,
                 "; ".join(f"{r.code}: {r.detail}" for r in item.reasons),
             )
             for item in items
         ],
     )
     say(f"{len(items)} claim(s) to review")
-
-
-def _freshness(session: Session) -> dict[str, Any]:
-    """Each active claim's freshness (fresh, stale, never_checked), as its record says."""
-    from factcheck.storage import catalog
-    from factcheck.storage.records import claim_record
-
-    rows = catalog.list_claims(session=session, status="active")
-    return {r.claim.key: claim_record(r.claim, r.tags, r.latest).get("freshness") for r in rows}
 
 
 @review_app.command("done")

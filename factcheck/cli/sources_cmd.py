@@ -50,6 +50,7 @@ def add(
     """Add a source."""
     from factcheck.declarations.inputs import validate_source
     from factcheck.storage import catalog
+    from factcheck.storage.freshness import SourceState
     from factcheck.storage.records import source_record
 
     spec = validate_source(
@@ -65,7 +66,7 @@ def add(
     with transaction(ctx) as session:
         source = catalog.add_source(session=session, spec=spec, now=utcnow())
         session.flush()
-        record = source_record(source)
+        record = source_record(source, SourceState())  # never fetched
     say(f"added source {key}")
     if as_json:
         print_json(record)
@@ -74,11 +75,13 @@ def add(
 @source_app.command("list")
 def list_(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """List sources with their last fetch, its status or error, and when each is next due."""
-    from factcheck.storage import catalog
+    from factcheck.storage import catalog, freshness
     from factcheck.storage.records import source_record
 
     with transaction(ctx) as session:
-        records = [source_record(s) for s in catalog.list_sources(session=session)]
+        sources = catalog.list_sources(session=session)
+        states = freshness.source_states(session=session, sources=sources)  # one query
+        records = [source_record(s, states[s.id or 0]) for s in sources]
     if as_json:
         print_json(records)
         return
@@ -119,13 +122,14 @@ def show(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show a source, its last fetch and next due time, and the claims that use it."""
-    from factcheck.storage import catalog
+    from factcheck.storage import catalog, freshness
     from factcheck.storage.records import source_record
 
     with transaction(ctx) as session:
         source = catalog.get_source(session=session, key=key)
         links = catalog.source_claims(session=session, source_id=source.id or 0)
-        record = source_record(source)
+        states = freshness.source_states(session=session, sources=[source])
+        record = source_record(source, states[source.id or 0])
         record["claims"] = [
             {
                 "claim": claim.key,

@@ -19,6 +19,7 @@ from factcheck.editorial.exportsql import Filters
 from factcheck.storage import catalog, runs, verdicts
 from factcheck.storage.models import Claim, ClaimSource, Evidence, Source, Verdict
 from factcheck.storage.records import claim_entry
+from factcheck.verdicts.judge import STALE, freshness
 
 CLAIM_BATCH = 500  # claims per keyset page (each page runs a few bulk queries)
 
@@ -68,6 +69,7 @@ def _claim_page(
             continue
         good = freshest.get(cid, {})
         fetched = [kept.row.fetched_at for kept in good.values()]
+        fresh = freshness(max(fetched, default=None), now=now, stale_after=stale_after)
         last_checked = checked.get(cid)
         if filters.since is not None and not any(
             t is not None and t >= filters.since
@@ -86,7 +88,8 @@ def _claim_page(
                 verdict.reason if verdict else None,
                 verdict.created_at if verdict else None,
                 last_checked,
-                bool(fetched) and now - max(fetched) > stale_after,  # the judge's rule
+                fresh == STALE,
+                fresh,
                 "\n".join(dict.fromkeys(source.url for _, source in links[cid])),
                 best[0],
                 best[1],

@@ -9,7 +9,8 @@ row; its `verdict_id` is the newest verdict row the editor saw, a watermark):
 
     mixed        the standing verdict is mixed
     flipped      the system's label changed
-    stale        the freshest good evidence is older than the stale limit
+    stale        the freshest good evidence is older than the stale limit (a claim no source
+                 has ever given good evidence is `never_checked`, not stale, and not listed)
     contradicted a system verdict after the override disagrees with it
     overdue      a prediction is past its due date
 
@@ -29,9 +30,11 @@ from sqlmodel import Session, col, select
 from factcheck.config import Settings
 from factcheck.domain import ClaimKind, Label, VerdictAction
 from factcheck.editorial.overrides import _require
-from factcheck.storage import catalog, verdicts
-from factcheck.storage.models import Claim, Evidence, Review, Verdict
+from factcheck.storage import catalog, freshness, verdicts
+from factcheck.storage.models import Claim, Review, Verdict
 from factcheck.storage.records import jsonable
+from factcheck.verdicts.judge import FRESH, STALE
+from factcheck.verdicts.judge import freshness as freshness_of
 
 # -- the review queue -----------------------------------------------------------------------
 
@@ -49,12 +52,14 @@ class QueueItem:
     set_by: str | None
     reasons: tuple[Reason, ...]
     last_reviewed_at: datetime | None = None
+    freshness: str = FRESH  # fresh | stale | never_checked (verdicts.judge.freshness)
 
     def record(self) -> dict[str, Any]:
         return {
             "key": self.key,
             "label": self.label,
             "set_by": self.set_by,
+            "freshness": self.freshness,
             "last_reviewed_at": jsonable(self.last_reviewed_at),
             "reasons": [{"code": r.code, "detail": r.detail} for r in self.reasons],
         }
@@ -81,14 +86,7 @@ def review_queue(*, session: Session, settings: Settings, now: datetime) -> list
         select(Review).where(col(Review.claim_id).in_(ids)).order_by(col(Review.id))
     ):
         states[review.claim_id].review = review  # the last one wins
-    good_fetch: dict[int, datetime] = {
-        cid: at
-        for cid, at in session.execute(
-            sa.select(col(Evidence.claim_id), sa.func.max(col(Evidence.fetched_at)))
-            .where(col(Evidence.claim_id).in_(ids), col(Evidence.error_code).is_(None))
-            .group_by(col(Evidence.claim_id))
-        )
-    }
+    good_fetch = freshness.freshest_good_fetch(session=session, claim_ids=ids)
     standing = verdicts.effective_verdicts(session=session, claim_ids=ids)
     stale_after = timedelta(days=settings.stale_after_days)
     items = []
@@ -112,6 +110,7 @@ def review_queue(*, session: Session, settings: Settings, now: datetime) -> list
                     set_by=current.set_by if current else None,
                     reasons=tuple(reasons),
                     last_reviewed_at=state.review.reviewed_at if state.review else None,
+                    freshness=freshness_of(good_fetch.get(cid), now=now, stale_after=stale_after),
                 )
             )
     return items
@@ -140,10 +139,13 @@ def _reasons(
     ]
     if flips:
         reasons.append(Reason("flipped", "; ".join(flips)))
-    if freshest is not None:  # stale: good evidence that has aged; never good is not stale
-        stale_since = freshest + stale_after
-        if now > stale_since and (reviewed_at is None or reviewed_at < stale_since):
-            reasons.append(Reason("stale", f"freshest good evidence from {freshest:%Y-%m-%d}"))
+    # stale: good evidence that has aged; a claim never checked is not stale, nor listed
+    if (
+        freshest is not None
+        and freshness_of(freshest, now=now, stale_after=stale_after) == STALE
+        and (reviewed_at is None or reviewed_at < freshest + stale_after)
+    ):
+        reasons.append(Reason("stale", f"freshest good evidence from {freshest:%Y-%m-%d}"))
     if verdict is not None and verdict.action == VerdictAction.OVERRIDE.value:
         later = [v for v in system if (v.id or 0) > (verdict.id or 0)]
         if later and later[-1].label != verdict.label and (later[-1].id or 0) > mark:

@@ -13,10 +13,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from factcheck.config import Settings
 from factcheck.declarations.expectations import check_quantified_links
 from factcheck.declarations.inputs import ClaimInput, Declarations, LinkInput, SourceInput
 from factcheck.errors import NotFoundError, ValidationError
-from factcheck.storage import verdicts
+from factcheck.storage import freshness, verdicts
 from factcheck.storage.models import Claim, ClaimSource, ClaimTag, Source, Verdict
 from factcheck.storage.records import claim_columns, link_columns, source_columns, stored_rule
 
@@ -55,11 +56,14 @@ class ClaimRow:
     claim: Claim
     tags: list[str]
     latest: Verdict | None
+    freshness: str  # fresh | stale | never_checked (verdicts.judge.freshness)
 
 
 def list_claims(
     *,
     session: Session,
+    settings: Settings,
+    now: datetime | None = None,
     status: str | None = None,
     tag: str | None = None,
     kind: str | None = None,
@@ -77,7 +81,11 @@ def list_claims(
     ids = [c.id for c in claims if c.id is not None]
     tags = claim_tags(session=session, claim_ids=ids)
     latest = verdicts.effective_verdicts(session=session, claim_ids=ids)
-    rows = [ClaimRow(c, tags.get(c.id or 0, []), latest.get(c.id or 0)) for c in claims]
+    fresh = freshness.claim_freshness(session=session, claim_ids=ids, settings=settings, now=now)
+    rows = [
+        ClaimRow(c, tags.get(c.id or 0, []), latest.get(c.id or 0), fresh[c.id or 0])
+        for c in claims
+    ]
     if label:
         wanted = None if label == "none" else label
         rows = [r for r in rows if (r.latest.label if r.latest else None) == wanted]

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from factcheck.declarations.claim_fields import CLAIM_FIELDS
 from factcheck.declarations.expectations import parse_condition, parse_quantifier
@@ -37,6 +38,10 @@ from factcheck.domain import (
 from factcheck.extraction.snippets import clean_text
 from factcheck.normalising.expected import read_expected
 from factcheck.storage.models import Claim, ClaimSource, Source, Verdict
+from factcheck.verdicts.judge import STALE
+
+if TYPE_CHECKING:
+    from factcheck.storage.freshness import SourceState
 
 
 def canonical(number: Decimal) -> str:
@@ -214,15 +219,26 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def claim_record(claim: Claim, tags: Sequence[str], latest: Verdict | None) -> dict[str, Any]:
+def claim_record(
+    claim: Claim, tags: Sequence[str], latest: Verdict | None, *, freshness: str
+) -> dict[str, Any]:
+    """A claim as `claim list/show --json` print it: its columns, tags, latest verdict, and
+    `freshness` (fresh, stale or never_checked: `freshness.claim_freshness`) with the `stale`
+    flag it implies (false for a claim never checked: it was never fresh)."""
     record = {k: jsonable(v) for k, v in claim.model_dump().items()}
     record["tags"] = list(tags)
     record["latest_verdict"] = verdict_record(latest) if latest is not None else None
+    record["freshness"] = freshness
+    record["stale"] = freshness == STALE
     return record
 
 
-def source_record(source: Source) -> dict[str, Any]:
-    return {k: jsonable(v) for k, v in source.model_dump().items()}
+def source_record(source: Source, state: SourceState) -> dict[str, Any]:
+    """A source as `source list/show --json` print it: its columns, then its state
+    (`freshness.source_states`): last_status, last_error, last_good_fetch_at, next_due_at."""
+    record = {k: jsonable(v) for k, v in source.model_dump().items()}
+    record.update({k: jsonable(v) for k, v in asdict(state).items()})
+    return record
 
 
 def link_record(link: ClaimSource, source: Source) -> dict[str, Any]:

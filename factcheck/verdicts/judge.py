@@ -89,16 +89,48 @@ _OVERRULED = Decimal("0.6")
 _STALE = Decimal("0.8")
 
 
+FRESH, STALE, NEVER_CHECKED = "fresh", "stale", "never_checked"  # a claim's freshness
+
+
+def freshness(freshest: datetime | None, *, now: datetime, stale_after: timedelta) -> str:
+    """A claim's evidence state from its freshest good evidence: `never_checked` when no source
+    has ever given good evidence (never fetched, or every fetch failed: it was never fresh, so
+    it is not stale), `stale` when that evidence is older than `stale_after`, else `fresh`.
+
+    >>> week = timedelta(days=7)
+    >>> freshness(None, now=datetime(2026, 1, 9), stale_after=week)
+    'never_checked'
+    >>> freshness(datetime(2026, 1, 1), now=datetime(2026, 1, 9), stale_after=week)
+    'stale'
+    >>> freshness(datetime(2026, 1, 2), now=datetime(2026, 1, 9), stale_after=week)
+    'fresh'
+    """
+    if freshest is None:
+        return NEVER_CHECKED
+    return STALE if now - freshest > stale_after else FRESH
+
+
+def evidence_freshness(
+    evidence: Sequence[EvidenceItem], *, now: datetime, stale_after: timedelta
+) -> str:
+    """The `freshness` of a claim judged on `evidence`: from its freshest good item; failed
+    fetches never make old evidence fresh again.
+
+    >>> evidence_freshness([], now=datetime(2026, 1, 8), stale_after=timedelta(days=7))
+    'never_checked'
+    """
+    fetched = [item.fetched_at for item in evidence if item.error_code is None]
+    return freshness(max(fetched, default=None), now=now, stale_after=stale_after)
+
+
 def is_stale(evidence: Sequence[EvidenceItem], *, now: datetime, stale_after: timedelta) -> bool:
     """True when the freshest good evidence is older than `stale_after`: evidence that was once
-    good and has aged. With no good evidence at all the verdict was never fresh, so it is not
-    stale (it is not enough info); failed fetches never make old evidence fresh again.
+    good and has aged (never checked is not stale: it was never fresh).
 
     >>> is_stale([], now=datetime(2026, 1, 8), stale_after=timedelta(days=7))
     False
     """
-    fetched = [item.fetched_at for item in evidence if item.error_code is None]
-    return bool(fetched) and now - max(fetched) > stale_after
+    return evidence_freshness(evidence, now=now, stale_after=stale_after) == STALE
 
 
 def judge(

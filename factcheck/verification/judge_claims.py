@@ -28,7 +28,7 @@ from factcheck.domain import (
 from factcheck.storage import catalog, records, runs, verdicts
 from factcheck.storage.models import Claim, ClaimSource, Evidence, Source, Verdict
 from factcheck.storage.records import claim_spec
-from factcheck.verdicts.judge import is_stale, judge
+from factcheck.verdicts.judge import evidence_freshness, is_stale, judge
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class ClaimOutcome:
     stale: bool
     changed: bool  # the system's label changed (a flip), or the claim is new
     override_label: str | None = None  # an editor's verdict stands over the system's
+    freshness: str = "fresh"  # fresh | stale | never_checked (verdicts.judge.freshness)
 
     @property
     def contradicts_override(self) -> bool:
@@ -111,6 +112,7 @@ def judge_claims(
                 confidence=records.canonical(judgement.confidence),
                 reason=judgement.reason,
                 stale=is_stale(items, now=now, stale_after=stale_after),
+                freshness=evidence_freshness(items, now=now, stale_after=stale_after),
                 changed=previous is None or previous.label != judgement.label.value,
                 override_label=override.label if override else None,
             )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
@@ -22,7 +22,7 @@ from factcheck.domain import (
     RuleKind,
     SourceFormat,
 )
-from factcheck.storage import catalog, runs
+from factcheck.storage import catalog, freshness, runs
 from factcheck.storage.models import Claim, ClaimSource, Source
 
 NUMERIC_KINDS = {ClaimKind.QUANTITY, ClaimKind.QUANTITY_SET, ClaimKind.RATIO}
@@ -64,11 +64,8 @@ class Plan:
 
 
 def _is_due(source: Source, *, now: datetime) -> bool:
-    if source.last_fetched_at is None:  # never fetched at its current URL
-        return True
-    return now - source.last_fetched_at >= timedelta(hours=source.recheck_hours) - timedelta(
-        minutes=5
-    )
+    due = freshness.due_at(source)  # None: never fetched at its current URL
+    return due is None or now >= due
 
 
 def plan_run(

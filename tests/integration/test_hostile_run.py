@@ -334,7 +334,6 @@ def test_a_page_that_costs_minutes_or_gigabytes_is_bounded(
 ) -> None:
     _declare(database, tmp_path, [case], pages, pages)
     settings = asdict(_night_settings(fast_settings, database))
-    settings.pop("extra")
     try:
         done = subprocess.run(
             [sys.executable, "-c", CHILD, str(CHILD_MEMORY_BYTES), json.dumps(settings)],

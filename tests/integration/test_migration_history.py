@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
+from factcheck.config import Settings
 from factcheck.domain import VerdictAction
 from factcheck.editorial import overrides
 from factcheck.storage import catalog, db, verdicts
@@ -107,5 +108,5 @@ def test_an_older_database_with_rows_upgrades_to_head(
         claim_id = rows[0].claim_id
         standing = verdicts.effective_verdicts(session=session, claim_ids=[claim_id])
         assert standing[claim_id].label == "supported"  # the lift holds after the round trip
-        listed = catalog.list_claims(session=session)
+        listed = catalog.list_claims(session=session, settings=Settings())
         assert len(listed) == before["claim"]

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+import json
+import re
+from dataclasses import asdict, fields
 
 import pytest
 
-from factcheck.config import RANGES, Settings, check_settings, load_settings
+from factcheck.config import (
+    CONFIG_VARIABLE,
+    RANGES,
+    Settings,
+    check_settings,
+    env_name,
+    load_settings,
+    setting_names,
+)
 from factcheck.declarations import fields as checks
 from factcheck.declarations.inputs import validate_link, validate_source
 from factcheck.errors import ConfigError, ValidationError
+from tests.support import REPO
 
 # -- URLs -------------------------------------------------------------------------------------
 
@@ -212,3 +223,21 @@ def test_settings_at_their_bounds_are_accepted() -> None:
         }
     )
     assert (settings.workers, settings.retries, settings.read_timeout_s) == (256, 0, 0.3)
+
+
+def test_the_readme_table_lists_exactly_the_settings() -> None:
+    """README "Configuration": every setting's variable, and nothing that is not one (but the
+    config file's own variable); a new field without a row, or a row left behind, fails."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `FACTCHECK_")]
+    listed = [name for row in rows for name in re.findall(r"`(FACTCHECK_[A-Z_]+)`", row)]
+    assert sorted(listed) == sorted([*map(env_name, setting_names()), CONFIG_VARIABLE])
+    assert "`--db`" in section  # the command-line option beside its variable
+
+
+def test_settings_are_plain_values_with_a_variable_each() -> None:
+    """Every field is a setting with its variable (the old `extra` mapping, never read, is
+    gone), and the whole object is plain JSON (a child process gets its settings so)."""
+    assert "extra" not in setting_names()
+    assert json.loads(json.dumps(asdict(Settings()))) == asdict(Settings())

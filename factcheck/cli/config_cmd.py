@@ -1,0 +1,119 @@
+"""`factcheck config show`: every effective setting, its value and where it came from.
+
+Where: `default`, the config file (as found), the `FACTCHECK_*` variable, or the command-line
+option. Secrets are shown as *** (the webhook secret, a URL's password, query values named like
+secrets), so that the output can be pasted into an issue.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import typer
+
+from factcheck.cli.common import JSON_OPTION, print_json, say, state
+from factcheck.config import Origin, Resolved, env_name, resolve_settings, setting_names
+
+config_app = typer.Typer(
+    help="Configuration: the effective settings and where each came from.", no_args_is_help=True
+)
+
+MASK = "***"
+SECRET_SETTINGS = ("webhook_secret",)
+URL_SECRET_SETTINGS = ("database_url", "webhook_url")  # may carry a password or a token
+_SECRET_WORDS = re.compile(r"pass|pwd|secret|token|key|sig|auth|cred", re.IGNORECASE)
+
+
+def mask_url(url: str) -> str:
+    """A URL with its password, and query values named like secrets, replaced by ***.
+
+    >>> mask_url("postgresql://app:s3cret@db:5432/facts?sslmode=require")
+    'postgresql://app:***@db:5432/facts?sslmode=require'
+    >>> mask_url("https://hooks.example/in?channel=x&token=abc")
+    'https://hooks.example/in?channel=x&token=***'
+    >>> mask_url("sqlite:///factcheck.db")
+    'sqlite:///factcheck.db'
+    """
+    head, hash_, fragment = url.partition("#")
+    head, mark, query = head.partition("?")
+    scheme, sep, rest = head.partition("://")
+    if sep:
+        authority, slash, path = rest.partition("/")
+        userinfo, at, host = authority.rpartition("@")
+        if at and ":" in userinfo:
+            authority = f"{userinfo.split(':', 1)[0]}:{MASK}@{host}"
+        head = f"{scheme}://{authority}{slash}{path}"
+    if query:
+        pairs = [pair.partition("=") for pair in query.split("&")]
+        query = "&".join(
+            f"{k}={MASK}" if eq and _SECRET_WORDS.search(k) else f"{k}{eq}{v}" for k, eq, v in pairs
+        )
+    return f"{head}{mark}{query}{hash_}{fragment}"
+
+
+def shown_value(name: str, value: Any) -> Any:
+    """A setting's value as it may be shown: secrets are ***.
+
+    >>> shown_value("webhook_secret", "whsec_abc"), shown_value("webhook_secret", None)
+    ('***', None)
+    """
+    if value is None:
+        return None
+    if name in SECRET_SETTINGS:
+        return MASK
+    if name in URL_SECRET_SETTINGS:
+        return mask_url(str(value))
+    return value
+
+
+def _effective(ctx: typer.Context) -> Resolved:
+    """The settings the command line built, with where each came from: resolved again from the
+    same environment, file and root options; a value the command line changed otherwise (an
+    option given after the subcommand) is marked as that option."""
+    root = ctx.find_root()
+    resolved = resolve_settings(options={"database_url": root.params.get("db")})
+    settings = state(ctx).settings
+    origins = dict(resolved.origins)
+    for name in setting_names():
+        if getattr(settings, name) != getattr(resolved.settings, name):
+            origins[name] = Origin("option", "command line")
+    return Resolved(settings, origins, resolved.config_file)
+
+
+def _cell(value: Any) -> Any:
+    """A value as the config file would spell it: true/false, numbers and text as they are."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+@config_app.command("show")
+def show(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+    """Print every effective setting, its value and where it came from (secrets as ***)."""
+    from factcheck.cli.output import print_table
+
+    resolved = _effective(ctx)
+    rows = [
+        {
+            "setting": name,
+            "variable": env_name(name),
+            "value": shown_value(name, getattr(resolved.settings, name)),
+            "source": resolved.origins[name].kind,
+            "from": resolved.origins[name].name or None,
+        }
+        for name in setting_names()
+    ]
+    where = resolved.config_file
+    say(f"config file: {where.resolve()}" if where is not None else "config file: none")
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        ["setting", "value", "source"],
+        [(r["setting"], _cell(r["value"]), r["from"] or r["source"]) for r in rows],
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(config_app, name="config")
