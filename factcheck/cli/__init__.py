@@ -19,7 +19,7 @@ from factcheck.cli import admin, claims, config_cmd, demo, editorial, sources_cm
 from factcheck.cli import schedule as schedule_cmd
 from factcheck.cli.common import DB_OPTION, VERBOSE_OPTION, AppState, OneLineErrors, show_version
 from factcheck.cli.logs import setup_logging
-from factcheck.config import load_settings
+from factcheck.config import Settings, load_settings
 
 app = typer.Typer(
     name="factcheck",
@@ -46,9 +46,17 @@ def root(
     ),
 ) -> None:
     """A fact-checking claims database with scheduled verification."""
-    settings = load_settings(database_url=db)
-    setup_logging(verbose, log_format=settings.log_format)
-    ctx.obj = AppState(settings=settings)
+    setup_logging(verbose)
+
+    def load() -> Settings:
+        settings = load_settings(database_url=db)
+        if settings.log_format != "text":
+            setup_logging(verbose, log_format=settings.log_format)
+        return settings
+
+    ctx.obj = AppState(load)
+    if not (isinstance(ctx.command, OneLineErrors) and ctx.command.asks_help):
+        ctx.obj.settings  # noqa: B018  (a bad setting stops every command at once, before work)
 
 
 admin.register(app)

@@ -19,7 +19,6 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum, IntEnum, StrEnum
 from types import FrameType
@@ -129,10 +128,20 @@ def plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
-@dataclass
 class AppState:
-    settings: Settings
-    engine: Engine | None = None
+    """What a command needs from the root options. Settings are read on first use, so that
+    `factcheck SUB --help` works even when the environment or config file is wrong."""
+
+    def __init__(self, load: Callable[[], Settings]) -> None:
+        self._load = load
+        self._settings: Settings | None = None
+        self.engine: Engine | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = self._load()
+        return self._settings
 
     def open(self) -> Engine:
         """The engine of an existing database whose schema is at head."""
@@ -241,6 +250,7 @@ def show_version(value: bool) -> None:
 
 
 class OneLineErrors(TyperGroup):
+    asks_help = False  # `--help` is among the arguments: settings are not read for help
     """The root command group: every error, typer's usage errors included, is one line on
     stderr with its exit code, never click's usage block or a traceback."""
 
@@ -257,6 +267,7 @@ class OneLineErrors(TyperGroup):
         if os.environ.get(complete_var or parsing.COMPLETE_VAR):
             parsing.enable_completion()
         args = parsing.hoist_globals(self, sys.argv[1:] if args is None else args)
+        self.asks_help = parsing.asks_help(args)
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
         try:

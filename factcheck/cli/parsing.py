@@ -67,6 +67,21 @@ def hoist_globals(root: Any, args: Sequence[str]) -> list[str]:
     return front + kept
 
 
+def asks_help(args: Sequence[str]) -> bool:
+    """Whether `--help` comes before any `--` (help needs no settings, so a broken config
+    file or a misspelt variable does not hide it).
+
+    >>> asks_help(["claim", "add", "--help"]), asks_help(["quantity", "--", "--help"])
+    (True, False)
+    """
+    for token in args:
+        if token == "--":
+            return False
+        if token == "--help":
+            return True
+    return False
+
+
 def _takes_value(command: Any, token: str) -> bool:
     """Whether `token` is an option of `command` whose value is the next argument."""
     if token.startswith("--"):

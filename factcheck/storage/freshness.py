@@ -99,8 +99,8 @@ def source_states(*, session: Session, sources: Sequence[Source]) -> dict[int, S
     return {s.id or 0: _source_state(s, rows.get(s.id)) for s in sources}
 
 
-# A failed fetch's row has no status column value; an HTTP error names it in its message,
-# as fetching.fetcher writes it ("HTTP 503 from <url>").
+# Rows recorded before failed fetches kept their status have none; an HTTP error names it in
+# its message, as fetching.fetcher writes it ("HTTP 503 from <url>").
 _HTTP_ERROR = re.compile(r"HTTP (\d{3}) from ")
 
 
