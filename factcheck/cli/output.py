@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from factcheck.cli.common import out
 
 if TYPE_CHECKING:
-    from rich.table import Column
+    pass
 
 # A label's colour on a terminal. Unknown words print unstyled.
 LABEL_STYLES = {
@@ -31,6 +31,7 @@ LABEL_STYLES = {
     "not_enough_info": "yellow",
     "pending": "dim",
     "never_checked": "dim",
+    "no_evidence": "red",
     "stale": "magenta",
     "fresh": "green",
     "succeeded": "green",
@@ -62,6 +63,19 @@ def tsv_cell(value: object) -> str:
     return "" if value is None else str(value).translate(_TSV_ESCAPES)
 
 
+def stdout_is_terminal() -> bool:
+    """Whether stdout is a terminal. Not rich's `is_terminal`, which FORCE_COLOR and
+    TTY_COMPATIBLE turn on: those may colour a pipe, never turn its TSV into a folded table."""
+    return _isatty(out.file)
+
+
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):  # a closed or unusual stream is no terminal
+        return False
+
+
 def when(value: datetime | str | None) -> str | None:
     """A timestamp as tables show it, to the minute in UTC (JSON keeps the full ISO form).
 
@@ -79,18 +93,27 @@ def when(value: datetime | str | None) -> str | None:
 def print_table(columns: Sequence[str | Col], rows: Iterable[Sequence[object]]) -> None:
     """Print rows under `columns`: a rich table on a terminal, TSV anywhere else."""
     cols = [c if isinstance(c, Col) else Col(c) for c in columns]
-    if not out.is_terminal:
+    if not stdout_is_terminal():
         write = out.file.write
         write("\t".join(tsv_cell(c.name) for c in cols) + "\n")
         for row in rows:
             write("\t".join(tsv_cell(v) for v in row) + "\n")
         out.file.flush()
         return
-    from rich.table import Table
+    from rich.table import Column, Table
     from rich.text import Text
 
     cells_by_row = [list(row) for row in rows]
-    table = Table(*(_column(c, cells_by_row, i) for i, c in enumerate(cols)), highlight=False)
+    natural = [
+        max([len(c.name)] + [len(str(row[i])) for row in cells_by_row if row[i] is not None])
+        for i, c in enumerate(cols)
+    ]
+    whole = [c.label or i == 0 for i, c in enumerate(cols)]
+    widths = column_widths(natural, whole, out.width - 3 * len(cols) - 1)
+    table = Table(
+        *(Column(c.name, overflow="fold", width=w) for c, w in zip(cols, widths, strict=True)),
+        highlight=False,
+    )
     for row in cells_by_row:
         cells = [
             Text(
@@ -103,20 +126,37 @@ def print_table(columns: Sequence[str | Col], rows: Iterable[Sequence[object]]) 
     out.print(table)
 
 
-def _column(col: Col, rows: Sequence[Sequence[object]], index: int) -> Column:
-    """Cells fold (never an ellipsis); a label column neither folds nor shrinks below its
-    longest word (rich would share a narrow terminal out evenly and fold `not_enough_info`)."""
-    from rich.table import Column
+def column_widths(natural: Sequence[int], whole: Sequence[bool], room: int) -> list[int]:
+    """Column widths for a terminal `room` characters wide (borders taken off). Every column at
+    its natural width when they fit; otherwise the key and label columns (`whole`) stay whole
+    (a key up to a quarter of the room) and the free text beside them shares the rest and
+    folds. Rich alone would share a narrow terminal out evenly, folding `iphone-released-2007`
+    and `not_enough_info`, or crop the table.
 
-    widest = max((len(str(row[index])) for row in rows if row[index] is not None), default=0)
-    if not col.label or not widest:
-        return Column(col.name, overflow="fold")
-    return Column(col.name, overflow="fold", no_wrap=True, min_width=widest)
+    >>> column_widths([20, 9, 40], [True, True, False], 80)
+    [20, 9, 40]
+    >>> column_widths([41, 15, 60, 30], [True, True, False, False], 60)
+    [15, 15, 20, 10]
+    """
+    if sum(natural) <= room:
+        return list(natural)
+    kept = [
+        min(n, max(8, room // 4)) if i == 0 else n if keep or n <= 8 else 0
+        for i, (n, keep) in enumerate(zip(natural, whole, strict=True))
+    ]
+    free = [i for i, width in enumerate(kept) if not width]
+    left = max(room - sum(kept), 4 * len(free))
+    asked = sum(natural[i] for i in free) or 1
+    for i in free:
+        kept[i] = max(4, min(natural[i], natural[i] * left // asked))
+    while sum(kept) > room and max(kept) > 4:  # too narrow even so: the widest gives way
+        kept[kept.index(max(kept))] -= 1
+    return kept
 
 
 def label_text(value: str) -> object:
     """A label for a line of text: coloured on a terminal, the plain word elsewhere."""
-    if not out.is_terminal:
+    if not stdout_is_terminal():
         return value
     from rich.text import Text
 

@@ -67,13 +67,22 @@ class Tracker:
         return f"{count}, {elapsed:.1f} s"
 
 
+def _stderr_is_terminal() -> bool:
+    """A bar only on a real terminal: rich's `is_terminal` says yes under FORCE_COLOR, which
+    would put bar frames into a log file."""
+    try:
+        return err.file.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
 @contextmanager
 def progress(
     what: str, *, total: int | None = None, unit: str = "items", every_s: float = 10.0
 ) -> Iterator[Tracker]:
     """Track a long step: a transient bar on a terminal, log lines elsewhere."""
     tracker = Tracker(what, total, unit, every_s)
-    if not err.is_terminal:
+    if not _stderr_is_terminal():
         try:
             yield tracker
         finally:

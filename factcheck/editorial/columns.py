@@ -31,7 +31,7 @@ CLAIM_COLUMNS = (
     Column("verdict_at", "timestamp", "when that verdict was set"),
     Column("last_checked", "timestamp", "the last fetch of any of its sources"),
     Column("stale", "bool", "true when its freshest good evidence is older than the limit"),
-    Column("freshness", "text", "fresh, stale, or never_checked (no good evidence yet)"),
+    Column("freshness", "text", "fresh, stale, no_evidence (fetched, none good) or never_checked"),
     Column("sources", "text", "URLs of its linked sources, one per line"),
     Column("best_source", "text", "the source of the best evidence excerpt"),
     Column("best_excerpt", "text", "the excerpt of that evidence"),

@@ -9,8 +9,9 @@ row; its `verdict_id` is the newest verdict row the editor saw, a watermark):
 
     mixed        the standing verdict is mixed
     flipped      the system's label changed
-    stale        the freshest good evidence is older than the stale limit (a claim no source
-                 has ever given good evidence is `never_checked`, not stale, and not listed)
+    stale        the freshest good evidence is older than the stale limit
+    no_evidence  its sources were fetched but none has ever given good evidence (a broken
+                 source or rule), until reviewed once; a claim never checked is not listed
     contradicted a system verdict after the override disagrees with it
     overdue      a prediction is past its due date
 
@@ -41,7 +42,7 @@ from factcheck.verdicts.judge import freshness as freshness_of
 
 @dataclass(frozen=True)
 class Reason:
-    code: str  # mixed | flipped | stale | contradicted | overdue
+    code: str  # mixed | flipped | stale | no_evidence | contradicted | overdue
     detail: str
 
 
@@ -52,7 +53,7 @@ class QueueItem:
     set_by: str | None
     reasons: tuple[Reason, ...]
     last_reviewed_at: datetime | None = None
-    freshness: str = FRESH  # fresh | stale | never_checked (verdicts.judge.freshness)
+    freshness: str = FRESH  # verdicts.judge.FRESHNESS
 
     def record(self) -> dict[str, Any]:
         return {
@@ -87,6 +88,7 @@ def review_queue(*, session: Session, settings: Settings, now: datetime) -> list
     ):
         states[review.claim_id].review = review  # the last one wins
     good_fetch = freshness.freshest_good_fetch(session=session, claim_ids=ids)
+    checked = freshness.checked_claims(session=session, claim_ids=ids)
     standing = verdicts.effective_verdicts(session=session, claim_ids=ids)
     stale_after = timedelta(days=settings.stale_after_days)
     items = []
@@ -100,6 +102,7 @@ def review_queue(*, session: Session, settings: Settings, now: datetime) -> list
             good_fetch.get(cid),
             now=now,
             stale_after=stale_after,
+            checked=cid in checked,
         )
         if reasons:
             current = standing.get(cid)
@@ -110,7 +113,12 @@ def review_queue(*, session: Session, settings: Settings, now: datetime) -> list
                     set_by=current.set_by if current else None,
                     reasons=tuple(reasons),
                     last_reviewed_at=state.review.reviewed_at if state.review else None,
-                    freshness=freshness_of(good_fetch.get(cid), now=now, stale_after=stale_after),
+                    freshness=freshness_of(
+                        good_fetch.get(cid),
+                        now=now,
+                        stale_after=stale_after,
+                        checked=cid in checked,
+                    ),
                 )
             )
     return items
@@ -124,6 +132,7 @@ def _reasons(
     *,
     now: datetime,
     stale_after: timedelta,
+    checked: bool,
 ) -> list[Reason]:
     review = state.review
     mark = (review.verdict_id or 0) if review else 0  # verdict rows the editor has seen
@@ -139,13 +148,15 @@ def _reasons(
     ]
     if flips:
         reasons.append(Reason("flipped", "; ".join(flips)))
-    # stale: good evidence that has aged; a claim never checked is not stale, nor listed
+    # stale: good evidence that has aged; a claim never checked is neither stale nor listed
     if (
         freshest is not None
         and freshness_of(freshest, now=now, stale_after=stale_after) == STALE
         and (reviewed_at is None or reviewed_at < freshest + stale_after)
     ):
         reasons.append(Reason("stale", f"freshest good evidence from {freshest:%Y-%m-%d}"))
+    if freshest is None and checked and reviewed_at is None:
+        reasons.append(Reason("no_evidence", "fetched, but no source has given good evidence"))
     if verdict is not None and verdict.action == VerdictAction.OVERRIDE.value:
         later = [v for v in system if (v.id or 0) > (verdict.id or 0)]
         if later and later[-1].label != verdict.label and (later[-1].id or 0) > mark:

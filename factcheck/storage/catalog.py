@@ -56,7 +56,7 @@ class ClaimRow:
     claim: Claim
     tags: list[str]
     latest: Verdict | None
-    freshness: str  # fresh | stale | never_checked (verdicts.judge.freshness)
+    freshness: str  # verdicts.judge.FRESHNESS
 
 
 def list_claims(

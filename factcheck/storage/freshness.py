@@ -35,15 +35,26 @@ def freshest_good_fetch(*, session: Session, claim_ids: Iterable[int]) -> dict[i
     return {cid: at for cid, at in session.execute(query)} if ids else {}
 
 
+def checked_claims(*, session: Session, claim_ids: Iterable[int]) -> set[int]:
+    """The claims with any evidence row, good or failed: those a run has tried to check."""
+    ids = list(claim_ids)
+    query = sa.select(col(Evidence.claim_id)).where(col(Evidence.claim_id).in_(ids)).distinct()
+    return set(session.execute(query).scalars()) if ids else set()
+
+
 def claim_freshness(
     *, session: Session, claim_ids: Iterable[int], settings: Settings, now: datetime | None = None
 ) -> dict[int, str]:
-    """Each claim's freshness (fresh, stale or never_checked) at `now` (default: the current
-    time) under `settings.stale_after_days`, in one query for them all."""
+    """Each claim's freshness (fresh, stale, no_evidence or never_checked) at `now` (default:
+    the current time) under `settings.stale_after_days`, in two queries for them all."""
     ids = list(claim_ids)
     freshest = freshest_good_fetch(session=session, claim_ids=ids)
+    unknown = [i for i in ids if i not in freshest]  # a good fetch is a check: skip those
+    checked = set(freshest) | checked_claims(session=session, claim_ids=unknown)
     at, limit = now or utcnow(), timedelta(days=settings.stale_after_days)
-    return {i: freshness(freshest.get(i), now=at, stale_after=limit) for i in ids}
+    return {
+        i: freshness(freshest.get(i), now=at, stale_after=limit, checked=i in checked) for i in ids
+    }
 
 
 # -- sources ------------------------------------------------------------------------------------

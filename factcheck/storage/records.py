@@ -223,8 +223,8 @@ def claim_record(
     claim: Claim, tags: Sequence[str], latest: Verdict | None, *, freshness: str
 ) -> dict[str, Any]:
     """A claim as `claim list/show --json` print it: its columns, tags, latest verdict, and
-    `freshness` (fresh, stale or never_checked: `freshness.claim_freshness`) with the `stale`
-    flag it implies (false for a claim never checked: it was never fresh)."""
+    `freshness` (`freshness.claim_freshness`: fresh, stale, no_evidence or never_checked) with
+    the `stale` flag it implies (true only for aged good evidence)."""
     record = {k: jsonable(v) for k, v in claim.model_dump().items()}
     record["tags"] = list(tags)
     record["latest_verdict"] = verdict_record(latest) if latest is not None else None

@@ -89,24 +89,32 @@ _OVERRULED = Decimal("0.6")
 _STALE = Decimal("0.8")
 
 
-FRESH, STALE, NEVER_CHECKED = "fresh", "stale", "never_checked"  # a claim's freshness
+FRESH, STALE = "fresh", "stale"  # a claim's freshness: good evidence, recent or aged
+NO_EVIDENCE = "no_evidence"  # checked, but no source has ever given good evidence
+NEVER_CHECKED = "never_checked"  # no source has been fetched for it yet
+FRESHNESS = (FRESH, STALE, NO_EVIDENCE, NEVER_CHECKED)
 
 
-def freshness(freshest: datetime | None, *, now: datetime, stale_after: timedelta) -> str:
-    """A claim's evidence state from its freshest good evidence: `never_checked` when no source
-    has ever given good evidence (never fetched, or every fetch failed: it was never fresh, so
-    it is not stale), `stale` when that evidence is older than `stale_after`, else `fresh`.
+def freshness(
+    freshest: datetime | None, *, now: datetime, stale_after: timedelta, checked: bool = True
+) -> str:
+    """A claim's evidence state from its freshest good evidence: `never_checked` when none of
+    its sources was ever fetched (not stale: it was never fresh), `no_evidence` when they were
+    but none gave good evidence (a broken source or rule: a human should look), `stale` when
+    the freshest good evidence is older than `stale_after`, else `fresh`.
 
     >>> week = timedelta(days=7)
-    >>> freshness(None, now=datetime(2026, 1, 9), stale_after=week)
+    >>> freshness(None, now=datetime(2026, 1, 9), stale_after=week, checked=False)
     'never_checked'
+    >>> freshness(None, now=datetime(2026, 1, 9), stale_after=week)
+    'no_evidence'
     >>> freshness(datetime(2026, 1, 1), now=datetime(2026, 1, 9), stale_after=week)
     'stale'
     >>> freshness(datetime(2026, 1, 2), now=datetime(2026, 1, 9), stale_after=week)
     'fresh'
     """
     if freshest is None:
-        return NEVER_CHECKED
+        return NO_EVIDENCE if checked else NEVER_CHECKED
     return STALE if now - freshest > stale_after else FRESH
 
 
@@ -120,7 +128,9 @@ def evidence_freshness(
     'never_checked'
     """
     fetched = [item.fetched_at for item in evidence if item.error_code is None]
-    return freshness(max(fetched, default=None), now=now, stale_after=stale_after)
+    return freshness(
+        max(fetched, default=None), now=now, stale_after=stale_after, checked=bool(evidence)
+    )
 
 
 def is_stale(evidence: Sequence[EvidenceItem], *, now: datetime, stale_after: timedelta) -> bool:

@@ -43,7 +43,7 @@ class ClaimOutcome:
     stale: bool
     changed: bool  # the system's label changed (a flip), or the claim is new
     override_label: str | None = None  # an editor's verdict stands over the system's
-    freshness: str = "fresh"  # fresh | stale | never_checked (verdicts.judge.freshness)
+    freshness: str = "fresh"  # verdicts.judge.FRESHNESS
 
     @property
     def contradicts_override(self) -> bool:

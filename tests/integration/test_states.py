@@ -1,6 +1,7 @@
 """States a person can trust, through real `verify` runs against pages on 127.0.0.1, on every
-database backend: a claim never checked is `never_checked`, not stale, and not in the review
-queue; a source shows its last status, last error, last good fetch and next due time."""
+database backend: a claim never checked is `never_checked` (not stale, not in the review queue),
+one checked without good evidence is `no_evidence` (in the queue until reviewed); a source
+shows its last status, last error, last good fetch and next due time."""
 
 from __future__ import annotations
 
@@ -85,30 +86,36 @@ def test_a_claim_never_checked_is_its_own_state_not_stale(
     lines = [line.split("\t") for line in ran.stdout.splitlines()]
     column = lines[0].index("freshness")
     assert {row[0]: row[column] for row in lines[1:]} == {
-        "gone": "never_checked",
-        "missing": "never_checked",
+        "gone": "no_evidence",
+        "missing": "no_evidence",
         "size": "fresh",
     }
 
     after = _by_key(_json(cli("claim", "list", "--json")))
     assert after["size"]["freshness"] == "fresh" and after["size"]["stale"] is False
-    assert after["gone"]["freshness"] == "never_checked"  # every fetch failed: never fresh
-    assert after["missing"]["freshness"] == "never_checked"  # fetched, but no evidence found
+    # Checked, but never any good evidence (a failing source; a rule that finds nothing): not
+    # "never checked", not stale, and in the review queue once, for a human to look at.
+    assert after["gone"]["freshness"] == "no_evidence"  # every fetch failed
+    assert after["missing"]["freshness"] == "no_evidence"  # fetched, but no evidence found
     shown = _json(cli("claim", "show", "gone", "--json"))
-    assert (shown["freshness"], shown["stale"]) == ("never_checked", False)
-    assert _json(cli("review", "--json")) == []  # nothing to review: not stale, never checked
+    assert (shown["freshness"], shown["stale"]) == ("no_evidence", False)
+    queued = {item["key"]: item for item in _json(cli("review", "--json"))}
+    assert sorted(queued) == ["gone", "missing"]
+    assert [r["code"] for r in queued["gone"]["reasons"]] == ["no_evidence"]
+    assert cli("review", "done", "gone", "--note", "source down", "--editor", "Ann").code == 0
+    assert sorted(item["key"] for item in _json(cli("review", "--json"))) == ["missing"]
 
     exported = cli("export", "claims")
     assert exported.code == 0, exported.stderr
     rows = _by_key(csv.DictReader(io.StringIO(exported.stdout.lstrip("\ufeff"))))
     assert {k: (r["freshness"], r["stale"]) for k, r in rows.items()} == {
-        "gone": ("never_checked", "false"),
-        "missing": ("never_checked", "false"),
+        "gone": ("no_evidence", "false"),
+        "missing": ("no_evidence", "false"),
         "size": ("fresh", "false"),
     }
 
-    # Ten days on, nothing fetched since: the checked claim is stale, the others still never
-    # checked, and only the stale one is in the review queue.
+    # Ten days on, nothing fetched since: the claim with good evidence is stale and queued; the
+    # others are still without evidence, and the reviewed one stays cleared.
     later = datetime.fromisoformat(after["size"]["updated_at"]) + timedelta(days=10)
     with db.session_scope(database.engine) as session:
         ids = {
@@ -120,12 +127,15 @@ def test_a_claim_never_checked_is_its_own_state_not_stale(
         )
         queue = review.review_queue(session=session, settings=Settings(), now=later)
     assert {k: fresh[i] for k, i in ids.items()} == {
-        "gone": "never_checked",
-        "missing": "never_checked",
+        "gone": "no_evidence",
+        "missing": "no_evidence",
         "size": "stale",
     }
-    assert [(item.key, [r.code for r in item.reasons]) for item in queue] == [("size", ["stale"])]
-    assert queue[0].record()["freshness"] == "stale"
+    assert sorted((item.key, [r.code for r in item.reasons]) for item in queue) == [
+        ("missing", ["no_evidence"]),
+        ("size", ["stale"]),
+    ]
+    assert {item.key: item.record()["freshness"] for item in queue}["size"] == "stale"
 
 
 def test_sources_show_last_status_error_good_fetch_and_next_due(
