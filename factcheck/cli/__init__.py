@@ -32,6 +32,9 @@ app = typer.Typer(
 )
 
 
+SETTINGS_FREE = ("completion",)  # commands that read no setting: a broken config never stops them
+
+
 @app.callback()
 def root(
     ctx: typer.Context,
@@ -55,7 +58,8 @@ def root(
         return settings
 
     ctx.obj = AppState(load)
-    if not (isinstance(ctx.command, OneLineErrors) and ctx.command.asks_help):
+    asks_help = isinstance(ctx.command, OneLineErrors) and ctx.command.asks_help
+    if not asks_help and ctx.invoked_subcommand not in SETTINGS_FREE:
         ctx.obj.settings  # noqa: B018  (a bad setting stops every command at once, before work)
 
 

@@ -221,6 +221,13 @@ def print_json(value: Any) -> None:
 
 
 def say(message: str) -> None:
+    """A message on stderr; a JSON line (level INFO, logger factcheck.cli) when the log is
+    JSON, so that `2>&1 | jq` never meets plain text."""
+    from factcheck.cli.logs import json_active, write_json_line
+
+    if json_active():
+        write_json_line(message, logger="factcheck.cli")
+        return
     err.print(message, markup=False, highlight=False)
 
 
@@ -278,25 +285,38 @@ class OneLineErrors(TyperGroup):
         except UsageError as exc:
             command = exc.ctx.command_path if exc.ctx else PROG
             message = _one_line(exc.format_message()).replace("Value error, ", "")  # pydantic's
-            say(f"error: {message} (see `{command} --help`)")
+            _fail(f"{message} (see `{command} --help`)")
             sys.exit(ExitCode.USAGE)
         except typer.TyperException as exc:  # click's other errors (a file that cannot be opened)
-            say(f"error: {_one_line(exc.format_message())}")
+            _fail(f"{_one_line(exc.format_message())}")
             sys.exit(exc.exit_code)
         except typer.Abort:
-            say("aborted")
+            _fail("aborted")
             sys.exit(ExitCode.FAILURE)
         except FactcheckError as exc:
-            say(f"error: {exc}")
+            _fail(f"{exc}")
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
-            say("interrupted")
+            _fail("interrupted")
             sys.exit(ExitCode.INTERRUPTED)
         except Exception as exc:  # a bug: still one line; the traceback is in the log (-vv)
             logging.getLogger(PROG).debug("unexpected error", exc_info=True)
-            say(f"error: internal error: {type(exc).__name__}: {_one_line(str(exc))[:300]}")
+            _fail(f"internal error: {type(exc).__name__}: {_one_line(str(exc))[:300]}")
             sys.exit(ExitCode.FAILURE)
         sys.exit(code if isinstance(code, int) else ExitCode.OK)
+
+
+def _fail(message: str) -> None:
+    """The command's last word: `error: ...` on stderr, or a JSON log line (level ERROR) when
+    FACTCHECK_LOG_FORMAT=json, so that a service's journal is JSON throughout."""
+    from factcheck.cli.logs import json_active
+
+    if json_active():
+        logging.getLogger(PROG).error(message)
+    elif message in ("aborted", "interrupted"):
+        say(message)
+    else:
+        say(f"error: {message}")
 
 
 def _one_line(message: str) -> str:

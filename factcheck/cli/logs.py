@@ -45,7 +45,8 @@ class TextFormatter(logging.Formatter):
     """`<UTC timestamp> <LEVEL> <logger>: <message>`, a traceback on the lines after."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line = f"{timestamp(record)} {record.levelname} {record.name}: {record.getMessage()}"
+        message = " ".join(record.getMessage().splitlines())  # every line starts with the time
+        line = f"{timestamp(record)} {record.levelname} {record.name}: {message}"
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info).rstrip()
         return line
@@ -93,6 +94,24 @@ def setup_logging(verbose: int, *, log_format: str = "text") -> None:
     root.setLevel(logging.DEBUG if verbose >= 3 else logging.WARNING)
     own = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     logging.getLogger(OWN).setLevel(own)
+
+
+def write_json_line(message: str, *, logger: str, level: str = "INFO") -> None:
+    """A command's message as a JSON log line, whatever the log level (it is output, not a log
+    record that -v turns on)."""
+    now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    entry = {"ts": now, "level": level, "logger": logger, "msg": message}
+    sys.stderr.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    sys.stderr.flush()
+
+
+def json_active() -> bool:
+    """Whether the log is JSON lines: then a command's final error is one of them too, so a
+    journal reader gets nothing but JSON."""
+    return any(
+        isinstance(h, StderrHandler) and isinstance(h.formatter, JsonFormatter)
+        for h in logging.getLogger().handlers
+    )
 
 
 def _own_or_warning(record: logging.LogRecord) -> bool:
