@@ -19,14 +19,14 @@ import fnmatch
 import json
 import math
 import os
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import factcheck
 from factcheck.errors import ConfigError
+from factcheck.settings_text import SECRET_SETTINGS, URL_SECRET_SETTINGS, check_texts
 
 DEFAULT_DATABASE_URL = "sqlite:///factcheck.db"
 DEFAULT_USER_AGENT = (
@@ -162,8 +162,6 @@ def setting_names() -> tuple[str, ...]:
     return tuple(f.name for f in fields(Settings))
 
 
-LOG_FORMATS = ("text", "json")
-URL_SETTINGS = ("webhook_url", "organisation_url")  # http(s) with a host, when set
 CONFIG_FILE = "factcheck.toml"
 PYPROJECT = "pyproject.toml"
 CONFIG_VARIABLE = "FACTCHECK_CONFIG"
@@ -196,32 +194,6 @@ class Origin:
 DEFAULT = Origin("default")
 
 
-def _check_texts(settings: Settings, named: Callable[[str], str]) -> None:
-    """The text settings a run relies on: an honest, sendable User-Agent, URLs that parse, a CA
-    file that exists. (Schedule settings are checked by the scheduler, which parses them.)"""
-    agent = settings.user_agent
-    if not agent.strip() or any(ord(c) < 32 or ord(c) == 127 for c in agent):
-        raise ConfigError(f"{named('user_agent')}: must be one line of text, got {agent!r}")
-    for name in URL_SETTINGS:
-        value = getattr(settings, name)
-        if value is None:
-            continue
-        try:
-            parts = urlsplit(value)
-            parts.port  # noqa: B018  (parsing the port is the check)
-        except ValueError:
-            parts = urlsplit("")
-        if parts.scheme not in ("http", "https") or not parts.hostname or not value.isprintable():
-            raise ConfigError(f"{named(name)}: expected an http(s) URL, got {value!r}")
-    if settings.log_format not in LOG_FORMATS:
-        raise ConfigError(
-            f"{named('log_format')}: expected one of {', '.join(LOG_FORMATS)}, "
-            f"got {settings.log_format!r}"
-        )
-    if settings.ca_bundle is not None and not os.path.isfile(settings.ca_bundle):
-        raise ConfigError(f"{named('ca_bundle')}: no such file: {settings.ca_bundle}")
-
-
 def check_settings(settings: Settings, origins: Mapping[str, Origin] | None = None) -> Settings:
     """Refuse a setting outside its range or form, naming it where it was set (the variable
     unless `origins` says a file or an option); returns `settings`."""
@@ -230,7 +202,7 @@ def check_settings(settings: Settings, origins: Mapping[str, Origin] | None = No
     def named(name: str) -> str:
         return where.get(name, DEFAULT).names(name)
 
-    _check_texts(settings, named)
+    check_texts(asdict(settings), named)
     for f in fields(Settings):
         value = getattr(settings, f.name)
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -255,8 +227,15 @@ def _kind(name: str) -> str:
     return annotation.split(" | ")[0]
 
 
+def _optional(name: str) -> bool:
+    """Whether the field may be unset (`str | None`): an empty value unsets it."""
+    return str(next(f.type for f in fields(Settings) if f.name == name)).endswith("None")
+
+
 def _from_env(name: str, raw: str) -> Any:
     kind, variable = _kind(name), env_name(name)
+    if raw == "" and _optional(name):
+        return None
     if kind == "bool":
         lowered = raw.strip().lower()
         if lowered in {"1", "true", "yes", "on"}:
@@ -287,7 +266,11 @@ def _from_file(name: str, value: Any, where: str) -> Any:
     kind = _kind(name)
     if (isinstance(value, bool) and kind != "bool") or not isinstance(value, _TOML_TYPES[kind]):
         shown = json.dumps(value, default=str, ensure_ascii=False)
+        if name in SECRET_SETTINGS + URL_SECRET_SETTINGS:  # may hold a secret: not quoted
+            shown = "a value of another type (not shown)"
         raise ConfigError(f"{where}: {name}: expected {_TOML_WORDS[kind]}, got {shown}")
+    if value == "" and _optional(name):
+        return None
     return float(value) if kind == "float" and isinstance(value, int) else value
 
 
@@ -306,12 +289,14 @@ def _nearest(word: str, known: Sequence[str], prefix: str = "") -> str:
 def _check_variables(env: Mapping[str, str]) -> None:
     """Refuse a FACTCHECK_* variable that is neither a setting nor in NOT_SETTINGS."""
     known = [n.upper() for n in setting_names()]
+    # a misspelt FACTCHECK_CONFIG is named too
+    spelt = known + [n.removeprefix(_ENV_PREFIX) for n in NOT_SETTINGS if "*" not in n]
     for variable in sorted(env):
         if not variable.startswith(_ENV_PREFIX) or variable.removeprefix(_ENV_PREFIX) in known:
             continue
         if any(fnmatch.fnmatchcase(variable, pattern) for pattern in NOT_SETTINGS):
             continue
-        raise ConfigError(f"{variable}: unknown setting{_nearest(variable, known, _ENV_PREFIX)}")
+        raise ConfigError(f"{variable}: unknown setting{_nearest(variable, spelt, _ENV_PREFIX)}")
 
 
 def find_config_file(env: Mapping[str, str], cwd: Path) -> Path | None:
@@ -342,8 +327,10 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not a readable TOML file: {exc}") from None
     where = str(path)
     if path.name == PYPROJECT:
-        data = data.get("tool", {}).get("factcheck", {})
-        where = f"{path} [tool.factcheck]"
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict):
+            raise ConfigError(f"{path}: tool: expected a table")
+        data, where = tool.get("factcheck", {}), f"{path} [tool.factcheck]"
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected a table of settings")
     known = setting_names()

@@ -2,69 +2,23 @@
 
 Where: `default`, the config file (as found), the `FACTCHECK_*` variable, or the command-line
 option. Secrets are shown as *** (the webhook secret, a URL's password, query values named like
-secrets), so that the output can be pasted into an issue.
+secrets, the webhook URL's path), so that the output can be pasted into an issue; the mask is
+`factcheck.settings_text`'s, which the errors about settings use too.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import typer
 
 from factcheck.cli.common import JSON_OPTION, print_json, say, state
 from factcheck.config import Origin, Resolved, env_name, resolve_settings, setting_names
+from factcheck.settings_text import shown_value
 
 config_app = typer.Typer(
     help="Configuration: the effective settings and where each came from.", no_args_is_help=True
 )
-
-MASK = "***"
-SECRET_SETTINGS = ("webhook_secret",)
-URL_SECRET_SETTINGS = ("database_url", "webhook_url")  # may carry a password or a token
-_SECRET_WORDS = re.compile(r"pass|pwd|secret|token|key|sig|auth|cred", re.IGNORECASE)
-
-
-def mask_url(url: str) -> str:
-    """A URL with its password, and query values named like secrets, replaced by ***.
-
-    >>> mask_url("postgresql://app:s3cret@db:5432/facts?sslmode=require")
-    'postgresql://app:***@db:5432/facts?sslmode=require'
-    >>> mask_url("https://hooks.example/in?channel=x&token=abc")
-    'https://hooks.example/in?channel=x&token=***'
-    >>> mask_url("sqlite:///factcheck.db")
-    'sqlite:///factcheck.db'
-    """
-    head, hash_, fragment = url.partition("#")
-    head, mark, query = head.partition("?")
-    scheme, sep, rest = head.partition("://")
-    if sep:
-        authority, slash, path = rest.partition("/")
-        userinfo, at, host = authority.rpartition("@")
-        if at and ":" in userinfo:
-            authority = f"{userinfo.split(':', 1)[0]}:{MASK}@{host}"
-        head = f"{scheme}://{authority}{slash}{path}"
-    if query:
-        pairs = [pair.partition("=") for pair in query.split("&")]
-        query = "&".join(
-            f"{k}={MASK}" if eq and _SECRET_WORDS.search(k) else f"{k}{eq}{v}" for k, eq, v in pairs
-        )
-    return f"{head}{mark}{query}{hash_}{fragment}"
-
-
-def shown_value(name: str, value: Any) -> Any:
-    """A setting's value as it may be shown: secrets are ***.
-
-    >>> shown_value("webhook_secret", "whsec_abc"), shown_value("webhook_secret", None)
-    ('***', None)
-    """
-    if value is None:
-        return None
-    if name in SECRET_SETTINGS:
-        return MASK
-    if name in URL_SECRET_SETTINGS:
-        return mask_url(str(value))
-    return value
 
 
 def _effective(ctx: typer.Context) -> Resolved:

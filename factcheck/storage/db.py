@@ -21,6 +21,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlmodel import Session
 
 from factcheck.errors import ConfigError, DatabaseError
+from factcheck.settings_text import mask_url
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -104,8 +105,9 @@ def make_engine(url: str, *, must_exist: bool = True, read_only: bool | None = N
     """
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        raise ConfigError(f"not a database URL: {url!r}") from None
+        parsed.port  # noqa: B018  (a port that is not a number fails here, not at connect)
+    except (ArgumentError, ValueError):  # quoted masked: a URL may carry a password
+        raise ConfigError(f"not a database URL: {mask_url(url)!r}") from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         path = sqlite_path(url)
@@ -118,14 +120,23 @@ def make_engine(url: str, *, must_exist: bool = True, read_only: bool | None = N
                 read_only = path.exists() and not sqlite_writable(path)
             if read_only:
                 url = _read_only_url(path)
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+        engine = _create_engine(url, connect_args={"check_same_thread": False})
         sa.event.listen(engine, "connect", _sqlite_pragmas(read_only=bool(read_only)))
         return engine
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return sa.create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+        return _create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5})
     raise ConfigError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
+
+
+def _create_engine(url: str | sa.URL, **options: Any) -> Engine:
+    """`sa.create_engine`; a driver that is not installed (`postgresql+nodriver://`) is a
+    usage error naming the driver, not an internal one."""
+    try:
+        return sa.create_engine(url, **options)
+    except ArgumentError as exc:  # NoSuchModuleError: the message names the driver, no password
+        raise ConfigError(f"not a usable database URL: {_first_line(exc)}") from None
 
 
 @contextmanager

@@ -32,7 +32,6 @@ import hashlib
 import hmac
 import json
 import logging
-import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -49,6 +48,7 @@ from factcheck.config import Settings
 from factcheck.domain import SetBy, utcnow
 from factcheck.errors import BlockedAddressError, ConfigError, FetchError
 from factcheck.fetching.netguard import guarded_session
+from factcheck.settings_text import signing_key
 from factcheck.storage.db import session_scope
 from factcheck.storage.models import Claim, Run, Verdict, WebhookDelivery
 
@@ -59,7 +59,6 @@ WEBHOOK_BACKOFF_S = 2.0  # waits 2, 4, 8, 16 s between attempts
 WEBHOOK_TIMEOUT_S = (5.0, 15.0)  # connect, read
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 EVENT = "factcheck.verdicts_changed"
-SECRET_PREFIX = "whsec_"  # Standard Webhooks: the base64 of the key follows
 
 
 @dataclass(frozen=True)
@@ -251,30 +250,6 @@ def deliver(
     else:
         log.error("webhook for run %s failed: %s", delivery.run_id, delivery.last_error)
     return delivery
-
-
-def signing_key(secret: str) -> bytes:
-    """The HMAC key of a webhook secret: the base64 after `whsec_`, else the text's bytes.
-
-    >>> signing_key("whsec_c2VjcmV0IGtleQ==")
-    b'secret key'
-    >>> signing_key("whsec_c2VjcmV0IGtleQ")  # unpadded, as the reference library accepts
-    b'secret key'
-    >>> signing_key("a plain passphrase")
-    b'a plain passphrase'
-    >>> signing_key("whsec_not base64!")
-    Traceback (most recent call last):
-    factcheck.errors.ConfigError: FACTCHECK_WEBHOOK_SECRET: the part after whsec_ must be base64
-    """
-    if not secret.startswith(SECRET_PREFIX):
-        if not secret:
-            raise ConfigError("FACTCHECK_WEBHOOK_SECRET: empty")
-        return secret.encode("utf-8")
-    encoded = secret[len(SECRET_PREFIX) :].rstrip("=")
-    if not re.fullmatch(r"[A-Za-z0-9+/]+", encoded) or len(encoded) % 4 == 1:
-        # the message never quotes the secret: it ends up in the log and in webhookdelivery
-        raise ConfigError("FACTCHECK_WEBHOOK_SECRET: the part after whsec_ must be base64")
-    return base64.b64decode(encoded + "=" * (-len(encoded) % 4))
 
 
 def message_id(delivery: WebhookDelivery) -> str:

@@ -178,7 +178,7 @@ def test_config_show_says_where_each_setting_came_from(tmp_path: Path) -> None:
     }
     assert rows["database_url"]["value"] == "postgresql://app:***@127.0.0.1:5432/facts"
     assert rows["webhook_secret"]["value"] == "***"
-    assert rows["webhook_url"]["value"] == "https://hooks.example/in?channel=ops&token=***"
+    assert rows["webhook_url"]["value"] == "https://hooks.example/***?channel=ops&token=***"
     assert "pa55word" not in done.stdout + done.stderr
     assert "t0ps3cret" not in done.stdout and "c2VjcmV0" not in done.stdout
     assert done.stderr == f"config file: {(tmp_path / 'factcheck.toml').resolve()}\n"
