@@ -240,7 +240,7 @@ def _from_env(name: str, raw: str) -> Any:
         lowered = raw.strip().lower()
         if lowered in {"1", "true", "yes", "on"}:
             return True
-        if lowered in {"0", "false", "no", "off", ""}:
+        if lowered in {"0", "false", "no", "off"}:
             return False
         raise ConfigError(f"{variable}: expected true/false, got {raw!r}")
     if kind in ("int", "float"):

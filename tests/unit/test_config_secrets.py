@@ -156,3 +156,12 @@ def test_a_misspelt_config_variable_is_named(tmp_path: Path) -> None:
 def test_a_pyproject_whose_tool_is_not_a_table(tmp_path: Path, text: str, message: str) -> None:
     write(tmp_path, "pyproject.toml", text)
     assert one_line_usage_error(run_cli("claim", "list", cwd=tmp_path)) == message
+
+
+def test_an_empty_boolean_is_an_error_not_false() -> None:
+    """`FACTCHECK_OBEY_ROBOTS=` must not quietly turn robots.txt off."""
+    from factcheck.config import load_settings
+    from factcheck.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="FACTCHECK_OBEY_ROBOTS: expected true/false"):
+        load_settings({"FACTCHECK_OBEY_ROBOTS": ""})
