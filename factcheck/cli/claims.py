@@ -73,10 +73,11 @@ METAVARS = {
 }
 
 
-def _option(name: str) -> Any:
-    return typer.Option(
-        None, FIELDS[name].option, metavar=METAVARS.get(name), help=FIELDS[name].help
-    )
+def _option(name: str, *, asked: bool = False) -> Any:
+    """A field's option; `asked`: required by `claim add`, which prompts for it on a terminal
+    (so not required by click), marked `[required]` in help as typer marks the others."""
+    help = f"{FIELDS[name].help}  [required]" if asked else FIELDS[name].help
+    return typer.Option(None, FIELDS[name].option, metavar=METAVARS.get(name), help=help)
 
 
 STATEMENT = _option("statement")
@@ -135,8 +136,8 @@ def claim_json(session: Session, claim: Claim, settings: Settings) -> dict[str, 
 @claim_app.command("add")
 def add(  # the fields are read from ctx.params, by name
     ctx: typer.Context,
-    key: str | None = _option("key"),
-    statement: str | None = STATEMENT,
+    key: str | None = _option("key", asked=True),
+    statement: str | None = _option("statement", asked=True),
     language: str | None = LANGUAGE,
     statement_en: str | None = STATEMENT_EN,
     speaker: str | None = SPEAKER,
@@ -144,7 +145,7 @@ def add(  # the fields are read from ctx.params, by name
     said_where: str | None = SAID_WHERE,
     subject: str | None = SUBJECT,
     property: str | None = PROPERTY,
-    kind: ClaimKind | None = KIND,
+    kind: ClaimKind | None = _option("kind", asked=True),
     inner_kind: InnerKind | None = INNER_KIND,
     expected: list[str] | None = EXPECTED,
     unit: str | None = UNIT,

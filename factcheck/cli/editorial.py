@@ -120,6 +120,8 @@ def review_done(
     """Clear a claim from the review queue, with a note, until something new happens."""
     from factcheck.editorial import review
 
+    as_json = as_json or bool(ctx.parent and ctx.parent.params.get("as_json"))  # `review --json done`
+
     with transaction(ctx) as session:
         record = _row_json(
             session,
