@@ -71,7 +71,8 @@ def upgrade(
         except DatabaseError as exc:  # alembic's CommandError: a target it cannot reach
             if type(exc.__cause__).__name__ != "CommandError":
                 raise
-            raise ValidationError(f"cannot upgrade to revision {revision!r}: {exc.__cause__}") from exc
+            message = f"cannot upgrade to revision {revision!r}: {exc.__cause__}"
+            raise ValidationError(message) from exc
         after = db.current_revision(engine)
     finally:
         engine.dispose()

@@ -98,6 +98,9 @@ RELATION = _option("relation")
 QUANTIFIER = _option("quantifier")
 WHERE = _option("where")
 DUE = _option("due")
+ASKED_KEY, ASKED_STATEMENT, ASKED_KIND = (
+    _option(name, asked=True) for name in ("key", "statement", "kind")
+)
 TAGS = typer.Option(None, "--tag", metavar="TAG", help=FIELDS["tags"].help)
 
 
@@ -136,8 +139,8 @@ def claim_json(session: Session, claim: Claim, settings: Settings) -> dict[str, 
 @claim_app.command("add")
 def add(  # the fields are read from ctx.params, by name
     ctx: typer.Context,
-    key: str | None = _option("key", asked=True),
-    statement: str | None = _option("statement", asked=True),
+    key: str | None = ASKED_KEY,
+    statement: str | None = ASKED_STATEMENT,
     language: str | None = LANGUAGE,
     statement_en: str | None = STATEMENT_EN,
     speaker: str | None = SPEAKER,
@@ -145,7 +148,7 @@ def add(  # the fields are read from ctx.params, by name
     said_where: str | None = SAID_WHERE,
     subject: str | None = SUBJECT,
     property: str | None = PROPERTY,
-    kind: ClaimKind | None = _option("kind", asked=True),
+    kind: ClaimKind | None = ASKED_KIND,
     inner_kind: InnerKind | None = INNER_KIND,
     expected: list[str] | None = EXPECTED,
     unit: str | None = UNIT,
