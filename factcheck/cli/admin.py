@@ -12,6 +12,7 @@ from enum import StrEnum
 import typer
 
 from factcheck.cli.common import JSON_OPTION, ExitCode, print_json, say, state
+from factcheck.errors import DatabaseError, ValidationError
 
 db_app = typer.Typer(
     help="Database schema: upgrade to the code's revision, show the current one.",
@@ -61,10 +62,17 @@ def upgrade(
     """Apply the migrations up to REVISION (default: head), in-process."""
     from factcheck.storage import db
 
+    _check_target(revision)
     engine = db.make_engine(state(ctx).settings.database_url)
     try:
         before = db.current_revision(engine, known=True)
-        db.upgrade(engine, revision)
+        try:
+            db.upgrade(engine, revision)
+        except DatabaseError as exc:  # alembic's CommandError: a target it cannot reach
+            if type(exc.__cause__).__name__ != "CommandError":
+                raise
+            message = f"cannot upgrade to revision {revision!r}: {exc.__cause__}"
+            raise ValidationError(message) from exc
         after = db.current_revision(engine)
     finally:
         engine.dispose()
@@ -72,6 +80,26 @@ def upgrade(
     say(f"schema {before or 'empty'} -> {after}" if before != after else unchanged)
     if as_json:
         print_json({"before": before, "after": after, "changed": before != after})
+
+
+def _check_target(revision: str) -> None:
+    """An unknown target revision is a usage error (exit 2), found before the database is
+    opened; relative targets (`+1`, `0005+1`) are left to alembic."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    from factcheck.storage import db
+
+    script = ScriptDirectory.from_config(db.alembic_config("sqlite://"))
+    try:
+        script.get_revisions(revision)
+    except CommandError:
+        if "+" in revision or "-" in revision:
+            return
+        known = [rev.revision for rev in script.walk_revisions()]
+        raise ValidationError(
+            f"unknown revision {revision!r}: give head or one of {', '.join(reversed(known))}"
+        ) from None
 
 
 @db_app.command("current")

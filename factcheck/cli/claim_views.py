@@ -38,7 +38,9 @@ def list_(
     tag: str | None = typer.Option(None, "--tag", metavar="TAG", help="Only claims with this tag."),
     kind: ClaimKind | None = typer.Option(None, "--kind", help="Only claims of this kind."),
     label: LabelFilter | None = typer.Option(
-        None, "--label", help="Only claims whose standing verdict has this label (none: none)."
+        None,
+        "--label",
+        help="Only claims whose standing verdict has this label (none: no verdict yet).",
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:

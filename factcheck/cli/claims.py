@@ -73,10 +73,11 @@ METAVARS = {
 }
 
 
-def _option(name: str) -> Any:
-    return typer.Option(
-        None, FIELDS[name].option, metavar=METAVARS.get(name), help=FIELDS[name].help
-    )
+def _option(name: str, *, asked: bool = False) -> Any:
+    """A field's option; `asked`: required by `claim add`, which prompts for it on a terminal
+    (so not required by click), marked `[required]` in help as typer marks the others."""
+    help = f"{FIELDS[name].help}  [required]" if asked else FIELDS[name].help
+    return typer.Option(None, FIELDS[name].option, metavar=METAVARS.get(name), help=help)
 
 
 STATEMENT = _option("statement")
@@ -97,6 +98,9 @@ RELATION = _option("relation")
 QUANTIFIER = _option("quantifier")
 WHERE = _option("where")
 DUE = _option("due")
+ASKED_KEY, ASKED_STATEMENT, ASKED_KIND = (
+    _option(name, asked=True) for name in ("key", "statement", "kind")
+)
 TAGS = typer.Option(None, "--tag", metavar="TAG", help=FIELDS["tags"].help)
 
 
@@ -135,8 +139,8 @@ def claim_json(session: Session, claim: Claim, settings: Settings) -> dict[str, 
 @claim_app.command("add")
 def add(  # the fields are read from ctx.params, by name
     ctx: typer.Context,
-    key: str | None = _option("key"),
-    statement: str | None = STATEMENT,
+    key: str | None = ASKED_KEY,
+    statement: str | None = ASKED_STATEMENT,
     language: str | None = LANGUAGE,
     statement_en: str | None = STATEMENT_EN,
     speaker: str | None = SPEAKER,
@@ -144,7 +148,7 @@ def add(  # the fields are read from ctx.params, by name
     said_where: str | None = SAID_WHERE,
     subject: str | None = SUBJECT,
     property: str | None = PROPERTY,
-    kind: ClaimKind | None = KIND,
+    kind: ClaimKind | None = ASKED_KIND,
     inner_kind: InnerKind | None = INNER_KIND,
     expected: list[str] | None = EXPECTED,
     unit: str | None = UNIT,

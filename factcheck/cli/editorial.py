@@ -120,6 +120,9 @@ def review_done(
     """Clear a claim from the review queue, with a note, until something new happens."""
     from factcheck.editorial import review
 
+    # `review --json done KEY`: the group's --json is this command's too
+    as_json = as_json or bool(ctx.parent and ctx.parent.params.get("as_json"))
+
     with transaction(ctx) as session:
         record = _row_json(
             session,

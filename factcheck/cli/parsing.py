@@ -3,7 +3,8 @@
 - Global options where users type them: `--db URL` and `-v`/`--verbose` given after the
   subcommand (`factcheck claim list --db sqlite:///x.db -vv`) are moved in front of it, where
   the root command reads them. The scan follows the command tree, so an option value that
-  happens to read `-v` stays where it is, and `--` ends it.
+  happens to read `-v` stays where it is, and `--` ends it. A `--db` with no value after it
+  is left for the root alone, which says it requires an argument.
 - Help without Python types: typer (0.29, `rich_markup_mode=None`) writes `<str>`,
   `<list[Path]>` after each parameter; every parameter without a metavar gets one from its
   type (TEXT, INTEGER, PATH, [a|b|c] for a choice), and arguments show their name (KEY, PATH...).
@@ -53,6 +54,8 @@ def hoist_globals(root: Any, args: Sequence[str]) -> list[str]:
             break
         takes_value = token.startswith("-") and _takes_value(command, token)
         if below_root and is_global(token):
+            if takes_value and args[i + 1 : i + 2] in ([], ["--"]):
+                return [*front, token]  # the root reports "Option '--db' requires an argument"
             moved = args[i : i + 2] if takes_value else [token]
             front.extend(moved)
             i += len(moved)

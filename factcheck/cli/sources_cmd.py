@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -72,6 +72,12 @@ def add(
         print_json(record)
 
 
+def next_due(record: dict[str, Any]) -> str:
+    """When a source is next due, as tables show it: "next run" when it has no good fetch yet
+    (JSON keeps null)."""
+    return when(record.get("next_due_at")) or "next run"
+
+
 @source_app.command("list")
 def list_(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """List sources with their last fetch, its status or error, and when each is next due."""
@@ -90,7 +96,6 @@ def list_(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
             "key",
             "format",
             "recheck",
-            "last fetched",
             Col("last status", label=True),
             "last error",
             "last good fetch",
@@ -102,11 +107,10 @@ def list_(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
                 r["key"],
                 r["format"],
                 f"{r['recheck_hours']}h",
-                when(r.get("last_fetched_at")),
                 r.get("last_status"),
                 r.get("last_error"),
                 when(r.get("last_good_fetch_at")),
-                when(r.get("next_due_at")),
+                next_due(r),
                 r["url"],
             )
             for r in records
@@ -148,11 +152,10 @@ def show(
             *((name, record.get(name)) for name in ("key", "url", "format", "title", "publisher")),
             ("recheck", f"{record['recheck_hours']}h"),
             ("etag", record.get("etag")),
-            ("last fetched", when(record.get("last_fetched_at"))),
             ("last status", record.get("last_status")),
             ("last error", record.get("last_error")),
             ("last good fetch", when(record.get("last_good_fetch_at"))),
-            ("next due", when(record.get("next_due_at"))),
+            ("next due", next_due(record)),
         ]
     )
     print_table(

@@ -590,3 +590,40 @@ def test_read_only_sqlite_file_through_the_cli() -> None:
     finally:
         folder.chmod(0o755)
         shutil.rmtree(folder)
+
+
+def test_json_given_on_the_review_group_applies_to_review_done(cli) -> None:
+    """`review --json done KEY` prints the review as `review done KEY --json` does."""
+    ok(cli("import", str(REPO / "sources")))
+    key = "iphone-released-2007"
+    before = ok(cli("review", "--json", "done", key, "--note", "checked", "--editor", "ann"))
+    after = ok(cli("review", "done", key, "--note", "again", "--json"))
+    first, second = before.json(), after.json()
+    assert (first["claim_key"], first["note"], first["editor"]) == (key, "checked", "ann")
+    assert second["note"] == "again" and second["id"] != first["id"]
+    assert "claim iphone-released-2007 reviewed" in before.stderr
+
+
+@pytest.mark.parametrize("revision", ["bogus", "0001"])
+def test_an_unknown_upgrade_revision_is_a_usage_error(
+    cli, database: DatabaseUnderTest, revision: str
+) -> None:
+    seed(database)
+    before = database_state(database)
+    result = cli("db", "upgrade", revision)
+    assert (result.code, result.stdout) == (2, "")
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: unknown revision {revision!r}: give head or one of "), line
+    assert line.endswith(", 0007"), line
+    assert database_state(database) == before
+
+
+def test_an_unreachable_relative_revision_is_a_usage_error(
+    cli, database: DatabaseUnderTest
+) -> None:
+    seed(database)
+    result = cli("db", "upgrade", "--", "+1")  # already at head: nothing one step above
+    assert (result.code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "error: cannot upgrade to revision '+1': Relative revision +1 didn't produce 1 migrations\n"
+    )

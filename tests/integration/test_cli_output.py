@@ -183,9 +183,10 @@ def test_tables_in_a_pipe_are_tsv_with_nothing_cut(cli: Cli) -> None:
     assert [(r[0], r[3]) for r in claims[1:]] == [("big", "supported"), ("words", "mixed")]
     sources = tsv(cli("source", "list"))
     assert sources[0] == [
-        "key", "format", "recheck", "last fetched", "last status", "last error",
-        "last good fetch", "next due", "url",
+        "key", "format", "recheck", "last status", "last error", "last good fetch", "next due",
+        "url",
     ]  # fmt: skip
+    assert [r[6] for r in sources[1:]] == ["next run", "next run"]  # never fetched: due now
     assert [r[-1] for r in sources[1:]] == ["https://example.org/c.md", LONG_URL]
     queue = tsv(cli("review"))
     assert queue[0] == ["claim", "label", "set by", "freshness", "why"]
@@ -206,6 +207,10 @@ def test_show_commands_print_fields_and_whole_values(cli: Cli) -> None:
     assert f"long\tvalue\tcss\tp b\t{LONG_URL}\n" in shown
     source = ok(cli("source", "show", "long")).stdout
     assert re.search(rf"^url +{re.escape(LONG_URL)}$", source, re.M), source
+    assert re.search(r"^next due +next run$", source, re.M), source
+    assert re.search(r"^last good fetch +-$", source, re.M), source
+    shown = ok(cli("source", "show", "long", "--json")).json()
+    assert shown["next_due_at"] is None and shown["last_good_fetch_at"] is None  # JSON: null
     assert "big\tvalue\tcss\tp b\n" in source
 
 
@@ -230,10 +235,11 @@ def test_fetch_state_and_freshness_are_shown_from_the_records(
         lambda *a, **k: {**claim_record(*a, **k), "freshness": "never_checked"},
     )
     row = tsv(cli("source", "list"))[2]
-    assert row[4:8] == ["404", "http_status: 404 Not Found", "2026-01-02 03:04", "2026-01-03 03:04"]
+    assert row[3:7] == ["404", "http_status: 404 Not Found", "2026-01-02 03:04", "2026-01-03 03:04"]
     shown = ok(cli("source", "show", "long")).stdout
     assert re.search(r"^last error +http_status: 404 Not Found$", shown, re.M)
     assert re.search(r"^next due +2026-01-03 03:04$", shown, re.M)
+    assert "last fetched" not in shown  # the last good fetch, shown once
     assert [r[4] for r in tsv(cli("claim", "list"))[1:]] == ["never_checked"] * 2
     assert tsv(cli("review"))[1][3] == "never_checked"
     assert re.search(r"^freshness +never_checked$", ok(cli("claim", "show", "big")).stdout, re.M)

@@ -62,6 +62,22 @@ def test_values_and_the_end_of_options_are_left_alone(tree: Any, args: list[str]
     assert hoist_globals(tree, args) == args
 
 
+@pytest.mark.parametrize(
+    ("args", "left"),
+    [
+        (["claim", "list", "--db"], ["--db"]),
+        (["claim", "list", "-v", "--db"], ["-v", "--db"]),
+        (["claim", "list", "--db", "--", "x"], ["--db"]),
+        (["claim", "--db"], ["--db"]),
+    ],
+)
+def test_a_global_option_without_its_value_is_left_for_the_root(
+    tree: Any, args: list[str], left: list[str]
+) -> None:
+    """Hoisted with nothing after it, `--db` would take the subcommand's name as its value."""
+    assert hoist_globals(tree, args) == left
+
+
 def test_no_subcommand_has_an_option_named_like_a_global_one(tree: Any) -> None:
     """A subcommand's own --db or -v would be taken by the root: none may have one."""
     for path, command in commands(tree):
@@ -103,6 +119,13 @@ def test_required_options_and_arguments_are_marked() -> None:
     link = _help(("claim", "link"))
     assert re.search(r"--rule-kind \[css\|json_path\|[^\]]*\]\s+.*\[required\]", link, re.S)
     assert "Usage: factcheck claim link [OPTIONS] CLAIM SOURCE" in link
+    add = " ".join(_help(("claim", "add")).split())  # asked for on a terminal, else required
+    for option in ("--key KEY", "--statement TEXT", "--kind [quantity|"):
+        assert re.search(rf"{re.escape(option)}[^-]*\[required\]", add), (option, add)
+    assert "--language LANG Language of the statement (BCP 47, e.g. zh). --" in add
+    assert "[required]" not in _help(("claim", "edit")).split("Options:")[1]  # edit: any field
+    listing = " ".join(_help(("claim", "list")).split())
+    assert "this label (none: no verdict yet)." in listing
     verdict = _help(("verdict", "set"))
     assert re.search(r"--note TEXT\s+Why, in a sentence .*\[required\]", verdict, re.S)
     flat = " ".join(verdict.split())
@@ -112,43 +135,64 @@ def test_required_options_and_arguments_are_marked() -> None:
     )
 
 
-# Every option with a fixed vocabulary, in every command that has it (the choices are checked
-# before the database is opened, so none is needed).
+def _bad_choices() -> list[list[str]]:
+    """Every parameter with a fixed vocabulary, in every command that has it, found by walking
+    the command tree: the command line that gives it a word outside its choices. An option is
+    given alone (the first value checked, so nothing else is needed); an argument after a
+    placeholder for each argument before it."""
+    cases = []
+    for path, command in commands(typer.main.get_command(app)):
+        arguments = [p for p in command.params if p.param_type_name == "argument"]
+        for param in command.params:
+            if not param.type_descriptor.is_choice:
+                continue
+            if param.param_type_name == "option":
+                cases.append([*path, param.opts[0], "bogus"])
+            else:
+                before = arguments[: arguments.index(param)]
+                assert all(p.nargs == 1 for p in before), (path, param.name)
+                cases.append([*path, *("x" for _ in before), "bogus"])
+    return cases
+
+
 BAD_CHOICES = [
-    ["claim", "add", "--kind", "bogus"],
+    *_bad_choices(),
+    # words of a wider vocabulary that this option does not take
     ["claim", "add", "--inner-kind", "prediction"],
-    ["claim", "add", "--relation", "roughly"],
-    ["claim", "add", "--comparison", "eq"],
-    ["claim", "edit", "k", "--kind", "bogus"],
-    ["claim", "edit", "k", "--relation", "roughly"],
-    ["claim", "list", "--kind", "bogus"],
-    ["claim", "list", "--label", "bogus"],
-    ["claim", "list", "--status", "bogus"],
-    ["claim", "link", "c", "s", "--rule-kind", "xpath"],
-    ["claim", "link", "c", "s", "--rule-kind", "css", "--role", "bogus"],
-    ["claim", "unlink", "c", "s", "--role", "bogus"],
-    ["source", "add", "--key", "k", "--url", "https://example.org/", "--format", "pdf"],
-    ["rule", "test", "https://example.org/", "--rule-kind", "xpath"],
-    ["rule", "test", "https://example.org/", "--rule-kind", "css", "--format", "pdf"],
-    ["verdict", "set", "k", "bogus", "--note", "n", "--editor", "e"],
-    ["export", "claims", "--label", "bogus"],
-    ["export", "evidence", "--label", "bogus"],
     ["export", "verdicts", "--label", "none"],  # a verdict row always has a label
-    ["export", "changes", "--label", "bogus"],
-    ["export", "claims", "--status", "bogus"],
-    ["export", "claimreview", "--status", "bogus"],
-    ["completion", "tcsh"],
 ]
+
+
+def test_the_walk_finds_every_vocabulary_option() -> None:
+    found = {" ".join(args[:-1]) for args in BAD_CHOICES}
+    assert {
+        "claim add --kind",
+        "claim add --inner-kind",
+        "claim add --comparison",
+        "claim edit --inner-kind",
+        "claim edit --comparison",
+        "claim list --label",
+        "claim link --role",
+        "source add --format",
+        "rule test --rule-kind",
+        "verdict set x",
+        "export evidence --status",
+        "export verdicts --status",
+        "export changes --status",
+        "export claimreview --status",
+        "completion",
+    } <= found, found
+    assert len(BAD_CHOICES) >= 25
 
 
 @pytest.mark.parametrize("args", BAD_CHOICES, ids=" ".join)
 def test_a_bad_choice_is_one_line_and_exit_2(tmp_path: Path, args: list[str]) -> None:
-    result = run_cli(*args, cwd=tmp_path)
+    result = run_cli(*args, cwd=tmp_path)  # in-process: the real entry point, no process start
     assert result.code == 2, result
     assert result.stdout == ""
     (line,) = result.stderr.splitlines()
     assert line.startswith("error: Invalid value for ") and "is not one of" in line, line
-    assert "Value error" not in line
+    assert f"{args[-1]!r}" in line and "Value error" not in line
     assert list(tmp_path.iterdir()) == []  # nothing was opened or created
 
 

@@ -55,3 +55,17 @@ def test_version_prints_the_declared_version(tmp_path: Path) -> None:
         f"factcheck {factcheck.__version__}\n",
         "",
     )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["claim", "list", "--db"], ["claim", "list", "--db", "--", "x"], ["review", "done", "--db"]],
+)
+def test_db_without_a_value_after_the_subcommand(tmp_path: Path, args: list[str]) -> None:
+    """Not `No such command 'list'`: the bare --db does not swallow the subcommand."""
+    result = run_cli(*args, cwd=tmp_path)
+    assert (result.code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "error: Option '--db' requires an argument. (see `factcheck --help`)\n"
+    )
+    assert list(tmp_path.iterdir()) == []
