@@ -265,7 +265,13 @@ def _check_target(out_dir: Path) -> None:
     if out_dir.is_symlink():
         return
     if out_dir.is_dir() and not any(out_dir.iterdir()):
-        out_dir.rmdir()  # an empty folder made for the report: nothing is lost
+        try:
+            out_dir.rmdir()  # an empty folder made for the report: nothing is lost
+        except OSError as exc:  # a mount point (a container volume) cannot become a link
+            raise ValidationError(
+                f"{out_dir}: cannot be replaced by a link ({exc.strerror}); "
+                f"use a folder inside it, e.g. {out_dir / 'site'}"
+            ) from None
         return
     if out_dir.exists():
         raise ValidationError(
