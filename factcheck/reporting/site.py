@@ -307,7 +307,8 @@ def write_site(data: SiteData, out_dir: Path) -> Path:
             shutil.rmtree(leftover, ignore_errors=True)
         link.unlink(missing_ok=True)
         raise
-    _remove_old_versions(parent, name, keep={version.name, previous})
+    # what the link shows now is kept too: a concurrent build may have published since
+    _remove_old_versions(parent, name, keep={version.name, previous, _current_version(out_dir)})
     return version
 
 
