@@ -87,8 +87,10 @@ def timed(moment: datetime | None, now: datetime) -> Markup:
     """A <time> in UTC ISO 8601 with the relative time beside it (`never` for None).
 
     >>> now = datetime(2024, 7, 23, 12, 0, tzinfo=UTC)
-    >>> print(timed(datetime(2024, 7, 20, 12, 0, tzinfo=UTC), now).replace("</time> ", "</time>\n"))
-    <time datetime="2024-07-20T12:00:00Z">2024-07-20T12:00:00Z</time>
+    >>> stamp, ago = timed(datetime(2024, 7, 20, 12, 0, tzinfo=UTC), now).split("</time> ")
+    >>> print(stamp)
+    <time datetime="2024-07-20T12:00:00Z">2024-07-20T12:00:00Z
+    >>> print(ago)
     <span class="ago">(3 days ago)</span>
     """
     if moment is None:
