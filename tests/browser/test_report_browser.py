@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -234,6 +235,35 @@ def test_claim_page_shows_statement_reason_and_label(browser: WebDriver, demo: B
     sources = browser.find_elements(By.CSS_SELECTOR, "section.sources article.source")
     assert sources and any(s.find_elements(By.TAG_NAME, "mark") for s in sources)
     assert browser.find_elements(By.CSS_SELECTOR, "ol.timeline > li")
+
+
+def chinese_fonts() -> set[str]:
+    """The installed font families that cover Chinese, every alias of each (fontconfig)."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return set()
+    done = subprocess.run(
+        [fc_list, ":lang=zh", "family"], capture_output=True, text=True, check=False, timeout=30
+    )
+    return {name.strip() for line in done.stdout.splitlines() for name in line.split(",")}
+
+
+def test_chinese_statement_is_drawn_with_a_chinese_font(browser: WebDriver, demo: Built) -> None:
+    """Text equal to the stored one is not enough: without a font it is drawn as empty boxes."""
+    installed = chinese_fonts()
+    if not installed:
+        if IN_CI:
+            pytest.fail("a Chinese font is required in CI: .ci/run installs fonts-wqy-microhei")
+        pytest.skip("no font covers Chinese (Debian: fonts-wqy-microhei)")
+    follow_to_price_claim(browser, demo)
+    cdp = browser.execute_cdp_cmd  # type: ignore[attr-defined]
+    cdp("DOM.enable", {})
+    cdp("CSS.enable", {})
+    root = cdp("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+    node = cdp("DOM.querySelector", {"nodeId": root, "selector": "blockquote.statement"})
+    used = cdp("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})["fonts"]
+    chinese = [font for font in used if font["familyName"] in installed]
+    assert chinese and chinese[0]["glyphCount"] >= 30, used
 
 
 def test_chart_has_one_mark_per_provider_record(browser: WebDriver, demo: Built) -> None:
