@@ -10,6 +10,7 @@ change what changed). Every mark has the class "mark"; the threshold has the cla
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -24,6 +25,8 @@ XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 FONT_STACK = 'system-ui, -apple-system, "Segoe UI", Roboto, "Liberation Sans", Arial, sans-serif'
 SUPPORTS_COLOUR = {True: "#1a7f37", False: "#b3261e", None: "#6e7781"}
 THRESHOLD_COLOUR = "#24292f"
+LABEL_CHAR_PX = 7.2  # a generous average width of a 12 px character
+NAME_CHARS = 28  # record names on the axis are cut here; the mark's <title> has them whole
 SERIES_COLOURS = ("#0550ae", "#953800", "#1a7f37", "#8250df", "#b3261e", "#6e7781")
 
 
@@ -71,6 +74,15 @@ def mark_title(name: str, value: float, unit: str) -> str:
     ('Together: 3.5 $/M tokens', 'n: 2')
     """
     return f"{name}: {number(value)} {unit}".rstrip()
+
+
+def shorten(text: str, most: int) -> str:
+    """`text` in at most `most` characters, cut with an ellipsis.
+
+    >>> shorten("0.5 × gpt-4o-2024-05-13", 12), shorten("short", 12), shorten("abc", 0)
+    ('0.5 × gpt-4…', 'short', '…')
+    """
+    return text if len(text) <= most else text[: max(most - 1, 0)] + "…"
 
 
 def _style(colours: Sequence[str]) -> Style:
@@ -122,10 +134,17 @@ def bars_svg(
     low = min(min(values), 0.0)
     unit = bars[0].unit
     chart = pygal.HorizontalBar(
-        **_config(title, ("#0550ae",), show_legend=False, range=(low, top * 1.1), x_title=unit)
+        **_config(
+            title,
+            ("#0550ae",),
+            show_legend=False,
+            range=(low, top * 1.1),
+            x_title=unit,
+            margin_top=36,
+        )
     )
     drawn = list(reversed(bars))  # pygal stacks upwards: the first record ends up on top
-    chart.x_labels = [bar.name for bar in drawn]
+    chart.x_labels = [shorten(bar.name, NAME_CHARS) for bar in drawn]
     chart.add(
         "value",
         [
@@ -228,19 +247,22 @@ def _threshold(root: Any, chart: Any, value: float, text: str) -> None:
             "stroke-dasharray": "8 4",
         },
     )
-    right = x > chart.view.width * 0.55  # near the right edge: the label goes to the line's left
+    # The label sits beside the line on the roomier side, shortened to fit (whole in <title>).
+    offset = float(re.findall(r"[-\d.]+", plot.get("transform", "translate(0 0)"))[0])
+    room_left, room_right = offset + x - 8, chart.width - offset - x - 8
+    right = room_left > room_right
     label = etree.SubElement(
         group,
         "text",
         {
             "x": f"{x - 4 if right else x + 4:.2f}",
-            "y": "-6",  # in the gap between the title and the plot, clear of the bars
+            "y": "-8",  # in the gap (margin_top) between the title and the plot, clear of the bars
             "text-anchor": "end" if right else "start",
             "fill": THRESHOLD_COLOUR,
             "font-size": "12",
         },
     )
-    label.text = text
+    label.text = shorten(text, int(max(room_left, room_right) / LABEL_CHAR_PX))
     etree.SubElement(group, "title").text = text
 
 
