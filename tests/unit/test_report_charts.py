@@ -183,3 +183,14 @@ def test_same_data_same_bytes_and_distinct_ids() -> None:
     # pygal's stylesheet is scoped to the chart's id: the new id replaced the random one.
     (chart_id,) = re.findall(r'<svg[^>]* id="([^"]+)"', first)
     assert f"#{chart_id}" in first and first.count("#chart-") == first.count(f"#{chart_id}")
+
+
+def test_importing_the_charts_leaves_no_legacy_import_hook() -> None:
+    """pygal's map-plugin finder turns every failed optional import into an ImportWarning."""
+    import sys
+
+    import factcheck.reporting.charts  # noqa: F401
+
+    assert all(hasattr(finder, "find_spec") for finder in sys.meta_path)
+    with pytest.raises(ImportError):
+        import factcheck_no_such_module  # type: ignore[import-not-found]  # noqa: F401
