@@ -103,6 +103,8 @@ def ratio_bars(spec: ClaimSpec, items: Sequence[EvidenceItem]) -> Bars:
         bars.append(_bar(top, supports))
     if not isinstance(interval, ClaimInterval) or bottom is None:
         return Bars(tuple(bars))
+    if all(top.unit != bottom.unit for top in tops):  # users/month against users/week
+        return Bars(tuple(bars))
     threshold, _ = display(interval.target * bottom.amount, bottom.unit)
     label = (
         f"{show_figures([Figure('', interval.target, None)])} × {bottom.key} "

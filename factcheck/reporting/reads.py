@@ -1,7 +1,8 @@
 """The report's reads: one query per table for the whole site, never one per claim.
 
 Each function reads what every page needs of one table for a list of claims (or runs) at once
-and groups it by claim id in Python; `views` puts the groups together. Nothing is written.
+and groups it by claim id in Python; `views` puts the groups together (`current_evidence` and
+`evidence_items` pick a claim's share). Nothing is written.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from factcheck.domain import EvidenceItem, Role
 from factcheck.storage.models import ClaimSource, Evidence, Source, Verdict
+from factcheck.storage.runs import StoredEvidence
 
 
 def claim_links(
@@ -149,3 +152,37 @@ def run_failures(
     for row in session.connection().execute(query):
         found[row.run_id].append((row.key, row.url, row.error_code))
     return found
+
+
+def current_evidence(
+    good: dict[tuple[int, str], StoredEvidence], links: list[tuple[ClaimSource, Source]]
+) -> dict[tuple[int, str], StoredEvidence]:
+    """The good evidence of the claim's links as they are now: of a link still declared, and
+    fetched from the URL its source has now (evidence of an old URL is history)."""
+    urls = {(link.source_id, link.role): source.url for link, source in links}
+    return {
+        ident: stored
+        for ident, stored in good.items()
+        if ident in urls and stored.row.url in (None, urls[ident])
+    }
+
+
+def evidence_items(
+    good: dict[tuple[int, str], StoredEvidence], links: list[tuple[ClaimSource, Source]]
+) -> list[EvidenceItem]:
+    """The claim's good evidence as the judge's items (for the records chart)."""
+    items = []
+    for link, source in links:
+        stored = good.get((link.source_id, link.role))
+        if stored is not None:
+            items.append(
+                EvidenceItem(
+                    source_key=source.key,
+                    source_title=source.title,
+                    role=Role(link.role),
+                    fetched_at=stored.row.fetched_at,
+                    hits=stored.hits,
+                    quantities=stored.quantities,
+                )
+            )
+    return items

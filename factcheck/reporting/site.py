@@ -265,7 +265,13 @@ def _check_target(out_dir: Path) -> None:
     if out_dir.is_symlink():
         return
     if out_dir.is_dir() and not any(out_dir.iterdir()):
-        out_dir.rmdir()  # an empty folder made for the report: nothing is lost
+        try:
+            out_dir.rmdir()  # an empty folder made for the report: nothing is lost
+        except OSError as exc:  # a mount point (a container volume) cannot become a link
+            raise ValidationError(
+                f"{out_dir}: cannot be replaced by a link ({exc.strerror}); "
+                f"use a folder inside it, e.g. {out_dir / 'site'}"
+            ) from None
         return
     if out_dir.exists():
         raise ValidationError(
@@ -301,7 +307,8 @@ def write_site(data: SiteData, out_dir: Path) -> Path:
             shutil.rmtree(leftover, ignore_errors=True)
         link.unlink(missing_ok=True)
         raise
-    _remove_old_versions(parent, name, keep={version.name, previous})
+    # what the link shows now is kept too: a concurrent build may have published since
+    _remove_old_versions(parent, name, keep={version.name, previous, _current_version(out_dir)})
     return version
 
 

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from factcheck.config import Settings
 from factcheck.declarations.claim_words import describe_claim
-from factcheck.domain import EvidenceItem, Label, Role, RunStatus
+from factcheck.domain import Label, RunStatus
 from factcheck.editorial.claimreview import claim_review
 from factcheck.editorial.review import review_queue
 from factcheck.reporting import chartdata, reads
@@ -261,8 +261,8 @@ def _claim_view(
     cid = claim.id or 0
     spec = claim_spec(claim)
     links = read.links.get(cid, [])
-    good = _current(read.good.get(cid, {}), links)
-    chart = chartdata.claim_bars(spec, _items(good, links))
+    good = reads.current_evidence(read.good.get(cid, {}), links)
+    chart = chartdata.claim_bars(spec, reads.evidence_items(good, links))
     attempts = read.attempts.get(cid, {})
     flip = changed.get(claim.key)
     return ClaimView(
@@ -297,40 +297,6 @@ def _claim_view(
         series=_series(read.series.get(cid, []), links),
         claimreview=claim_review(claim, verdict, settings) if verdict else None,
     )
-
-
-def _current(
-    good: dict[tuple[int, str], StoredEvidence], links: list[tuple[ClaimSource, Source]]
-) -> dict[tuple[int, str], StoredEvidence]:
-    """The good evidence of the claim's links as they are now: of a link still declared, and
-    fetched from the URL its source has now (evidence of an old URL is history)."""
-    urls = {(link.source_id, link.role): source.url for link, source in links}
-    return {
-        ident: stored
-        for ident, stored in good.items()
-        if ident in urls and stored.row.url in (None, urls[ident])
-    }
-
-
-def _items(
-    good: dict[tuple[int, str], StoredEvidence], links: list[tuple[ClaimSource, Source]]
-) -> list[EvidenceItem]:
-    """The claim's good evidence as the judge's items (for the records chart)."""
-    items = []
-    for link, source in links:
-        stored = good.get((link.source_id, link.role))
-        if stored is not None:
-            items.append(
-                EvidenceItem(
-                    source_key=source.key,
-                    source_title=source.title,
-                    role=Role(link.role),
-                    fetched_at=stored.row.fetched_at,
-                    hits=stored.hits,
-                    quantities=stored.quantities,
-                )
-            )
-    return items
 
 
 def _source_view(

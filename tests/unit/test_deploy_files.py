@@ -40,8 +40,8 @@ def assert_command_exists(args: list[str]) -> None:
 
 
 def test_the_command_check_fails_on_a_command_that_does_not_exist() -> None:
-    """The check itself can fail: `report` is issue 12's, and `db migrate` was never a command."""
-    for args in (["report"], ["db", "migrate"], ["schedule", "--no-such-option"]):
+    """The check itself can fail: `publish` and `db migrate` were never commands."""
+    for args in (["publish"], ["db", "migrate"], ["schedule", "--no-such-option"]):
         with pytest.raises(AssertionError):
             assert_command_exists(args)
 
