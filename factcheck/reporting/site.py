@@ -16,7 +16,7 @@ import logging
 import os
 import secrets
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -168,20 +168,10 @@ def claim_href(key: str) -> str:
     return f"claims/{quote(key, safe='')}/index.html"
 
 
-def _charts() -> tuple[Callable[..., str], Callable[..., str]] | None:
-    try:
-        from factcheck.reporting.charts import bars_svg, series_svg
-    except ImportError:  # charts.py lands separately; until then pages show no chart
-        return None
-    return bars_svg, series_svg
-
-
 def claim_charts(claim: ClaimView) -> dict[str, Markup]:
     """The claim's SVG charts (records against the threshold, values over time), if any."""
-    charts = _charts()
-    if charts is None:
-        return {}
-    bars_svg, series_svg = charts
+    from factcheck.reporting.charts import bars_svg, series_svg  # pygal: loaded when drawn
+
     found: dict[str, Markup] = {}
     if claim.bars:
         bars: tuple[ChartBar, ...] = claim.bars
