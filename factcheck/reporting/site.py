@@ -11,12 +11,14 @@ POSIX. The previous version is kept (a reader may still hold it); older ones are
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
 import secrets
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -253,9 +255,15 @@ def _write_tree(folder: Path, pages: Mapping[str, str], files: Mapping[str, byte
 
 
 def _check_target(out_dir: Path) -> None:
-    """Refuse to replace what factcheck did not build: a file, or a folder with content."""
+    """Refuse to replace what factcheck did not build: a file, a folder with content, or a
+    symlink that does not point at one of this report's version folders beside it."""
     if out_dir.is_symlink():
-        return
+        if os.readlink(out_dir).startswith(f".{out_dir.name}{VERSION_MARK}"):
+            return
+        raise ValidationError(
+            f"{out_dir}: is a symlink factcheck did not make (to {os.readlink(out_dir)}); "
+            "move it away or choose another folder"
+        )
     if out_dir.is_dir() and not any(out_dir.iterdir()):
         try:
             out_dir.rmdir()  # an empty folder made for the report: nothing is lost
@@ -291,17 +299,29 @@ def write_site(data: SiteData, out_dir: Path) -> Path:
     try:
         _write_tree(building, pages, files)
         building.rename(version)
-        previous = _current_version(out_dir)
-        os.symlink(version.name, link, target_is_directory=True)  # relative: the parent may move
-        os.replace(link, out_dir)
+        with _swap_lock(parent / f".{name}.lock"):  # one swap and clean-up at a time
+            previous = _current_version(out_dir)
+            os.symlink(version.name, link, target_is_directory=True)  # relative: parent may move
+            os.replace(link, out_dir)
+            _remove_old_versions(parent, name, keep={version.name, previous})
     except BaseException:
         for leftover in (building, version):
             shutil.rmtree(leftover, ignore_errors=True)
         link.unlink(missing_ok=True)
         raise
-    # what the link shows now is kept too: a concurrent build may have published since
-    _remove_old_versions(parent, name, keep={version.name, previous, _current_version(out_dir)})
     return version
+
+
+@contextmanager
+def _swap_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock file around the swap: two builds (the nightly one and a manual one)
+    never remove the version the other has just published."""
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _report_json(data: SiteData) -> bytes:

@@ -312,6 +312,13 @@ def test_a_real_folder_is_never_replaced_an_empty_one_is(tmp_path: Path) -> None
     write_site(site_data(), empty)
     assert empty.is_symlink() and (empty / "index.html").is_file()
 
+    # a symlink the operator made (/var/www/html -> /srv/site) is theirs: never repointed
+    theirs = tmp_path / "html"
+    theirs.symlink_to(taken, target_is_directory=True)
+    with pytest.raises(ValidationError, match="symlink factcheck did not make"):
+        write_site(site_data(), theirs)
+    assert theirs.resolve() == taken.resolve()
+
 
 def test_report_after_a_demo_run_lists_every_claim(tmp_path: Path) -> None:
     kept, out = tmp_path / "demo", tmp_path / "site"
