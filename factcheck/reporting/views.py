@@ -5,9 +5,10 @@ active claims, `reads`; the review queue and the standing verdicts as the CLI re
 returns a `SiteData` the templates render and `as_json()` writes as report.json. Scraped text
 (statements, excerpts) is kept as it is: the templates escape it.
 
-"Changed in the last run" means a flip (`verification.notices.flips`): a system verdict whose
-label differs from the claim's previous one, in the newest finished run. A claim's first
-verdict is not a change, so that a site built after the very first run does not mark them all.
+"Changed in the last run" means what `verify` counts as changed (`verification.notices.flips`
+with `first_too`): a system verdict in the newest finished run whose label differs from the
+claim's previous one, or the claim's first verdict (previous_label None), so that the runs page's
+count and the index's marks agree.
 """
 
 from __future__ import annotations
@@ -224,7 +225,7 @@ def _runs(session: Session) -> tuple[tuple[RunView, ...], dict[str, Flip]]:
     failures = reads.run_failures(session=session, run_ids=ids)
     since = min((run.started_at for run in recent), default=None)
     by_run: dict[int, list[Flip]] = {}
-    for flip in flips(session=session, since=since) if recent else []:
+    for flip in flips(session=session, since=since, first_too=True) if recent else []:
         by_run.setdefault(flip.run_id or 0, []).append(flip)
     last = next((r for r in recent if r.status != RunStatus.RUNNING.value), None)
     changed = {f.claim: f for f in by_run.get(last.id or 0, [])} if last else {}

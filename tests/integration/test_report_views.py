@@ -205,7 +205,10 @@ def test_runs_newest_first_with_failures_and_flips(built: Built) -> None:
     assert len(runs) == 2 and runs[0].id > runs[1].id
     last, first = runs
     assert last.outcome == "completed, some sources failed" and last.failed == 1
-    assert first.outcome == "completed" and first.failures == () and first.flips == ()
+    assert first.outcome == "completed" and first.failures == ()
+    # the first run gave every claim its first verdict: each is a change, as verify counts it
+    assert len(first.flips) == first.changes == 8
+    assert all(was is None for _, was, _ in first.flips)
     assert last.failures == ((POLICY, f"{built.site_url}/{POLICY}", "http_status"),)
     assert sorted(last.flips) == [
         (HEADLINE, "refuted", "supported"),
