@@ -30,7 +30,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_ROOT_USER_ACTION=ignore
 # A fixed uid/gid, so a bind-mounted data folder can be chowned to it and an orchestrator's
 # "run as non-root" check can see it is not 0. /var/lib/factcheck holds a SQLite database when
-# no FACTCHECK_DATABASE_URL is given, and report/ the static report (built by a later issue).
+# no FACTCHECK_DATABASE_URL is given, and report/ the static report (FACTCHECK_REPORT_DIR=/var/lib/factcheck/report/site).
 RUN groupadd --system --gid 10001 factcheck \
     && useradd --system --uid 10001 --gid factcheck --no-create-home \
         --home-dir /var/lib/factcheck --shell /usr/sbin/nologin factcheck \

@@ -86,6 +86,7 @@ class Settings:
     # publishing
     organisation_name: str = "factcheck"
     organisation_url: str = "https://example.org/factcheck"
+    report_dir: str | None = None  # the HTML report's folder, rebuilt after each nightly run
     # logging: "text" (one line per record) or "json" (one JSON object per line)
     log_format: str = "text"
 

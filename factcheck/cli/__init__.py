@@ -15,7 +15,17 @@ from __future__ import annotations
 
 import typer
 
-from factcheck.cli import admin, claims, config_cmd, demo, editorial, sources_cmd, tools, verify
+from factcheck.cli import (
+    admin,
+    claims,
+    config_cmd,
+    demo,
+    editorial,
+    report_cmd,
+    sources_cmd,
+    tools,
+    verify,
+)
 from factcheck.cli import schedule as schedule_cmd
 from factcheck.cli.common import DB_OPTION, VERBOSE_OPTION, AppState, OneLineErrors, show_version
 from factcheck.cli.logs import setup_logging
@@ -72,6 +82,7 @@ tools.register(app)
 demo.register(app)
 editorial.register(app)
 config_cmd.register(app)
+report_cmd.register(app)
 
 
 def main() -> None:

@@ -48,6 +48,7 @@ def schedule(ctx: typer.Context) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
+    from factcheck.cli.report_cmd import nightly_rebuild
     from factcheck.verification import nightly
 
     app_state = state(ctx)
@@ -55,7 +56,12 @@ def schedule(ctx: typer.Context) -> None:
     serve_at_info()
     shutdown = threading.Event()
     with stop_on_signals(shutdown, tell=logging.getLogger("factcheck.schedule").warning):
-        interrupted = nightly.serve(engine=engine, settings=app_state.settings, shutdown=shutdown)
+        interrupted = nightly.serve(
+            engine=engine,
+            settings=app_state.settings,
+            shutdown=shutdown,
+            after_run=nightly_rebuild(engine, app_state.settings),
+        )
     if interrupted:  # a run was cut short: say so to systemd and to whoever sent the signal
         raise typer.Exit(ExitCode.INTERRUPTED)
 

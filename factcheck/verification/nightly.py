@@ -96,8 +96,10 @@ class NightlyService:
         settings: Settings,
         clock: Clock = utcnow,
         sleep: Callable[[float], None] = time.sleep,
+        after_run: Callable[[], None] | None = None,  # after each run: the report's rebuild
     ) -> None:
         self.engine, self.settings, self.clock, self.sleep = engine, settings, clock, sleep
+        self.after_run = after_run
         self.trigger = make_trigger(settings)
         self.grace = timedelta(seconds=settings.misfire_grace_s)
         self.stopping = threading.Event()
@@ -172,6 +174,11 @@ class NightlyService:
                 )
             if report.summary.status is RunStatus.INTERRUPTED and report.summary.run_id:
                 self.interrupted_runs.append(report.summary.run_id)
+            if self.after_run is not None and not self.stopping.is_set():
+                try:  # outside the run lock; its failure is logged, the scheduler goes on
+                    self.after_run()
+                except Exception:
+                    log.exception("after the %s run: the follow-up step failed", trigger.value)
             return report
         except LockHeldError as exc:  # stopped while waiting
             log.info("%s run not started: %s", trigger.value, exc)
@@ -269,6 +276,7 @@ def serve(
     settings: Settings,
     shutdown: threading.Event,
     on_started: Callable[[Started], None] | None = None,
+    after_run: Callable[[], None] | None = None,
 ) -> tuple[int, ...]:
     """Run the scheduler until `shutdown` is set (SIGTERM/SIGINT at the edge).
 
@@ -287,7 +295,7 @@ def serve(
     with runlock.hold(
         engine=engine, settings=settings, name=runlock.SCHEDULER_LOCK, on_lost=on_lost
     ):
-        service = NightlyService(engine=engine, settings=settings)
+        service = NightlyService(engine=engine, settings=settings, after_run=after_run)
         scheduler = make_scheduler(engine=engine, settings=settings)
         _live = service
         scheduler.start(paused=True)

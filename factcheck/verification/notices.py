@@ -76,9 +76,14 @@ class Flip:
 
 
 def flips(
-    *, session: Session, since: datetime | None = None, run_id: int | None = None
+    *,
+    session: Session,
+    since: datetime | None = None,
+    run_id: int | None = None,
+    first_too: bool = False,
 ) -> list[Flip]:
-    """System verdicts whose label differs from the claim's previous system verdict."""
+    """System verdicts whose label differs from the claim's previous system verdict; with
+    `first_too`, a claim's first verdict too (previous_label None), as `verify` counts it."""
     ordered = (
         sa.select(
             col(Verdict.id).label("id"),
@@ -97,7 +102,11 @@ def flips(
     query = (
         sa.select(ordered, col(Claim.key))
         .join(Claim, col(Claim.id) == ordered.c.claim_id)
-        .where(ordered.c.previous.is_not(None), ordered.c.previous != ordered.c.label)
+        .where(
+            ordered.c.previous.is_distinct_from(ordered.c.label)
+            if first_too
+            else sa.and_(ordered.c.previous.is_not(None), ordered.c.previous != ordered.c.label)
+        )
         .order_by(ordered.c.id)
     )
     if since is not None:

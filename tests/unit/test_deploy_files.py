@@ -40,8 +40,8 @@ def assert_command_exists(args: list[str]) -> None:
 
 
 def test_the_command_check_fails_on_a_command_that_does_not_exist() -> None:
-    """The check itself can fail: `report` is issue 12's, and `db migrate` was never a command."""
-    for args in (["report"], ["db", "migrate"], ["schedule", "--no-such-option"]):
+    """The check itself can fail: `publish` and `db migrate` were never commands."""
+    for args in (["publish"], ["db", "migrate"], ["schedule", "--no-such-option"]):
         with pytest.raises(AssertionError):
             assert_command_exists(args)
 
@@ -165,12 +165,16 @@ def test_compose_factcheck_services_share_the_image_and_the_database() -> None:
 
 def test_compose_serves_the_report_read_only_without_factcheck() -> None:
     report = _compose()["services"]["report"]
-    # issue 12 builds `factcheck report`; until then nothing here may call factcheck
+    # the file server needs neither factcheck nor its settings (nor the database password)
     assert "factcheck" not in report["entrypoint"] and "command" not in report
     assert report["entrypoint"][:3] == ["python", "-m", "http.server"]
     (volume,) = report["volumes"]
     name, path, mode = volume.split(":")
-    assert (name, mode) == ("report", "ro") and path in report["entrypoint"]
+    assert (name, mode) == ("report", "ro")
+    services = _compose()["services"]
+    built = services["scheduler"]["environment"]["FACTCHECK_REPORT_DIR"]
+    assert built.startswith(path + "/") and built in report["entrypoint"]  # what it builds
+    assert f"report:{path}" in services["scheduler"]["volumes"]  # in the volume served
     assert report["read_only"] is True and "environment" not in report  # no database password
     assert all(port.startswith("127.0.0.1:") for port in report["ports"])
 

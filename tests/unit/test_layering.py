@@ -27,6 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("storage",),
     ("verification",),
     ("editorial",),
+    ("reporting",),  # the HTML report: reads storage and editorial, writes a static site
     ("demo",),
     ("cli",),
     ("__main__",),
@@ -102,7 +103,7 @@ def test_every_package_says_its_job_in_one_line() -> None:
         ("fetching/planted.py", "from factcheck.extraction import rules\n", "layer 4 -> 4"),
         ("extraction/planted.py", "import sqlalchemy\n", "database toolkit sqlalchemy"),
         ("storage/planted.py", "import rich\n", "CLI toolkit rich"),
-        ("verdicts/planted.py", "from factcheck.cli import common\n", "layer 4 -> 10"),
+        ("verdicts/planted.py", "from factcheck.cli import common\n", "layer 4 -> 11"),
     ],
 )
 def test_a_planted_bad_import_is_caught(
