@@ -28,6 +28,9 @@ from factcheck.cli.run_report import report_run
 from factcheck.domain import RunStatus, Trigger
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from factcheck.config import Settings
     from factcheck.storage.models import Run
     from factcheck.storage.runlock import Holder
 
@@ -147,6 +150,8 @@ def run_now(
         )
     summary, notice = report.summary, report.notice
     failed = len(summary.failed_sources)
+    if summary.status is not RunStatus.INTERRUPTED:
+        _rebuild_report(engine, app_state.settings)
     if as_json:
         print_json(
             {
@@ -168,6 +173,20 @@ def run_now(
         raise typer.Exit(ExitCode.INTERRUPTED)
     if failed:  # as `verify`: the run is recorded, some sources failed
         raise typer.Exit(ExitCode.SOURCES_FAILED)
+
+
+def _rebuild_report(engine: Engine, settings: Settings) -> None:
+    """As after a scheduled run: the report is rebuilt when FACTCHECK_REPORT_DIR is set; a
+    failed rebuild is said, never a failed run."""
+    from factcheck.cli.report_cmd import nightly_rebuild
+
+    rebuild = nightly_rebuild(engine, settings)
+    if rebuild is None:
+        return
+    try:
+        rebuild()
+    except Exception as exc:  # the run is recorded; only the report is behind
+        logging.getLogger(__name__).error("report not rebuilt: %s", exc)
 
 
 def changes(

@@ -444,3 +444,21 @@ def test_the_nightly_run_rebuilds_the_report_and_a_failed_rebuild_stops_nothing(
         report = failing.nightly()
     assert report is not None and report.summary.run_id
     assert "follow-up step failed" in caplog.text and "disk full" in caplog.text
+
+
+def test_run_now_rebuilds_the_report_like_the_nightly_run(
+    database: DatabaseUnderTest, httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    httpserver.expect_request("/daily.txt").respond_with_data("It has 405B parameters.")
+    declare(database, tmp_path, httpserver.url_for("").rstrip("/"), ["daily"])
+    out = tmp_path / "site"
+    env = {
+        **cli_env(),
+        "FACTCHECK_REPORT_DIR": str(out),
+        "FACTCHECK_ALLOW_LOOPBACK": "true",
+        "FACTCHECK_OBEY_ROBOTS": "false",  # the test server has no robots.txt
+        "FACTCHECK_PER_HOST_DELAY_S": "0",
+    }
+    result = run_cli("schedule", "run-now", db_url=database.url, cwd=tmp_path, env=env)
+    assert result.code == 0, result.stderr
+    assert 'data-key="claim-daily"' in (out / "index.html").read_text(encoding="utf-8")
