@@ -165,7 +165,7 @@ def _render(entry: Mapping[str, object], *, english: bool) -> list[str]:
         out.append('# statement_en = ""  # the English rendering, for the editor')
     for name in ("speaker", "said_on", "said_where"):
         if name not in entry:
-            out.append(f"# {name} = \"\"")
+            out.append(f'# {name} = ""')
     out.append('# subject = ""  # what it is about, e.g. "Llama 3.1 405B"')
     out.append('# property = ""  # which property, e.g. "parameter count"')
     out.append("")

@@ -91,7 +91,9 @@ def test_same_words_get_distinct_keys() -> None:
 
 
 def test_a_suggestion_that_does_not_validate_becomes_a_comment() -> None:
-    bad = _spotted("It costs 12 zorkmids.", suggestion=Suggestion("quantity", "12", "zorkmid", None))
+    bad = _spotted(
+        "It costs 12 zorkmids.", suggestion=Suggestion("quantity", "12", "zorkmid", None)
+    )
     text, (claim,) = _drafts(bad)
     assert claim["kind"] == "text" and "unit" not in claim and "expected" not in claim
     assert "# suggested kind=quantity, expected=12, unit=zorkmid; it does not validate" in text
