@@ -17,6 +17,7 @@ from factcheck.errors import ValidationError
 from factcheck.normalising.quantities import parse_quantities
 from factcheck.spotting.spot import Spotted
 
+END_MARKS = "。！？!?.…；;"  # what may end a sentence and not the stored statement
 KEY_WORDS = 6  # words of the sentence in a draft's key
 EVIDENCE_HINT = (
     "# [[claim.evidence]]  (required: import refuses a claim without a source while it is a draft)",
@@ -33,6 +34,15 @@ def squash(text: str) -> str:
     '405B parameters'
     """
     return " ".join(text.split())
+
+
+def _bare(text: str) -> str:
+    """The squashed text without the final stop, which a stored statement often drops.
+
+    >>> _bare("我们发布了三个模型。 ")
+    '我们发布了三个模型'
+    """
+    return squash(text).rstrip(END_MARKS).rstrip()
 
 
 def toml_string(text: str) -> str:
@@ -62,11 +72,12 @@ def known_claims(
     spotted: Sequence[Spotted], stored: Iterable[tuple[str, str, str | None]]
 ) -> dict[int, tuple[str, str | None]]:
     """Which spotted sentences (by index) are stored claims: (key, statement, label) rows whose
-    whitespace-normalised statement equals, contains or is contained in the sentence."""
-    claims = [(key, squash(statement), label) for key, statement, label in stored]
+    whitespace-normalised statement (final stop aside) equals, contains or is contained in the
+    sentence."""
+    claims = [(key, _bare(statement), label) for key, statement, label in stored]
     found: dict[int, tuple[str, str | None]] = {}
     for index, item in enumerate(spotted):
-        text = squash(item.sentence.text)
+        text = _bare(item.sentence.text)
         for key, statement, label in claims:
             if statement and text and (statement in text or text in statement):
                 found[index] = (key, label)
