@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from factcheck.domain import Quantity
+from factcheck.domain import Bound, Quantity
 from factcheck.normalising.dates import FoundDate, parse_dates
 from factcheck.normalising.quantities import describe, parse_quantities
 from factcheck.spotting.cues import FAMILIES, Cue, find_cues, find_dampers
@@ -148,12 +148,30 @@ def _suggest(
     if claim_type == "prediction":
         return Suggestion("prediction", first.text if first else None, _unit(first), due)
     if percent is not None and "comparison" in types:
-        return Suggestion("ratio", percent.text, "%", None)
+        return Suggestion("ratio", _ratio_expected(percent), None, None)
     if first is not None and claim_type in ("quantity", "comparison", "superlative"):
         return Suggestion("quantity", first.text, _unit(first), None)
     if claim_type == "date_event" and dates:
         return Suggestion("date", _date_expected(dates[0]), None, None)
     return Suggestion("text", None, None, None)
+
+
+def _ratio_expected(percent: Quantity) -> str:
+    """A compared percentage as the ratio a claim declares ("about 50%" -> "about 0.5"): ratio
+    claims take a bare number, their hedge kept in words.
+
+    >>> from decimal import Decimal
+    >>> about = Quantity(text="约50%", amount=Decimal(50), unit="%", bound=Bound.APPROXIMATE)
+    >>> _ratio_expected(about)
+    'about 0.5'
+    """
+    ratio = format((percent.amount / 100).normalize(), "f")
+    hedge = {
+        Bound.APPROXIMATE: "about ",
+        Bound.AT_LEAST: "at least ",
+        Bound.AT_MOST: "at most ",
+    }.get(percent.bound, "")
+    return hedge + ratio
 
 
 def _unit(q: Quantity | None) -> str | None:
