@@ -9,10 +9,11 @@ sentence judged checkable, by character offsets into the raw file (offsets only:
 are not copied into the repo); every other sentence counts as not checkable.
 
 Each file is read as the CLI reads it, `read_document(raw, kind="markdown")`, and spotted with
-the article's date as `said_on`. read_document drops link targets, images and markup, so its
-offsets are not the raw file's: each predicted sentence is mapped back by aligning the
-document to the raw text (the document is the raw text with pieces removed; `_raw_index`).
-A prediction is right when its span overlaps an annotated checkable sentence.
+the article's date as `said_on`. For Markdown, read_document blanks link targets, images and
+markup with spaces, every character kept in place, so its offsets are the raw file's (checked:
+same length). Should it ever shorten the text, each predicted sentence is mapped back by
+aligning the document to the raw text (`_raw_index`). A prediction is right when its span
+overlaps an annotated checkable sentence.
 
 Prints, per file: precision (right predictions / all predictions), recall (annotated
 sentences overlapped by some prediction / all annotated); which of SEED_NINE (the nine
@@ -97,6 +98,8 @@ def _raw_index(raw: str, doc: str) -> list[int]:
     removed) keeps the current position without advancing, so one odd character cannot drag
     the rest of the map to the end of the file.
     """
+    if len(doc) == len(raw):  # offsets kept in place (markup blanked, not removed)
+        return list(range(len(raw) + 1))
     window = 4000
     out: list[int] = []
     j = 0
@@ -170,8 +173,9 @@ def met(ok: bool) -> str:
 
 def _measure_rate(docs: list[str], repeat: int) -> tuple[float, int]:
     """Sentences per second of spot() over the documents: median of `repeat` runs."""
-    from factcheck.spotting.sentences import split_sentences
     from factcheck.spotting.spot import spot
+
+    from factcheck.spotting.sentences import split_sentences
 
     count = sum(len(split_sentences(d)) for d in docs)
     times = []
@@ -192,8 +196,9 @@ def main() -> int:
         print(f"spot_eval: the articles are missing under {SHARED}", file=sys.stderr)
         return 2
     sys.path.insert(0, str(ROOT))
-    from factcheck.spotting.sentences import read_document
     from factcheck.spotting.spot import spot
+
+    from factcheck.spotting.sentences import read_document
 
     docs: list[str] = []
     seed_result: Scored | None = None
