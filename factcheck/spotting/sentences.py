@@ -221,6 +221,8 @@ def _abbreviation(text: str, dot: int) -> bool:
     if word is None:
         return False
     token = word.group(1)
+    if word.start() and (text[word.start() - 1].isalnum() or text[word.start() - 1] in "-_"):
+        return False  # "GPT-4o." ends in a letter, not an initial
     bare = token.rstrip(".").casefold()
     return len(bare) == 1 or bare in _ABBREVIATIONS or bool(_DOTTED.fullmatch(token + "."))
 
