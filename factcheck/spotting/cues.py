@@ -67,6 +67,7 @@ _RAW: dict[str, tuple[tuple[str, float, str], ...]] = {
         ("年底之前", 1.0, r"年底之前|年底前|到年底|今年年底|年末"),
         ("未来几个月", 1.0, r"(?:未来|接下来(?:的)?)几个月|几个月内|明年|下个月|今年晚些时候"),
         ("将/即将", 0.4, r"将会|即将|将(?!其|它|他|她|这|那|模型)"),
+        ("将…发布/推出", 0.8, r"将[^。！？，]{0,15}(?:发布|推出|上线|开放)"),
         ("会", 0.2, r"会(?!议|员|谈)"),
         ("by the end of", 1.0, r"(?i)\bby (?:the )?(?:end of|year[- ]end)|\blater this year\b"),
         (
@@ -76,6 +77,7 @@ _RAW: dict[str, tuple[tuple[str, float, str], ...]] = {
             r"|next (?:year|month))\b",
         ),
         ("will", 0.4, r"(?i)\b(?:will|going to|is set to|expects? to)\b"),
+        ("will release/launch", 0.9, r"(?i)\bwill (?:release|launch|ship|open|roll out)\b"),
     ),
     "date_event": (
         ("发布/推出", 0.5, r"发布|推出|上市|问世|成立|发行|宣布"),
@@ -95,12 +97,19 @@ _RAW: dict[str, tuple[tuple[str, float, str], ...]] = {
             0.8,
             r"(?i)\b(?:allow(?:s|ed)?|permit(?:s|ted)?|licen[cs]e[ds]?|prohibit\w*)\b",
         ),
+        ("欧盟/EU", 0.4, r"欧盟|(?i:\b(?:the EU|European Union)\b)"),
         ("policy/terms", 0.4, r"(?i)\b(?:policy|terms of (?:use|service)|may be used)\b"),
     ),
     "entities": (
         ("、列举", 0.5, r"(?:[^、，。！？\s]{1,12}、){2,}[^、，。！？\s]{1,12}"),
         ("X、Y 等", 0.5, r"[\w.]+\s*(?:、|或|和|与)\s*[\w.]+\s*等"),
         ("合作伙伴", 0.5, r"合作伙伴|合作|包括"),
+        (
+            "X 或 Y 或 Z",
+            0.8,
+            r"[A-Za-z][\w.]*\s*(?:或(?!者)|、)\s*[^\s，。！？或、]{1,10}\s*(?:或(?!者)|、)\s*"
+            r"[^\s，。！？或、]{1,10}",
+        ),
         (
             "Names, Names and Names",
             0.5,

@@ -74,12 +74,19 @@ def spot(
     return found if top is None else found[: max(top, 0)]
 
 
+_FIGURE_EVENT = 0.3  # a figure about something released or launched is a claim about it
+
+
 def score_sentence(sentence: Sentence, *, said_on: date | None = None) -> Spotted | None:
     """The reading of one sentence, or None when it shows no family at all."""
     text = sentence.text
     quantities = parse_quantities(text)
     dates = parse_dates(text)
-    cues = [c for c in find_cues(text) if c.family != "date_event" or dates]
+    found = find_cues(text)
+    cues = [c for c in found if c.family != "date_event" or dates]
+    event = next((c for c in found if c.family == "date_event"), None)
+    if event is not None and quantities and not dates:  # "a 450B model was just released"
+        cues.append(Cue("quantity", f"figure with an event ({event.name})", _FIGURE_EVENT))
     cues = _figure_cues(quantities) + _date_cues(dates, cues) + cues
     totals = {f: sum(c.weight for c in cues if c.family == f) for f in FAMILIES}
     types = tuple(f for f in FAMILIES if totals[f] > 0)
