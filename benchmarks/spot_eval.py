@@ -173,9 +173,8 @@ def met(ok: bool) -> str:
 
 def _measure_rate(docs: list[str], repeat: int) -> tuple[float, int]:
     """Sentences per second of spot() over the documents: median of `repeat` runs."""
-    from factcheck.spotting.spot import spot
-
     from factcheck.spotting.sentences import split_sentences
+    from factcheck.spotting.spot import spot
 
     count = sum(len(split_sentences(d)) for d in docs)
     times = []
@@ -196,9 +195,8 @@ def main() -> int:
         print(f"spot_eval: the articles are missing under {SHARED}", file=sys.stderr)
         return 2
     sys.path.insert(0, str(ROOT))
-    from factcheck.spotting.spot import spot
-
     from factcheck.spotting.sentences import read_document
+    from factcheck.spotting.spot import spot
 
     docs: list[str] = []
     seed_result: Scored | None = None
