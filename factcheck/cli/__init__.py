@@ -23,6 +23,7 @@ from factcheck.cli import (
     editorial,
     report_cmd,
     sources_cmd,
+    spot_cmd,
     tools,
     verify,
 )
@@ -83,6 +84,7 @@ demo.register(app)
 editorial.register(app)
 config_cmd.register(app)
 report_cmd.register(app)
+spot_cmd.register(app)
 
 
 def main() -> None:

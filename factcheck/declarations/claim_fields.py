@@ -273,4 +273,5 @@ CLAIM_FIELDS: tuple[ClaimField, ...] = (
 
 FIELDS: dict[str, ClaimField] = {f.name: f for f in CLAIM_FIELDS}
 EDITABLE_FIELDS: tuple[ClaimField, ...] = tuple(f for f in CLAIM_FIELDS if f.editable)
-ENTRY_FIELDS: tuple[str, ...] = (*FIELDS, "evidence")  # a TOML claim entry: fields and links
+# A TOML claim entry: fields, links, and `draft` (a `factcheck spot` draft: import refuses it)
+ENTRY_FIELDS: tuple[str, ...] = (*FIELDS, "evidence", "draft")

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from factcheck.declarations.fields import check_bool
 from factcheck.declarations.inputs import (
     ClaimInput,
     Declarations,
@@ -92,6 +93,7 @@ def read_declarations(
     for path, doc in raw:
         for index, entry in enumerate(_entries(path, doc, "claim")):
             where = f"{path}: claim {entry.get('key', f'#{index + 1}')!r}"
+            _refuse_draft(entry, where)
             try:
                 claim = validate_claim(entry, source_formats=formats)
             except ValidationError as exc:
@@ -114,3 +116,15 @@ def _entries(path: Path, doc: Mapping[str, Any], name: str) -> list[Mapping[str,
     if not isinstance(entries, list) or not all(isinstance(e, Mapping) for e in entries):
         raise SourceFileError(f"{path}: '{name}' must be an array of tables ([[{name}]])")
     return entries
+
+
+def _refuse_draft(entry: Mapping[str, Any], where: str) -> None:
+    """A `factcheck spot` draft is never imported: the editor gives it a source and unmarks it."""
+    try:
+        draft = check_bool(entry.get("draft", False), "draft")
+    except ValidationError as exc:
+        raise SourceFileError(f"{where}: {exc}") from None
+    if draft:
+        raise SourceFileError(
+            f"{where} is a draft: give it a source ([[claim.evidence]]) and remove draft = true"
+        )

@@ -24,6 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("normalising",),
     ("fetching", "extraction", "verdicts"),
     ("declarations",),
+    ("spotting",),  # claim spotting: text -> ranked checkable sentences and drafts (pure)
     ("storage",),
     ("verification",),
     ("editorial",),
@@ -99,11 +100,11 @@ def test_every_package_says_its_job_in_one_line() -> None:
 @pytest.mark.parametrize(
     ("where", "planted", "expected"),
     [
-        ("normalising/planted.py", "from factcheck.storage import db\n", "layer 3 -> 6"),
+        ("normalising/planted.py", "from factcheck.storage import db\n", "layer 3 -> 7"),
         ("fetching/planted.py", "from factcheck.extraction import rules\n", "layer 4 -> 4"),
         ("extraction/planted.py", "import sqlalchemy\n", "database toolkit sqlalchemy"),
         ("storage/planted.py", "import rich\n", "CLI toolkit rich"),
-        ("verdicts/planted.py", "from factcheck.cli import common\n", "layer 4 -> 11"),
+        ("verdicts/planted.py", "from factcheck.cli import common\n", "layer 4 -> 12"),
     ],
 )
 def test_a_planted_bad_import_is_caught(
