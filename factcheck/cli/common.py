@@ -232,7 +232,17 @@ def say(message: str) -> None:
 
 
 def is_terminal() -> bool:
-    return sys.stdin.isatty() and sys.stderr.isatty()
+    return isatty(sys.stdin) and isatty(sys.stderr)
+
+
+def isatty(stream: object) -> bool:
+    """Whether `stream` is a real terminal. Not rich's `is_terminal`, which FORCE_COLOR and
+    TTY_COMPATIBLE turn on: those may colour a pipe, never turn its TSV into a folded table or
+    put bar frames into a log file. A closed or unusual stream is no terminal."""
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 def parse_options(pairs: list[str] | None) -> dict[str, Any]:

@@ -99,9 +99,8 @@ def setup_logging(verbose: int, *, log_format: str = "text") -> None:
 def write_json_line(message: str, *, logger: str, level: str = "INFO") -> None:
     """A command's message as a JSON log line, whatever the log level (it is output, not a log
     record that -v turns on)."""
-    now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    entry = {"ts": now, "level": level, "logger": logger, "msg": message}
-    sys.stderr.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    record = logging.LogRecord(logger, logging.getLevelName(level), "", 0, message, None, None)
+    sys.stderr.write(JsonFormatter().format(record) + "\n")
     sys.stderr.flush()
 
 

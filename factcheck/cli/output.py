@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from factcheck.cli.common import out
+from factcheck.cli.common import isatty, out
 
 if TYPE_CHECKING:
     pass
@@ -64,16 +64,8 @@ def tsv_cell(value: object) -> str:
 
 
 def stdout_is_terminal() -> bool:
-    """Whether stdout is a terminal. Not rich's `is_terminal`, which FORCE_COLOR and
-    TTY_COMPATIBLE turn on: those may colour a pipe, never turn its TSV into a folded table."""
-    return _isatty(out.file)
-
-
-def _isatty(stream: object) -> bool:
-    try:
-        return bool(stream.isatty())  # type: ignore[attr-defined]
-    except (AttributeError, ValueError, OSError):  # a closed or unusual stream is no terminal
-        return False
+    """Whether stdout is a real terminal (`common.isatty`: FORCE_COLOR does not count)."""
+    return isatty(out.file)
 
 
 def when(value: datetime | str | None) -> str | None:

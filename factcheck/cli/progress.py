@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from factcheck.cli.common import err
+from factcheck.cli.common import err, isatty
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -67,22 +67,13 @@ class Tracker:
         return f"{count}, {elapsed:.1f} s"
 
 
-def _stderr_is_terminal() -> bool:
-    """A bar only on a real terminal: rich's `is_terminal` says yes under FORCE_COLOR, which
-    would put bar frames into a log file."""
-    try:
-        return err.file.isatty()
-    except (AttributeError, ValueError, OSError):
-        return False
-
-
 @contextmanager
 def progress(
     what: str, *, total: int | None = None, unit: str = "items", every_s: float = 10.0
 ) -> Iterator[Tracker]:
     """Track a long step: a transient bar on a terminal, log lines elsewhere."""
     tracker = Tracker(what, total, unit, every_s)
-    if not _stderr_is_terminal():
+    if not isatty(err.file):  # a bar only on a real terminal, never in a log file
         try:
             yield tracker
         finally:
