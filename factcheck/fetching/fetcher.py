@@ -45,7 +45,7 @@ from factcheck.fetching.replies import (
     not_modified,
 )
 from factcheck.fetching.retry import RETRY_STATUSES, active, make_retry
-from factcheck.fetching.robots import ROBOTS_MAX_BYTES, HostPacer, RobotsCache
+from factcheck.fetching.robots import ROBOTS_MAX_BYTES, HostPacer, Pacer, RobotsCache
 from factcheck.fetching.urls import split_url
 from factcheck.fetching.watchdog import Watchdog, forget_connection
 
@@ -71,7 +71,8 @@ class Fetcher:
     Thread-safe: the pipeline calls `fetch` from `settings.workers` threads at once.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, pacer: Pacer | None = None) -> None:
+        """`pacer` shares per-host politeness beyond this process (workers on many machines)."""
         self._settings = settings
         self._session = guarded_session(
             user_agent=settings.user_agent,
@@ -82,7 +83,7 @@ class Fetcher:
         )
         self._watchdog = Watchdog()
         self._robots = RobotsCache(user_agent=settings.user_agent)
-        self._pacer = HostPacer(
+        self._pacer: Pacer = pacer or HostPacer(
             concurrency=settings.per_host_concurrency, delay_s=settings.per_host_delay_s
         )
 

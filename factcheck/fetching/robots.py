@@ -10,8 +10,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from protego import Protego
@@ -150,6 +151,16 @@ class RobotsCache:
             logger.info("robots.txt unreachable at %s: %s", robots_url, exc)
             return RobotsPolicy(robots_url, allow_all=False, reason=str(exc))
         return policy_from_response(robots_url, status, body)
+
+
+class Pacer(Protocol):
+    """Per-host politeness: at most N requests in flight per host, starts a delay apart.
+
+    HostPacer keeps it in this process; with workers on several machines the state lives in
+    the database (storage), and the fetcher takes either, knowing nothing of which.
+    """
+
+    def slot(self, host: str, *, delay_s: float = 0.0) -> AbstractContextManager[float]: ...
 
 
 @dataclass
