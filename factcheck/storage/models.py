@@ -268,3 +268,29 @@ class Review(Base, table=True):
     editor: str = Field(default="", max_length=200)
     note: str = Field(default="", sa_type=sa.Text)
     reviewed_at: datetime = _ts(index=True)
+
+
+class RunUnit(Base, table=True):
+    """One (run, source) unit of a run spread over workers: its state, so that the run is
+    judged exactly once, when no unit is left queued or running.
+
+    state: queued | running | done | failed. A unit's evidence and its `done` are written in
+    one transaction, so a unit retried after its worker died finds itself done, not twice.
+    Runs on the local executor keep this in memory and write no units.
+    """
+
+    run_id: int = Field(foreign_key="run.id", primary_key=True)
+    source_id: int = Field(foreign_key="source.id", primary_key=True)
+    state: str = Field(default="queued", max_length=10)
+    attempts: int = 0
+    worker: str | None = Field(default=None, max_length=200)  # host:pid of the last taker
+    updated_at: datetime = _ts()
+    error_message: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class HostPace(Base, table=True):
+    """Per host, when the next request may start: the per-host delay shared by every worker,
+    whichever machine it runs on (reserved atomically with one upsert)."""
+
+    host: str = Field(primary_key=True, max_length=255)
+    next_start_at: datetime = _ts()
