@@ -23,6 +23,8 @@ def worker(
     workers, on any machines, may share one PostgreSQL database; a unit whose worker was killed
     is retried by another after FACTCHECK_STALL_TIMEOUT_S.
     """
+    from sqlalchemy.engine import make_url
+
     from factcheck.verification import unit_jobs
 
     app_state = state(ctx)
@@ -32,7 +34,12 @@ def worker(
     names = [q.strip() for q in queues.split(",") if q.strip()]
     if not names:
         raise ConfigError("--queues: name at least one queue")
-    engine = app_state.open()
+    from factcheck.storage.db import check_at_head, make_engine
+
+    named = f"factcheck worker {unit_jobs.worker_name()}"[:63]  # pg_stat_activity names it
+    url = make_url(settings.database_url).update_query_dict({"application_name": named})
+    engine = make_engine(url.render_as_string(hide_password=False))
+    check_at_head(engine)
     say(f"worker {unit_jobs.worker_name()}: {concurrency} at once, queues {', '.join(names)}")
     unit_jobs.serve(engine=engine, settings=settings, concurrency=concurrency, queues=names)
 

@@ -68,7 +68,10 @@ def unit_task(run_id: int, source_id: int, claim_ids: list[int] | None = None) -
 def make_app(settings: Settings) -> procrastinate.App:
     import procrastinate
 
-    connector = procrastinate.PsycopgConnector(conninfo=conninfo(settings.database_url))
+    connector = procrastinate.PsycopgConnector(
+        conninfo=conninfo(settings.database_url),
+        kwargs={"application_name": f"factcheck worker {worker_name()}"[:63]},
+    )
     app = procrastinate.App(connector=connector)
     retry = procrastinate.RetryStrategy(max_attempts=JOB_ATTEMPTS, wait=RETRY_WAIT_S)
     app.task(name=TASK, queue=QUEUE, retry=retry)(unit_task)
