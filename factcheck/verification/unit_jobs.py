@@ -142,6 +142,7 @@ async def _serve(*, settings: Settings, concurrency: int, queues: Sequence[str])
     current: list[Worker] = []
 
     def stop() -> None:
+        log.info("stopping: no new unit is taken, the units in flight are finished first")
         stopping.set()
         for worker in current:
             worker.stop()  # type: ignore[no-untyped-call]
@@ -151,7 +152,7 @@ async def _serve(*, settings: Settings, concurrency: int, queues: Sequence[str])
     app = make_app(settings)
     timeout = float(settings.stall_timeout_s)
     async with app.open_async():
-        watcher = asyncio.create_task(_retry_stalled(app, timeout=timeout))
+        watcher = asyncio.create_task(_retry_stalled(app, timeout=timeout, current=current))
         while not stopping.is_set():
             worker = Worker(
                 app,
@@ -181,12 +182,19 @@ async def _pause(event: asyncio.Event, seconds: float) -> None:
         await asyncio.wait_for(event.wait(), timeout=seconds)
 
 
-async def _retry_stalled(app: procrastinate.App, *, timeout: float) -> None:
-    """Every few seconds: retry the unit jobs of workers silent for longer than `timeout`."""
-    every = max(0.5, timeout / 3)
+async def _retry_stalled(app: procrastinate.App, *, timeout: float, current: list[Any]) -> None:
+    """Every few seconds: retry the unit jobs of workers silent for longer than `timeout`.
+
+    It also beats for this process's worker: procrastinate stops its heartbeat when a stop
+    begins, and the units being finished must not look stalled to the other workers.
+    """
+    every = max(0.5, timeout / 4)
     while True:
         await asyncio.sleep(every)
         try:
+            for worker in current:
+                if worker.worker_id is not None:
+                    await app.job_manager.update_heartbeat(worker.worker_id)
             stalled = await app.job_manager.get_stalled_jobs(
                 task_name=TASK, seconds_since_heartbeat=timeout
             )

@@ -233,12 +233,14 @@ def test_sigterm_finishes_the_unit_in_flight_and_exits_0(
     run_id = _run_id(pg)
     assert site.arrived.wait(20)
     worker.signal(signal.SIGTERM)
-    worker.wait_for("Stop requested|stopping", timeout=10)
+    worker.wait_for("stopping: no new unit", timeout=10)
+    time.sleep(float(STALL_S) + 1)  # held past the stall timeout: still not taken as stalled
     site.release.set()
     assert worker.finish(timeout=20) == 0, worker.seen
     units = {u.source_id: u.state for u in _units(pg, run_id)}
     assert units[_source_id(pg, "slow")] == "done"  # finished, not abandoned
     assert site.hits["slow"] == 1
+    assert not any("retried" in line for line in worker.seen), worker.seen
 
 
 def test_verify_wait_follows_the_units_until_judged(
