@@ -26,7 +26,7 @@ from factcheck.storage.db import session_scope
 from factcheck.storage.models import Evidence, Run, RunUnit, Source, Verdict
 from tests.conftest import _pg_db
 from tests.integration.scheduling import Child, declare, wait_until
-from tests.support import PG_ADMIN_DSN, DatabaseUnderTest, run_cli
+from tests.support import PG_ADMIN_DSN, DatabaseUnderTest, Result, run_cli
 
 STALL_S = "3"
 SPREAD_ENV = {
@@ -99,17 +99,34 @@ def site() -> Iterator[Site]:
         server.server_close()
 
 
+def _workers(
+    pg: DatabaseUnderTest, tmp_path: Path, count: int, concurrency: int = 2
+) -> list[Child]:
+    """`count` worker processes, started together, each up (its first line seen)."""
+    children = [
+        Child(
+            "-v",
+            "worker",
+            "--concurrency",
+            str(concurrency),
+            db_url=pg.url,
+            cwd=tmp_path,
+            env=SPREAD_ENV,
+        )
+        for _ in range(count)
+    ]
+    for child in children:
+        child.wait_for(r"worker .*: \d+ at once")
+    return children
+
+
 def _worker(pg: DatabaseUnderTest, tmp_path: Path, concurrency: int = 2) -> Child:
-    child = Child(
-        "-v", "worker", "--concurrency", str(concurrency),
-        db_url=pg.url, cwd=tmp_path, env=SPREAD_ENV,
-    )  # fmt: skip
-    child.wait_for(r"Starting worker|worker .*: \d+ at once")
-    return child
+    return _workers(pg, tmp_path, 1, concurrency)[0]
 
 
-def _verify(pg: DatabaseUnderTest, tmp_path: Path, *args: str) -> Child:
-    return Child("verify", *args, db_url=pg.url, cwd=tmp_path, env=SPREAD_ENV)
+def _verify(pg: DatabaseUnderTest, tmp_path: Path, *args: str) -> Result:
+    """`factcheck verify` in this process (the workers are the processes under test)."""
+    return run_cli("verify", *args, db_url=pg.url, cwd=tmp_path, env=SPREAD_ENV)
 
 
 def _run_id(pg: DatabaseUnderTest) -> int:
@@ -161,9 +178,9 @@ def test_three_workers_one_killed_every_source_once_and_the_run_judged_once(
     declare(pg, tmp_path, site.base, names)
     _poison(pg, _source_id(pg, "s07"))
     site.delay_s = 0.15
-    workers = [_worker(pg, tmp_path) for _ in range(3)]
+    workers = _workers(pg, tmp_path, 3)
     verify = _verify(pg, tmp_path)
-    assert verify.finish(timeout=30) == 0, verify.seen  # deferred, returns at once
+    assert verify.code == 0, verify  # deferred: returns at once
     run_id = _run_id(pg)
     victim = workers[0]
     victim_name = f":{victim.proc.pid}"
@@ -229,7 +246,7 @@ def test_sigterm_finishes_the_unit_in_flight_and_exits_0(
     site.held = {"slow"}
     worker = _worker(pg, tmp_path, concurrency=1)
     verify = _verify(pg, tmp_path)
-    assert verify.finish(timeout=30) == 0, verify.seen
+    assert verify.code == 0, verify
     run_id = _run_id(pg)
     assert site.arrived.wait(20)
     worker.signal(signal.SIGTERM)
@@ -249,7 +266,13 @@ def test_verify_wait_follows_the_units_until_judged(
     declare(pg, tmp_path, site.base, ["a", "b", "c"])
     worker = _worker(pg, tmp_path)
     verify = _verify(pg, tmp_path, "--wait", "--json")
-    assert verify.finish(timeout=30) == 0, verify.seen
+    assert verify.code == 0, verify
+    assert verify.json() == {
+        "run_id": 1,
+        "status": "succeeded",
+        "units": {"queued": 0, "running": 0, "done": 3, "failed": 0},
+        "errors": 0,
+    }
     status = run_cli("schedule", "status", "--json", db_url=pg.url)
     worker.signal(signal.SIGTERM)
     assert worker.finish(timeout=20) == 0
@@ -280,7 +303,7 @@ def test_workers_reconnect_after_their_connections_are_cut(
 
     assert cut() >= 1
     verify = _verify(pg, tmp_path)
-    assert verify.finish(timeout=30) == 0, verify.seen
+    assert verify.code == 0, verify
     run_id = _run_id(pg)
     wait_until(lambda: _state_counts(pg, run_id)["done"] >= 1, timeout=20)
     cut()
