@@ -22,11 +22,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from factcheck.config import Settings
-from factcheck.domain import ErrorCode, RunStatus, SourceFormat, utcnow
+from factcheck.domain import ErrorCode, RunStatus, utcnow
 from factcheck.fetching.fetcher import Fetcher
 from factcheck.storage import runs, units
 from factcheck.storage.db import session_scope
-from factcheck.storage.models import Claim, ClaimSource, Run, Source
+from factcheck.storage.models import Claim, Run
 from factcheck.verification import journal, notices, planning, source_unit
 from factcheck.verification.judge_claims import judge_claims
 
@@ -80,50 +80,6 @@ def launch(
     return plan
 
 
-# -- the plan of one unit -----------------------------------------------------------------------
-
-
-def plan_sources(
-    *, session: Session, source_ids: Sequence[int], claim_ids: Sequence[int] | None, now: datetime
-) -> list[planning.SourcePlan]:
-    """The plans of exactly these sources, as plan_run makes them with force (links of
-    `claim_ids`, or of the active claims when None)."""
-    del now  # (the plan of a forced source does not depend on the time)
-    claims = select(Claim)
-    if claim_ids is None:
-        claims = claims.where(Claim.status == "active")
-    else:
-        claims = claims.where(col(Claim.id).in_(list(claim_ids)))
-    by_id = {c.id: c for c in session.exec(claims) if c.id is not None}
-    rows = session.exec(
-        select(ClaimSource, Source)
-        .join(Source, col(Source.id) == ClaimSource.source_id)
-        .where(col(ClaimSource.source_id).in_(list(source_ids)))
-        .where(col(ClaimSource.claim_id).in_(list(by_id)))
-        .order_by(col(Source.id), col(ClaimSource.id))
-    ).all()
-    grouped: dict[int, tuple[Source, list[ClaimSource]]] = {}
-    for link, source in rows:
-        grouped.setdefault(source.id or 0, (source, []))[1].append(link)
-    previous = runs.original_extractions(session=session, source_ids=grouped)
-    return [
-        planning.SourcePlan(
-            source_id=source_id,
-            key=source.key,
-            url=source.url,
-            fmt=SourceFormat(source.format),
-            etag=source.etag,
-            last_modified=source.last_modified,
-            last_sha256=source.last_sha256,
-            links=tuple(
-                planning._link_plan(link, by_id[link.claim_id], previous, source.last_sha256)
-                for link in links
-            ),
-        )
-        for source_id, (source, links) in grouped.items()
-    ]
-
-
 # -- one unit, in a worker ----------------------------------------------------------------------
 
 
@@ -159,7 +115,7 @@ def _fetch_and_record(
     ctx: UnitContext, *, run_id: int, source_id: int, scope: list[int] | None
 ) -> str:
     with session_scope(ctx.engine) as session:
-        plans = plan_sources(
+        plans = planning.plan_sources(
             session=session, source_ids=[source_id], claim_ids=scope, now=ctx.clock()
         )
     if not plans:
@@ -223,7 +179,7 @@ def _record_failure(
     log.error("run %s source %s: %s", run_id, source_id, message, exc_info=exc)
     try:
         with session_scope(ctx.engine) as session:
-            plans = plan_sources(
+            plans = planning.plan_sources(
                 session=session, source_ids=[source_id], claim_ids=scope, now=ctx.clock()
             )
         failed = source_unit.failed_result(

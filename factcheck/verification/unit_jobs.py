@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 import os
 import re
@@ -31,7 +30,8 @@ from sqlalchemy.engine import Engine
 from factcheck.config import Settings
 from factcheck.errors import ConfigError
 from factcheck.fetching.fetcher import Fetcher
-from factcheck.fetching.robots import HostPacer, Pacer
+from factcheck.fetching.robots import Pacer
+from factcheck.storage.hostpacer import PgHostPacer
 from factcheck.verification import spread
 from factcheck.verification.source_unit import one_line
 
@@ -101,19 +101,10 @@ def worker_name() -> str:
 
 
 def make_pacer(engine: Engine, settings: Settings) -> Pacer:
-    """Per-host politeness shared by every worker through PostgreSQL when the shared pacer is
-    installed (storage.hostpacer), else this process's own."""
-    try:
-        module: Any = importlib.import_module("factcheck.storage.hostpacer")
-    except ImportError:
-        module = None
-    shared = getattr(module, "PgHostPacer", None)
-    if shared is not None:
-        pacer: Pacer = shared(
-            engine, concurrency=settings.per_host_concurrency, delay_s=settings.per_host_delay_s
-        )
-        return pacer
-    return HostPacer(concurrency=settings.per_host_concurrency, delay_s=settings.per_host_delay_s)
+    """Per-host politeness shared by every worker, on every machine, through PostgreSQL."""
+    return PgHostPacer(
+        engine, concurrency=settings.per_host_concurrency, delay_s=settings.per_host_delay_s
+    )
 
 
 def serve(

@@ -32,7 +32,7 @@ STALL_S = "3"
 SPREAD_ENV = {
     "FACTCHECK_EXECUTOR": "procrastinate",
     "FACTCHECK_STALL_TIMEOUT_S": STALL_S,
-    "FACTCHECK_PER_HOST_CONCURRENCY": "64",
+    "FACTCHECK_PER_HOST_CONCURRENCY": "2",  # across every worker (storage.hostpacer)
 }
 
 
@@ -237,6 +237,7 @@ def test_three_workers_one_killed_every_source_once_and_the_run_judged_once(
     ]  # fmt: skip
     assert len(judged_lines) == 1, judged_lines  # judged once, by one worker
     assert all(site.hits[n] >= 1 for n in names)
+    assert site.max_in_flight <= 2  # the per-host limit held across the three workers
 
 
 def test_sigterm_finishes_the_unit_in_flight_and_exits_0(
