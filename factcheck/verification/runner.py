@@ -175,6 +175,22 @@ def _spread(
     return RunReport(summary, notices.Notice(flips=[]), interrupted_runs=tuple(orphans))
 
 
+def _wait_for_workers(
+    *, engine: Engine, stop: threading.Event, on_wait: Callable[[str], None] | None
+) -> None:
+    """Until no run is left on the workers (a new run waits for a spread one to be judged)."""
+    told = False
+    while not stop.is_set():
+        with session_scope(engine) as session:
+            busy = units.spread_run_in_progress(session=session)
+        if busy is None:
+            return
+        if on_wait is not None and not told:
+            on_wait(f"run {busy} is still in progress on the workers")
+            told = True
+        stop.wait(1.0)
+
+
 def _end_unfinished(
     engine: Engine, run_id: int, exc: BaseException, clock: Callable[[], datetime]
 ) -> None:
@@ -214,6 +230,8 @@ def run_locked(
     """
     stop = stop or threading.Event()
     lost = threading.Event()
+    if wait and settings.executor == "procrastinate":
+        _wait_for_workers(engine=engine, stop=stop, on_wait=on_wait)
 
     def on_lost() -> None:
         lost.set()

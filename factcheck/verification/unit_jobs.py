@@ -43,7 +43,8 @@ log = logging.getLogger(__name__)
 QUEUE = "units"
 TASK = "factcheck.unit"
 # procrastinate's own retry budget; the unit's attempts (rununit) decide when it has failed
-JOB_ATTEMPTS = 2 * spread.UNIT_ATTEMPTS + 2
+# (a job that raises before taking its unit, the database away, is retried 1, 2, 3... s later)
+JOB_ATTEMPTS = 12
 RETRY_WAIT_S = 1
 DEFER_BATCH = 1000
 RESTART_PAUSE_S = 1.0
@@ -73,7 +74,9 @@ def make_app(settings: Settings) -> procrastinate.App:
         kwargs={"application_name": f"factcheck worker {worker_name()}"[:63]},
     )
     app = procrastinate.App(connector=connector)
-    retry = procrastinate.RetryStrategy(max_attempts=JOB_ATTEMPTS, wait=RETRY_WAIT_S)
+    retry = procrastinate.RetryStrategy(
+        max_attempts=JOB_ATTEMPTS, wait=RETRY_WAIT_S, linear_wait=RETRY_WAIT_S
+    )
     app.task(name=TASK, queue=QUEUE, retry=retry)(unit_task)
     return app
 

@@ -20,7 +20,7 @@ from factcheck.storage.db import session_scope
 from factcheck.storage.models import Evidence, Run, RunUnit, Verdict
 from factcheck.verification import nightly, runner, spread
 from tests.conftest import _pg_db
-from tests.integration.scheduling import declare
+from tests.integration.scheduling import declare, wait_until
 from tests.servers import PageServer
 from tests.support import DatabaseUnderTest, make_fast_settings
 
@@ -164,3 +164,42 @@ def test_verify_without_wait_returns_once_deferred(
     assert "queued 1, running 0, done 0, failed 0" in status.stdout
     again = run_cli("verify", db_url=pg.url, env=env)  # the first is still on the workers
     assert again.code == 5 and "still in progress on the workers" in again.stderr
+
+
+def test_a_waiting_run_starts_once_the_spread_run_is_judged(
+    pg: DatabaseUnderTest, pages: PageServer, tmp_path: Path
+) -> None:
+    import threading
+
+    from factcheck.domain import Trigger
+
+    pages.put("spread-w.txt", "It has 405B parameters.", "text/plain")
+    declare(pg, tmp_path, pages.url("page"), ["spread-w"])
+    settings = _settings(pg)
+    first = runner.run_locked(engine=pg.engine, settings=settings, trigger=Trigger.MANUAL)
+    first_id = first.summary.run_id
+    assert first_id is not None
+    waits: list[str] = []
+    second: list[runner.RunReport] = []
+    waiter = threading.Thread(
+        target=lambda: second.append(
+            runner.run_locked(
+                engine=pg.engine,
+                settings=settings,
+                trigger=Trigger.MANUAL,
+                force=True,
+                wait=True,
+                on_wait=waits.append,
+            )
+        )
+    )
+    waiter.start()
+    try:
+        wait_until(lambda: bool(waits), timeout=20)
+        assert waits == [f"run {first_id} is still in progress on the workers"]
+        assert second == []  # waiting, not refused
+        _work_all(pg, settings, first_id)
+    finally:
+        waiter.join(timeout=20)
+    assert _run(pg, first_id).status == "succeeded"
+    assert len(second) == 1 and second[0].summary.run_id == first_id + 1
