@@ -116,7 +116,8 @@ def serve(
     """Run a worker until SIGTERM or SIGINT; the units in flight are finished first."""
     global _context
     conninfo(settings.database_url)
-    with Fetcher(settings, pacer=make_pacer(engine, settings)) as fetcher:
+    pool = settings.with_overrides(workers=max(settings.workers, concurrency))  # a slot per unit
+    with Fetcher(pool, pacer=make_pacer(engine, settings)) as fetcher:
         _context = spread.UnitContext(
             engine=engine, settings=settings, fetcher=fetcher, worker=worker_name()
         )
