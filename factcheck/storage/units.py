@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from factcheck.domain import RunStatus
 from factcheck.storage.advisorylock import advisory_key
-from factcheck.storage.models import Evidence, Run, RunUnit
+from factcheck.storage.models import Claim, ClaimSource, Evidence, Run, RunUnit
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 STATES = (QUEUED, RUNNING, DONE, FAILED)
@@ -111,14 +111,22 @@ def counts(*, session: Session, run_ids: Sequence[int]) -> dict[int, dict[str, i
 def anything_left(*, session: Session, run_id: int) -> bool:
     """Is any unit of the run still queued or running?"""
     query = sa.select(_UNIT.c.source_id).where(
-        _UNIT.c.run_id == run_id, _UNIT.c.state.not_in(FINISHED)
+        _UNIT.c.run_id == run_id, _UNIT.c.state.in_((QUEUED, RUNNING))
     )
     return session.connection().execute(query.limit(1)).first() is not None
 
 
-def has_units(*, session: Session, run_id: int) -> bool:
-    query = sa.select(_UNIT.c.source_id).where(_UNIT.c.run_id == run_id).limit(1)
-    return session.connection().execute(query).first() is not None
+def linked_claims(*, session: Session, source_id: int) -> list[int]:
+    """The active claims linked to a source: a unit's claim scope when its run named none
+    (so a worker plans one source's links, not every active claim)."""
+    link, claim = ClaimSource.__table__, Claim.__table__  # type: ignore[attr-defined]
+    query = (
+        sa.select(link.c.claim_id)
+        .join(claim, claim.c.id == link.c.claim_id)
+        .where(link.c.source_id == source_id, claim.c.status == "active")
+        .distinct()
+    )
+    return list(session.connection().execute(query).scalars())
 
 
 def spread_run_in_progress(*, session: Session) -> int | None:

@@ -111,15 +111,27 @@ def run_unit(ctx: UnitContext, *, run_id: int, source_id: int, claim_ids: list[i
     return state
 
 
+def _plan(
+    session: Session, *, source_id: int, scope: list[int] | None, now: datetime
+) -> list[planning.SourcePlan]:
+    """The unit's plan; a run of all active claims is narrowed to this source's own claims
+    first (planning them all, for every unit, made the worker CPU-bound)."""
+    if scope is None:
+        scope = units.linked_claims(session=session, source_id=source_id)
+    return planning.plan_sources(session=session, source_ids=[source_id], claim_ids=scope, now=now)
+
+
 def _fetch_and_record(
     ctx: UnitContext, *, run_id: int, source_id: int, scope: list[int] | None
 ) -> str:
     with session_scope(ctx.engine) as session:
-        plans = planning.plan_sources(
-            session=session, source_ids=[source_id], claim_ids=scope, now=ctx.clock()
+        plans = _plan(session, source_id=source_id, scope=scope, now=ctx.clock())
+    if not plans:  # unlinked since the run was planned: nothing to fetch, nothing failed
+        note = "no link to a claim of the run any more"
+        log.info("run %s source %s: %s", run_id, source_id, note)
+        return _record(
+            ctx, run_id=run_id, result=None, unit_state=units.DONE, source_id=source_id, error=note
         )
-    if not plans:
-        raise LookupError(f"source {source_id} has no link to a claim of run {run_id} any more")
     result = source_unit.process_source(
         plans[0], fetcher=ctx.fetcher, limits=source_unit.limits_for(ctx.settings), clock=ctx.clock
     )
@@ -179,9 +191,7 @@ def _record_failure(
     log.error("run %s source %s: %s", run_id, source_id, message, exc_info=exc)
     try:
         with session_scope(ctx.engine) as session:
-            plans = planning.plan_sources(
-                session=session, source_ids=[source_id], claim_ids=scope, now=ctx.clock()
-            )
+            plans = _plan(session, source_id=source_id, scope=scope, now=ctx.clock())
         failed = source_unit.failed_result(
             plans[0], code=ErrorCode.INTERNAL_ERROR.value, message=message
         )
