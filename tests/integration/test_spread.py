@@ -203,3 +203,37 @@ def test_a_waiting_run_starts_once_the_spread_run_is_judged(
         waiter.join(timeout=20)
     assert _run(pg, first_id).status == "succeeded"
     assert len(second) == 1 and second[0].summary.run_id == first_id + 1
+
+
+def test_a_unit_unlinked_since_planning_is_done_without_evidence(
+    pg: DatabaseUnderTest, pages: PageServer, tmp_path: Path
+) -> None:
+    from factcheck.storage import catalog
+
+    pages.put("spread-u.txt", "It has 405B parameters.", "text/plain")
+    declare(pg, tmp_path, pages.url("page"), ["spread-u"])
+    settings = _settings(pg)
+    deferred: list[int] = []
+    with session_scope(pg.engine) as session:
+        run_id = runs.start_run(session=session, trigger="manual", now=utcnow()).id
+    assert run_id is not None
+    spread.launch(
+        engine=pg.engine,
+        settings=settings,
+        run_id=run_id,
+        claim_keys=(),
+        force=True,
+        defer=lambda r, ids, scope: deferred.extend(ids),
+    )
+    with session_scope(pg.engine) as session:
+        claim = catalog.get_claim(session=session, key="claim-spread-u")
+        source = catalog.get_source(session=session, key="spread-u")
+        assert catalog.unlink_claim(session=session, claim=claim, source=source) == 1
+    with Fetcher(settings) as fetcher:
+        ctx = spread.UnitContext(engine=pg.engine, settings=settings, fetcher=fetcher, worker="t:1")
+        assert spread.run_unit(ctx, run_id=run_id, source_id=deferred[0], claim_ids=None) == "done"
+    with session_scope(pg.engine) as session:
+        assert session.exec(select(Evidence.id).where(Evidence.run_id == run_id)).all() == []
+        unit = session.exec(select(RunUnit).where(RunUnit.run_id == run_id)).one()
+    assert unit.error_message == "no link to a claim of the run any more"
+    assert _run(pg, run_id).status == "succeeded"  # the last unit: the run is judged
