@@ -75,26 +75,68 @@ def source_done_in_run(*, session: Session, run_id: int, source_id: int) -> bool
 # -- snapshots and evidence ---------------------------------------------------------------------
 
 
+def snapshot_row(
+    *, sha256: str, packed: bytes, size: int, content_type: str | None, now: datetime
+) -> dict[str, Any]:
+    """A snapshot as stored: `packed` is the zlib-compressed body (compressed by the caller,
+    on a worker thread), `size` the body's length, `now` its first sighting."""
+    return {
+        "sha256": sha256,
+        "body": packed,
+        "content_type": (content_type or "")[:200] or None,
+        "size": size,
+        "created_at": now,
+    }
+
+
 def store_snapshot(
     *, session: Session, sha256: str, body: bytes, content_type: str | None, now: datetime
 ) -> None:
     """Keep a body once, however many evidence rows and runs point at it (`now`: its first)."""
-    values = {
-        "sha256": sha256,
-        "body": zlib.compress(body, SNAPSHOT_COMPRESSION_LEVEL),
-        "content_type": (content_type or "")[:200] or None,
-        "size": len(body),
-        "created_at": now,
-    }
+    packed = zlib.compress(body, SNAPSHOT_COMPRESSION_LEVEL)
+    row = snapshot_row(
+        sha256=sha256, packed=packed, size=len(body), content_type=content_type, now=now
+    )
+    store_snapshots(session=session, rows=[row])
+
+
+def store_snapshots(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Keep each body once (a body already kept, or twice in `rows`, is skipped): one
+    executemany for a batch of sources."""
+    unique = list({row["sha256"]: row for row in rows}.values())
+    if not unique:
+        return
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Snapshot).values(**values).on_conflict_do_nothing(index_elements=["sha256"])
-    session.execute(statement)
+    table = Snapshot.__table__  # type: ignore[attr-defined]
+    statement = insert(table).on_conflict_do_nothing(index_elements=["sha256"])
+    session.connection().execute(statement, unique)
 
 
 def snapshot_body(*, session: Session, sha256: str) -> bytes | None:
     snap = session.get(Snapshot, sha256)
     return zlib.decompress(snap.body) if snap is not None else None
+
+
+def fetch_state_row(
+    *,
+    source_id: int,
+    url: str,
+    etag: str | None,
+    last_modified: str | None,
+    sha256: str | None,
+    fetched_at: datetime,
+) -> dict[str, Any]:
+    """One source's conditional-GET cache after a good fetch of `url` (sha256 None: a 304,
+    the last body stays)."""
+    return {
+        "state_source_id": source_id,
+        "state_url": url,
+        "state_etag": etag,
+        "state_last_modified": last_modified,
+        "state_fetched_at": fetched_at,
+        "state_sha256": sha256,
+    }
 
 
 def update_fetch_state(
@@ -107,21 +149,43 @@ def update_fetch_state(
     sha256: str | None,
     fetched_at: datetime,
 ) -> None:
-    """The conditional-GET cache of a source, from a good fetch of `url`; left alone when the
-    source has been given another URL since the run planned it (an import during the run):
-    the old page's state would make the new URL look fetched."""
-    values: dict[str, Any] = {
-        "etag": etag,
-        "last_modified": last_modified,
-        "last_fetched_at": fetched_at,
-    }
-    if sha256 is not None:
-        values["last_sha256"] = sha256
-    session.connection().execute(
-        sa.update(Source.__table__)  # type: ignore[attr-defined]
-        .where(Source.__table__.c.id == source_id, Source.__table__.c.url == url)  # type: ignore[attr-defined]
-        .values(**values)
+    """The conditional-GET cache of a source, from a good fetch of `url`."""
+    row = fetch_state_row(
+        source_id=source_id,
+        url=url,
+        etag=etag,
+        last_modified=last_modified,
+        sha256=sha256,
+        fetched_at=fetched_at,
     )
+    update_fetch_states(session=session, rows=[row])
+
+
+def update_fetch_states(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """The conditional-GET caches of many sources, one executemany per kind of row; a source
+    is left alone when it has been given another URL since the run planned it (an import
+    during the run): the old page's state would make the new URL look fetched."""
+    table = Source.__table__  # type: ignore[attr-defined]
+    where = sa.and_(
+        table.c.id == sa.bindparam("state_source_id"), table.c.url == sa.bindparam("state_url")
+    )
+    columns: dict[str, Any] = {
+        "etag": sa.bindparam("state_etag"),
+        "last_modified": sa.bindparam("state_last_modified"),
+        "last_fetched_at": sa.bindparam("state_fetched_at"),
+    }
+    changed = [row for row in rows if row["state_sha256"] is not None]
+    same = [
+        {k: v for k, v in row.items() if k != "state_sha256"}
+        for row in rows
+        if row["state_sha256"] is None
+    ]
+    connection = session.connection()
+    if changed:
+        values = {**columns, "last_sha256": sa.bindparam("state_sha256")}
+        connection.execute(sa.update(table).where(where).values(**values), changed)
+    if same:
+        connection.execute(sa.update(table).where(where).values(**columns), same)
 
 
 @dataclass(frozen=True)
