@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from factcheck.domain import Hit, Quantity, RunStatus
-from factcheck.storage.models import Evidence, Run, Snapshot, Source
+from factcheck.storage.models import Evidence, Run, Snapshot, Source, Verdict
 from factcheck.storage.records import hits_from_json
 
 SNAPSHOT_COMPRESSION_LEVEL = 6
@@ -291,6 +291,12 @@ def set_stances(*, session: Session, run_id: int, stances: dict[int, str]) -> No
     )
     params = [{"evidence_id": i, "new_stance": stance} for i, stance in stances.items()]
     session.connection().execute(statement, params)
+
+
+def insert_verdicts(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Append a run's system verdicts in one executemany (every column named in each row)."""
+    if rows:
+        session.connection().execute(sa.insert(Verdict.__table__), list(rows))  # type: ignore[attr-defined]
 
 
 def insert_evidence(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:

@@ -67,7 +67,7 @@ class _Known:
 
     claims: list[Claim]
     stored: dict[int, dict[tuple[int, str], runs.StoredEvidence]]
-    errors: list[Evidence]
+    errors: dict[int, list[Evidence]]  # this run's error rows, by claim
     latest_system: dict[int, Verdict]
     overrides: dict[int, Verdict]
     sources: dict[int, Source]
@@ -92,6 +92,7 @@ def judge_claims(
     stale_after = timedelta(days=settings.stale_after_days)
     outcomes = []
     stances: dict[int, str] = {}
+    new_verdicts: list[dict[str, object]] = []
     for claim in known.claims:
         cid = claim.id or 0
         entries = _entries(cid, known=known, fresh=fresh or {})
@@ -100,7 +101,7 @@ def judge_claims(
         judgement = judge(claim_spec(claim), items, now=now, stale_after=stale_after)
         previous = known.latest_system.get(cid)
         if write:
-            _append_verdict(session, cid, run_id, judgement, previous, rows, now=now)
+            new_verdicts.extend(_new_verdict(cid, run_id, judgement, previous, rows, now=now))
         if write and run_id is not None:
             stances.update(_stances(rows, judgement.stances, run_id=run_id))
         override = known.overrides.get(cid)
@@ -117,6 +118,7 @@ def judge_claims(
                 override_label=override.label if override else None,
             )
         )
+    runs.insert_verdicts(session=session, rows=new_verdicts)
     if stances:
         runs.set_stances(session=session, run_id=run_id or 0, stances=stances)
     return outcomes
@@ -126,10 +128,13 @@ def _load(*, session: Session, run_id: int | None, claim_ids: Sequence[int]) -> 
     ids = list(claim_ids)
     claims = session.exec(select(Claim).where(col(Claim.id).in_(ids)).order_by(col(Claim.key)))
     link_rows = session.exec(select(ClaimSource).where(col(ClaimSource.claim_id).in_(ids)))
+    errors: dict[int, list[Evidence]] = {}
+    for error in runs.run_errors(session=session, run_id=run_id, claim_ids=ids) if run_id else []:
+        errors.setdefault(error.claim_id, []).append(error)
     return _Known(
         claims=list(claims),
         stored=runs.freshest_evidence(session=session, claim_ids=ids),
-        errors=runs.run_errors(session=session, run_id=run_id, claim_ids=ids) if run_id else [],
+        errors=errors,
         latest_system=verdicts.latest_verdicts(
             session=session, claim_ids=ids, set_by=SetBy.SYSTEM.value
         ),
@@ -144,7 +149,7 @@ def _entries(
 ) -> list[tuple[Evidence | None, EvidenceItem]]:
     """The evidence one claim is judged on, one per (source, role) it is linked to now."""
     entries: dict[tuple[int, str], tuple[Evidence | None, Fresh]] = {}
-    for error in (e for e in known.errors if e.claim_id == cid):
+    for error in known.errors.get(cid, ()):
         entries[(error.source_id, error.role)] = (error, _fresh_of(error, (), ()))
     for key, kept in known.stored[cid].items():  # good evidence wins over this run's error ...
         current = known.links.get((cid, *key))
@@ -167,8 +172,7 @@ def _entries(
     return chosen
 
 
-def _append_verdict(
-    session: Session,
+def _new_verdict(
     cid: int,
     run_id: int | None,
     judgement: Judgement,
@@ -176,25 +180,29 @@ def _append_verdict(
     rows: Sequence[Evidence | None],
     *,
     now: datetime,
-) -> None:
-    """A system verdict, only when the judgement differs from the previous one."""
+) -> list[dict[str, object]]:
+    """A system verdict's row, only when the judgement differs from the previous one (rows,
+    not ORM objects: a run judging 10,000 claims inserts them in one executemany)."""
     label, confidence = judgement.label.value, records.canonical(judgement.confidence)
     figures = dict(judgement.figures)  # plain, for the JSON column
     if verdicts.same_verdict(previous, label=label, confidence=confidence, figures=figures):
-        return
-    verdict = Verdict(
-        claim_id=cid,
-        run_id=run_id,
-        label=label,
-        confidence=confidence,
-        reason=judgement.reason,
-        figures=figures,
-        set_by=SetBy.SYSTEM.value,
-        action=VerdictAction.JUDGED.value,
-        created_at=now,
-        evidence_ids=[r.id for r in rows if r is not None and r.id is not None],
-    )
-    verdicts.add_verdict(session=session, verdict=verdict)
+        return []
+    return [
+        {
+            "claim_id": cid,
+            "run_id": run_id,
+            "label": label,
+            "confidence": confidence,
+            "reason": judgement.reason,
+            "figures": figures,
+            "evidence_ids": [r.id for r in rows if r is not None and r.id is not None],
+            "set_by": SetBy.SYSTEM.value,
+            "action": VerdictAction.JUDGED.value,
+            "editor": None,
+            "note": "",
+            "created_at": now,
+        }
+    ]
 
 
 def _stances(
