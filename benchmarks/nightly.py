@@ -466,6 +466,9 @@ def install_meters(meter: CpuMeter, walls: WallMeter, profiles: Profiles | None)
             "process_source (workers)", pipeline.process_source
         )
         pipeline.judge_claims = profiles.wrap("judge_claims", pipeline.judge_claims)  # type: ignore[assignment]
+        from factcheck.verification import batches
+
+        batches.record_batch = profiles.wrap("record_batch (writer)", batches.record_batch)  # type: ignore[assignment]
         pipeline.plan_run = profiles.wrap("plan_run", pipeline.plan_run)  # type: ignore[assignment]
     pipeline.plan_run = walls.wrap("plan", pipeline.plan_run)  # type: ignore[assignment]
     pipeline.judge_claims = walls.wrap("judge", pipeline.judge_claims)  # type: ignore[assignment]

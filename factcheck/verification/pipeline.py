@@ -99,12 +99,11 @@ def run_verification(
     )
     if on_planned:
         on_planned(plan)
-    summary = RunSummary(run_id=run_id, status=RunStatus.RUNNING)
     stop, lost = stop or threading.Event(), lost or threading.Event()
-    _fetch_and_record(
+    summary = _fetch_and_record(
         engine=engine,
         settings=settings,
-        summary=summary,
+        run_id=run_id,
         todo=[p for p in plan.sources if p.source_id not in done],
         done=done,
         stop=stop,
@@ -154,17 +153,17 @@ def _fetch_and_record(
     *,
     engine: Engine,
     settings: Settings,
-    summary: RunSummary,
+    run_id: int,
     todo: Sequence[SourcePlan],
     done: set[int],
     stop: threading.Event,
     lost: threading.Event,
     on_source: Callable[[SourceResult], None] | None,
     clock: Callable[[], datetime],
-) -> None:
-    """Fetch on the workers, record each result here; on a stop, what is in flight."""
-    run_id = summary.run_id
-    assert run_id is not None
+) -> RunSummary:
+    """Fetch on the workers, record the results here in batches; on a stop, what is in
+    flight. The summary keeps each source's result without its body."""
+    summary = RunSummary(run_id=run_id, status=RunStatus.RUNNING)
 
     def recorded(result: SourceResult) -> None:
         journal.log_source(result, run_id=run_id)
@@ -200,6 +199,7 @@ def _fetch_and_record(
             writer.drop()
         else:
             writer.flush()
+    return summary
 
 
 def _judge_and_finish(
