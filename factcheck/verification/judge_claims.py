@@ -89,13 +89,16 @@ def judge_claims(
     """
     write = fresh is None
     known = _load(session=session, run_id=run_id, claim_ids=claim_ids)
+    fresh_of: dict[int, dict[tuple[int, str], Fresh]] = {}  # by claim: one look-up per claim
+    for (f_claim, source_id, role), item in (fresh or {}).items():
+        fresh_of.setdefault(f_claim, {})[(source_id, role)] = item
     stale_after = timedelta(days=settings.stale_after_days)
     outcomes = []
     stances: dict[int, str] = {}
     new_verdicts: list[dict[str, object]] = []
     for claim in known.claims:
         cid = claim.id or 0
-        entries = _entries(cid, known=known, fresh=fresh or {})
+        entries = _entries(cid, known=known, fresh=fresh_of.get(cid, {}))
         rows = [row for row, _ in entries]
         items = [item for _, item in entries]
         judgement = judge(claim_spec(claim), items, now=now, stale_after=stale_after)
@@ -145,7 +148,7 @@ def _load(*, session: Session, run_id: int | None, claim_ids: Sequence[int]) -> 
 
 
 def _entries(
-    cid: int, *, known: _Known, fresh: dict[tuple[int, int, str], Fresh]
+    cid: int, *, known: _Known, fresh: dict[tuple[int, str], Fresh]
 ) -> list[tuple[Evidence | None, EvidenceItem]]:
     """The evidence one claim is judged on, one per (source, role) it is linked to now."""
     entries: dict[tuple[int, str], tuple[Evidence | None, Fresh]] = {}
@@ -160,8 +163,8 @@ def _entries(
         if asked is not None and asked != known.sources[key[0]].url:
             continue  # ... or it came from a URL the source no longer has
         entries[key] = (kept.row, _fresh_of(kept.row, kept.hits, kept.quantities))
-    for (f_claim, source_id, role), item in fresh.items():
-        if f_claim == cid and not (item.error_code and (source_id, role) in known.stored[cid]):
+    for (source_id, role), item in fresh.items():
+        if not (item.error_code and (source_id, role) in known.stored[cid]):
             entries[(source_id, role)] = (None, item)
     chosen = []
     for (source_id, role), (row, evidence) in sorted(entries.items(), key=lambda e: e[0]):
