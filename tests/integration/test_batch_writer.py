@@ -18,7 +18,8 @@ from factcheck.verification.planning import plan_run
 from factcheck.verification.recording import packed_body
 from factcheck.verification.source_unit import LinkResult, SourceResult, record_source
 from tests.integration.scheduling import declare
-from tests.support import DatabaseUnderTest
+from tests.servers import PageServer
+from tests.support import DatabaseUnderTest, make_fast_settings
 
 BODY = b"It has 405B parameters."
 
@@ -131,3 +132,28 @@ def test_the_writer_skips_what_the_run_recorded_and_flushes_full_batches(
         bodies = {runs.snapshot_body(session=session, sha256=s.sha256) for s in snapshots}
     assert len(snapshots) == 3 and {s.size for s in snapshots} == {len(BODY)}
     assert bodies == {BODY}
+
+
+def test_a_run_keeps_its_sources_results_without_their_bodies(
+    database: DatabaseUnderTest, tmp_path: Path, pages: PageServer
+) -> None:
+    """What a run returns holds each source's outcome, not its page (a night of 100,000
+    pages must not hold them all); the bodies are in the store, and a resumed run's set of
+    recorded sources comes back from it."""
+    from factcheck.verification.pipeline import run_verification
+
+    names = [f"p{i}" for i in range(5)]
+    for name in names:
+        pages.put(f"{name}.txt", b"It has 405B parameters. " * 200, "text/plain")
+    declare(database, tmp_path, pages.url("/page"), names)
+    settings = make_fast_settings(database_url=database.url)
+    summary = run_verification(engine=database.engine, settings=settings, force=True)
+    assert [s.failed for s in summary.sources] == [False] * 5
+    assert all(s.fetched is not None and s.fetched.body == b"" for s in summary.sources)
+    assert all(s.packed is None for s in summary.sources)
+    assert {s.http_status for s in summary.sources} == {200}
+    with session_scope(database.engine) as session:
+        snapshots = session.exec(select(Snapshot)).all()
+        assert summary.run_id is not None
+        assert len(runs.sources_done_in_run(session=session, run_id=summary.run_id)) == 5
+    assert [s.size for s in snapshots] == [len(b"It has 405B parameters. ") * 200]
