@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -89,17 +89,6 @@ def snapshot_row(
     }
 
 
-def store_snapshot(
-    *, session: Session, sha256: str, body: bytes, content_type: str | None, now: datetime
-) -> None:
-    """Keep a body once, however many evidence rows and runs point at it (`now`: its first)."""
-    packed = zlib.compress(body, SNAPSHOT_COMPRESSION_LEVEL)
-    row = snapshot_row(
-        sha256=sha256, packed=packed, size=len(body), content_type=content_type, now=now
-    )
-    store_snapshots(session=session, rows=[row])
-
-
 def store_snapshots(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Keep each body once (a body already kept, or twice in `rows`, is skipped): one
     executemany for a batch of sources."""
@@ -137,28 +126,6 @@ def fetch_state_row(
         "state_fetched_at": fetched_at,
         "state_sha256": sha256,
     }
-
-
-def update_fetch_state(
-    *,
-    session: Session,
-    source_id: int,
-    url: str,
-    etag: str | None,
-    last_modified: str | None,
-    sha256: str | None,
-    fetched_at: datetime,
-) -> None:
-    """The conditional-GET cache of a source, from a good fetch of `url`."""
-    row = fetch_state_row(
-        source_id=source_id,
-        url=url,
-        etag=etag,
-        last_modified=last_modified,
-        sha256=sha256,
-        fetched_at=fetched_at,
-    )
-    update_fetch_states(session=session, rows=[row])
 
 
 def update_fetch_states(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -268,13 +235,69 @@ def freshest_evidence(
     return result
 
 
-def run_errors(*, session: Session, run_id: int, claim_ids: Iterable[int]) -> list[Evidence]:
-    query = select(Evidence).where(
-        Evidence.run_id == run_id,
-        col(Evidence.claim_id).in_(list(claim_ids)),
-        col(Evidence.error_code).is_not(None),
+@dataclass(frozen=True)
+class Judged:
+    """What judging reads of one evidence row: read with Core, as a run judges thousands."""
+
+    id: int
+    run_id: int
+    claim_id: int
+    source_id: int
+    role: str
+    rule_fingerprint: str | None
+    url: str | None
+    fetched_at: datetime
+    error_code: str | None
+    error_message: str | None
+
+
+@dataclass(frozen=True)
+class JudgedEvidence:
+    row: Judged
+    hits: tuple[Hit, ...]
+    quantities: tuple[Quantity | None, ...]
+
+
+_JUDGED = [f.name for f in fields(Judged)]
+
+
+def evidence_to_judge(
+    *, session: Session, claim_ids: Iterable[int], run_id: int | None
+) -> tuple[dict[int, dict[tuple[int, str], JudgedEvidence]], dict[int, list[Judged]]]:
+    """Per claim: its freshest good evidence per (source, role), extraction resolved (as
+    `freshest_evidence` gives it), and this run's error rows. Only the columns judging reads,
+    with the hits of the rows that hold an extraction read once."""
+    ids = list(claim_ids)
+    good: dict[int, dict[tuple[int, str], JudgedEvidence]] = {i: {} for i in ids}
+    errors: dict[int, list[Judged]] = {}
+    if not ids:
+        return good, errors
+    table = Evidence.__table__  # type: ignore[attr-defined]
+    newest = (
+        sa.select(sa.func.max(table.c.id))
+        .where(table.c.claim_id.in_(ids), table.c.error_code.is_(None))
+        .group_by(table.c.claim_id, table.c.source_id, table.c.role)
     )
-    return list(session.exec(query))
+    columns = [table.c[name] for name in _JUDGED]
+    query = sa.select(*columns, table.c.reused_from_id, table.c.hits)
+    connection = session.connection()
+    rows = list(connection.execute(query.where(table.c.id.in_(newest.scalar_subquery()))))
+    pointed = {r.reused_from_id for r in rows if r.reused_from_id is not None}
+    hits_of = {r.id: r.hits for r in rows if r.reused_from_id is None}
+    if pointed:
+        originals = sa.select(table.c.id, table.c.hits).where(table.c.id.in_(pointed))
+        hits_of.update({r.id: r.hits for r in connection.execute(originals)})
+    for r in rows:
+        hits, quantities = hits_from_json(hits_of.get(r.reused_from_id or r.id) or [])
+        judged = Judged(*r[: len(_JUDGED)])
+        good[r.claim_id][(r.source_id, r.role)] = JudgedEvidence(judged, hits, quantities)
+    if run_id is not None:
+        failed = sa.select(*columns).where(
+            table.c.run_id == run_id, table.c.claim_id.in_(ids), table.c.error_code.is_not(None)
+        )
+        for r in connection.execute(failed):
+            errors.setdefault(r.claim_id, []).append(Judged(*r[: len(_JUDGED)]))
+    return good, errors
 
 
 def set_stances(*, session: Session, run_id: int, stances: dict[int, str]) -> None:

@@ -26,7 +26,7 @@ from factcheck.domain import (
     VerdictAction,
 )
 from factcheck.storage import catalog, records, runs, verdicts
-from factcheck.storage.models import Claim, ClaimSource, Evidence, Source, Verdict
+from factcheck.storage.models import Claim, ClaimSource, Source, Verdict
 from factcheck.storage.records import claim_spec
 from factcheck.verdicts.judge import evidence_freshness, is_stale, judge
 
@@ -66,8 +66,8 @@ class _Known:
     """What judging reads from the store, once for every claim in scope."""
 
     claims: list[Claim]
-    stored: dict[int, dict[tuple[int, str], runs.StoredEvidence]]
-    errors: dict[int, list[Evidence]]  # this run's error rows, by claim
+    stored: dict[int, dict[tuple[int, str], runs.JudgedEvidence]]
+    errors: dict[int, list[runs.Judged]]  # this run's error rows, by claim
     latest_system: dict[int, Verdict]
     overrides: dict[int, Verdict]
     sources: dict[int, Source]
@@ -131,12 +131,10 @@ def _load(*, session: Session, run_id: int | None, claim_ids: Sequence[int]) -> 
     ids = list(claim_ids)
     claims = session.exec(select(Claim).where(col(Claim.id).in_(ids)).order_by(col(Claim.key)))
     link_rows = session.exec(select(ClaimSource).where(col(ClaimSource.claim_id).in_(ids)))
-    errors: dict[int, list[Evidence]] = {}
-    for error in runs.run_errors(session=session, run_id=run_id, claim_ids=ids) if run_id else []:
-        errors.setdefault(error.claim_id, []).append(error)
+    stored, errors = runs.evidence_to_judge(session=session, claim_ids=ids, run_id=run_id)
     return _Known(
         claims=list(claims),
-        stored=runs.freshest_evidence(session=session, claim_ids=ids),
+        stored=stored,
         errors=errors,
         latest_system=verdicts.latest_verdicts(
             session=session, claim_ids=ids, set_by=SetBy.SYSTEM.value
@@ -149,9 +147,9 @@ def _load(*, session: Session, run_id: int | None, claim_ids: Sequence[int]) -> 
 
 def _entries(
     cid: int, *, known: _Known, fresh: dict[tuple[int, str], Fresh]
-) -> list[tuple[Evidence | None, EvidenceItem]]:
+) -> list[tuple[runs.Judged | None, EvidenceItem]]:
     """The evidence one claim is judged on, one per (source, role) it is linked to now."""
-    entries: dict[tuple[int, str], tuple[Evidence | None, Fresh]] = {}
+    entries: dict[tuple[int, str], tuple[runs.Judged | None, Fresh]] = {}
     for error in known.errors.get(cid, ()):
         entries[(error.source_id, error.role)] = (error, _fresh_of(error, (), ()))
     for key, kept in known.stored[cid].items():  # good evidence wins over this run's error ...
@@ -180,7 +178,7 @@ def _new_verdict(
     run_id: int | None,
     judgement: Judgement,
     previous: Verdict | None,
-    rows: Sequence[Evidence | None],
+    rows: Sequence[runs.Judged | None],
     *,
     now: datetime,
 ) -> list[dict[str, object]]:
@@ -209,7 +207,7 @@ def _new_verdict(
 
 
 def _stances(
-    rows: Sequence[Evidence | None], stances: Sequence[Stance], *, run_id: int
+    rows: Sequence[runs.Judged | None], stances: Sequence[Stance], *, run_id: int
 ) -> dict[int, str]:
     """The stance of each of this run's evidence rows (older rows keep theirs)."""
     return {
@@ -223,7 +221,9 @@ def _fingerprint(link: ClaimSource) -> str:
     return rule_fingerprint(link.rule_kind, link.rule, dict(link.rule_options or {}))
 
 
-def _fresh_of(row: Evidence, hits: Sequence[Hit], quantities: Sequence[Quantity | None]) -> Fresh:
+def _fresh_of(
+    row: runs.Judged, hits: Sequence[Hit], quantities: Sequence[Quantity | None]
+) -> Fresh:
     return Fresh(tuple(hits), tuple(quantities), row.fetched_at, row.error_code, row.error_message)
 
 
