@@ -25,10 +25,12 @@ from factcheck.domain import (
     Stance,
     VerdictAction,
 )
-from factcheck.storage import catalog, records, runs, verdicts
+from factcheck.storage import records, runs, verdicts
 from factcheck.storage.models import Claim, ClaimSource, Source, Verdict
 from factcheck.storage.records import claim_spec
 from factcheck.verdicts.judge import evidence_freshness, is_stale, judge
+
+JUDGE_CHUNK = 1000  # claims judged per read of the store
 
 
 @dataclass(frozen=True)
@@ -83,22 +85,43 @@ def judge_claims(
     now: datetime,
     fresh: dict[tuple[int, int, str], Fresh] | None = None,
 ) -> list[ClaimOutcome]:
-    """Judge each claim on the freshest good evidence of each of its sources.
+    """Judge each claim on the freshest good evidence of each of its sources, JUDGE_CHUNK
+    claims per read of the store (memory flat in the number of claims); sorted by key.
 
     With `fresh` (a dry run) nothing is written and the given evidence replaces the stored.
     """
     write = fresh is None
-    known = _load(session=session, run_id=run_id, claim_ids=claim_ids)
     fresh_of: dict[int, dict[tuple[int, str], Fresh]] = {}  # by claim: one look-up per claim
     for (f_claim, source_id, role), item in (fresh or {}).items():
         fresh_of.setdefault(f_claim, {})[(source_id, role)] = item
+    ids = list(dict.fromkeys(claim_ids))
+    outcomes: list[ClaimOutcome] = []
+    for start in range(0, len(ids), JUDGE_CHUNK):
+        known = _load(session=session, run_id=run_id, claim_ids=ids[start : start + JUDGE_CHUNK])
+        outcomes += _judge_known(
+            session, known, run_id=run_id, settings=settings, now=now, fresh=fresh_of, write=write
+        )
+    return sorted(outcomes, key=lambda outcome: outcome.key)
+
+
+def _judge_known(
+    session: Session,
+    known: _Known,
+    *,
+    run_id: int | None,
+    settings: Settings,
+    now: datetime,
+    fresh: dict[int, dict[tuple[int, str], Fresh]],
+    write: bool,
+) -> list[ClaimOutcome]:
+    """Judge the claims of one read of the store; write their new verdicts and stances."""
     stale_after = timedelta(days=settings.stale_after_days)
     outcomes = []
     stances: dict[int, str] = {}
     new_verdicts: list[dict[str, object]] = []
     for claim in known.claims:
         cid = claim.id or 0
-        entries = _entries(cid, known=known, fresh=fresh_of.get(cid, {}))
+        entries = _entries(cid, known=known, fresh=fresh.get(cid, {}))
         rows = [row for row, _ in entries]
         items = [item for _, item in entries]
         judgement = judge(claim_spec(claim), items, now=now, stale_after=stale_after)
@@ -128,10 +151,15 @@ def judge_claims(
 
 
 def _load(*, session: Session, run_id: int | None, claim_ids: Sequence[int]) -> _Known:
+    """What judging these claims reads: their links, and only the sources those links or
+    their stored evidence name."""
     ids = list(claim_ids)
     claims = session.exec(select(Claim).where(col(Claim.id).in_(ids)).order_by(col(Claim.key)))
-    link_rows = session.exec(select(ClaimSource).where(col(ClaimSource.claim_id).in_(ids)))
+    link_rows = list(session.exec(select(ClaimSource).where(col(ClaimSource.claim_id).in_(ids))))
     stored, errors = runs.evidence_to_judge(session=session, claim_ids=ids, run_id=run_id)
+    source_ids = {link.source_id for link in link_rows}
+    source_ids.update(source_id for kept in stored.values() for source_id, _ in kept)
+    sources = session.exec(select(Source).where(col(Source.id).in_(source_ids)))
     return _Known(
         claims=list(claims),
         stored=stored,
@@ -140,7 +168,7 @@ def _load(*, session: Session, run_id: int | None, claim_ids: Sequence[int]) -> 
             session=session, claim_ids=ids, set_by=SetBy.SYSTEM.value
         ),
         overrides=verdicts.standing_overrides(session=session, claim_ids=ids),
-        sources={s.id: s for s in catalog.list_sources(session=session) if s.id is not None},
+        sources={s.id: s for s in sources if s.id is not None},
         links={(link.claim_id, link.source_id, link.role): link for link in link_rows},
     )
 
