@@ -52,7 +52,6 @@ import os
 import pstats
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -467,6 +466,9 @@ def install_meters(meter: CpuMeter, walls: WallMeter, profiles: Profiles | None)
             "process_source (workers)", pipeline.process_source
         )
         pipeline.judge_claims = profiles.wrap("judge_claims", pipeline.judge_claims)  # type: ignore[assignment]
+        from factcheck.verification import batches
+
+        batches.record_batch = profiles.wrap("record_batch (writer)", batches.record_batch)  # type: ignore[assignment]
         pipeline.plan_run = profiles.wrap("plan_run", pipeline.plan_run)  # type: ignore[assignment]
     pipeline.plan_run = walls.wrap("plan", pipeline.plan_run)  # type: ignore[assignment]
     pipeline.judge_claims = walls.wrap("judge", pipeline.judge_claims)  # type: ignore[assignment]
@@ -525,6 +527,35 @@ class Databases:
         self.created.append(name)
         return sa.engine.make_url(self.base).set(database=name).render_as_string(False)
 
+    def template(self, server: ServerProcess, sources: int) -> str:
+        """A database migrated and declared once; each run gets a copy of it."""
+        url = self.fresh()
+        engine = populate(url, server, sources)
+        self.size_bytes(engine)  # (SQLite: checkpointed, so the file is the database)
+        engine.dispose()
+        return url
+
+    def copy(self, template: str) -> str:
+        """A fresh database holding what `template` holds (a file copy, or TEMPLATE)."""
+        import sqlalchemy as sa
+
+        if self.base is None:
+            self._n += 1
+            path = self.workdir / f"nightly-{self._n}.db"
+            shutil.copyfile(sa.engine.make_url(template).database or "", path)
+            return f"sqlite:///{path}"
+        from factcheck.storage.db import make_engine
+
+        self._n += 1
+        name = f"fc_nightly_{os.getpid()}_{self._n}"
+        source = sa.engine.make_url(template).database
+        admin = make_engine(self.base).execution_options(isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
+        admin.dispose()
+        self.created.append(name)
+        return sa.engine.make_url(self.base).set(database=name).render_as_string(False)
+
     def size_bytes(self, engine: Any) -> int:
         import sqlalchemy as sa
 
@@ -579,31 +610,78 @@ def populate(url: str, server: ServerProcess, sources: int) -> Any:
     return engine
 
 
-# -- the phases ------------------------------------------------------------------------------
+# -- the bare pools --------------------------------------------------------------------------
 
 
-def bare_pool(urls: list[str], *, workers: int, hosts: int) -> Figures:
-    """requests in a thread pool of the same width: GET, read the body, nothing else."""
+def bare_pool(
+    urls: list[str],
+    *,
+    threads: int,
+    hosts: int,
+    mode: str = "get",
+    etags: dict[str, str] | None = None,
+) -> tuple[Figures, dict[str, str]]:
+    """requests in a thread pool of the same width, no database, no per-host limit.
+
+    mode "get": GET and read the body; "parse": also parse it (lxml for HTML, json.loads for
+    JSON), as the pipeline must; "304": conditional GETs with the ETags of a first pass, every
+    answer a 304. Returns the figures and the ETags seen.
+    """
     import requests
+    from lxml import html as lxml_html
     from requests.adapters import HTTPAdapter
 
     session = requests.Session()
     session.trust_env = False
-    adapter = HTTPAdapter(pool_connections=max(hosts, 1), pool_maxsize=workers)
+    adapter = HTTPAdapter(pool_connections=max(hosts, 1), pool_maxsize=threads)
     session.mount("http://", adapter)
+    seen: dict[str, str] = {}
 
     def get(url: str) -> int:
-        reply = session.get(url, timeout=(10, 30))
+        headers = {"If-None-Match": etags[url]} if mode == "304" and etags else {}
+        reply = session.get(url, timeout=(10, 30), headers=headers)
+        if mode == "304":
+            assert reply.status_code == 304, reply.status_code
+            return 1
         reply.raise_for_status()
+        seen[url] = reply.headers.get("ETag", "")
+        if mode == "parse":
+            if url.endswith(".json"):
+                json.loads(reply.content)
+            else:
+                lxml_html.fromstring(reply.content)
         return len(reply.content)
 
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with ThreadPoolExecutor(max_workers=threads) as pool:
         total = sum(pool.map(get, urls))
     wall = time.perf_counter() - wall0
     session.close()
     assert total > 0
-    return Figures(wall_s=wall, client_cpu_s=time.process_time() - cpu0, server_cpu_s=0.0)
+    figures = Figures(wall_s=wall, client_cpu_s=time.process_time() - cpu0, server_cpu_s=0.0)
+    return figures, seen
+
+
+def bare_pools(
+    server: ServerProcess, urls: list[str], args: argparse.Namespace
+) -> dict[str, Figures]:
+    """The three bare pools, median of max(3, --repeat) each, interleaved."""
+    runs: dict[str, list[Figures]] = {"bare pool": [], "pool+parse": [], "bare 304": []}
+    etags: dict[str, str] = {}
+    for _ in range(max(3, args.repeat)):
+        for name, mode in (("bare pool", "get"), ("pool+parse", "parse"), ("bare 304", "304")):
+            cpu0 = server.cpu_s()
+            f, seen = bare_pool(
+                urls, threads=args.threads, hosts=args.hosts, mode=mode, etags=etags
+            )
+            etags = etags or seen
+            f.server_cpu_s = server.cpu_s() - cpu0
+            runs[name].append(f)
+            print(f"{name}: {f.wall_s:.2f} s", file=sys.stderr)
+    return {name: median_figures(r) for name, r in runs.items()}
+
+
+# -- the pipeline's phases, each in a process of its own ---------------------------------------
 
 
 @dataclass
@@ -614,26 +692,28 @@ class Meters:
     profile_top: int = 30
 
 
-def factcheck_run(
-    engine: Any, settings: Any, meters: Meters, databases: Databases, server: ServerProcess
-) -> Figures:
+def run_phase(url: str, settings: Any, profile_top: int, title: str) -> Figures:
+    """One forced run on the database at `url`, in a fresh (spawned) process: its peak RSS
+    is this phase's alone, start-up included."""
+    from dataclasses import replace
+
+    from factcheck.storage.db import make_engine
     from factcheck.verification.pipeline import run_verification
 
-    meter = meters.cpu
-    size0 = databases.size_bytes(engine)
-    meter.reset()
-    meters.walls.wall_s.clear()
-    server_cpu0 = server.cpu_s()
+    meters = Meters(CpuMeter(), WallMeter(), Profiles() if profile_top else None, profile_top)
+    install_meters(meters.cpu, meters.walls, meters.profiles)
+    engine = make_engine(url)
+    settings = replace(settings, database_url=url)
     cpu0, wall0 = time.process_time(), time.perf_counter()
     summary = run_verification(engine=engine, settings=settings, force=True)
     wall = time.perf_counter() - wall0
+    engine.dispose()
     figures = Figures(
         wall_s=wall,
         client_cpu_s=time.process_time() - cpu0,
-        server_cpu_s=server.cpu_s() - server_cpu0,
-        parse_extract_cpu_s=meter.total_s(),
-        split=dict(meter.cpu_s),
-        growth_bytes=databases.size_bytes(engine) - size0,
+        server_cpu_s=0.0,
+        parse_extract_cpu_s=meters.cpu.total_s(),
+        split=dict(meters.cpu.cpu_s),
         failed=len(summary.failed_sources),
         reused=sum(1 for s in summary.sources if s.reused),
         rss_mib=peak_rss_mib(),
@@ -645,25 +725,89 @@ def factcheck_run(
     for source in summary.failed_sources[:3]:
         errors = [source.error_message] + [r.error_message for r in source.links]
         print(f"  ! {source.plan.key}: {[e for e in errors if e]}", file=sys.stderr)
+    if meters.profiles:
+        meters.profiles.report(title, profile_top)
     return figures
 
 
-def cold_run(
+def phase(
+    url: str,
+    settings: Any,
+    args: argparse.Namespace,
+    databases: Databases,
+    server: ServerProcess,
+    title: str,
+) -> Figures:
+    """run_phase in a spawned child; database growth and server CPU measured from here."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from factcheck.storage.db import make_engine
+
+    engine = make_engine(url)
+    size0 = databases.size_bytes(engine)
+    server0 = server.cpu_s()
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        figures = pool.submit(run_phase, url, settings, args.profile, title).result()
+    figures.server_cpu_s = server.cpu_s() - server0
+    figures.growth_bytes = databases.size_bytes(engine) - size0
+    engine.dispose()
+    return figures
+
+
+@dataclass
+class SizeFigures:
+    sources: int
+    setup_s: float
+    cold: Figures
+    unchanged: Figures
+    latency: Figures | None = None
+    bare_latency: Figures | None = None
+
+
+def measure_size(
+    sources: int,
     server: ServerProcess,
     databases: Databases,
     settings: Any,
-    meters: Meters,
-    sources: int,
-) -> tuple[Figures, Any, float]:
-    """A fresh database, populated (not timed), then one forced run."""
-    from dataclasses import replace
-
-    url = databases.fresh()
+    args: argparse.Namespace,
+    *,
+    with_latency: bool,
+) -> SizeFigures:
+    """Cold (each on a fresh copy of a populated database), unchanged, and latency runs."""
     start = time.perf_counter()
-    engine = populate(url, server, sources)
+    template = databases.template(server, sources)
     setup_s = time.perf_counter() - start
-    settings = replace(settings, database_url=url)
-    return factcheck_run(engine, settings, meters, databases, server), engine, setup_s
+    print(f"[{sources}] setup (migrate + declare, once) {setup_s:.1f} s", file=sys.stderr)
+    cold_runs, url = [], ""
+    for _ in range(args.repeat):
+        url = databases.copy(template)
+        f = phase(url, settings, args, databases, server, f"cold, {sources}")
+        cold_runs.append(f)
+        print(f"[{sources}] cold: {f.wall_s:.2f} s, RSS {f.rss_mib:.0f} MiB", file=sys.stderr)
+    unchanged_runs = []
+    for _ in range(args.repeat):
+        f = phase(url, settings, args, databases, server, f"unchanged, {sources}")
+        unchanged_runs.append(f)
+        print(f"[{sources}] unchanged: {f.wall_s:.2f} s", file=sys.stderr)
+    figures = SizeFigures(
+        sources, setup_s, median_figures(cold_runs), median_figures(unchanged_runs)
+    )
+    if with_latency and args.latency_ms > 0:
+        server.set_latency(args.latency_ms)
+        latency_runs = []
+        for _ in range(args.repeat):
+            f = phase(databases.copy(template), settings, args, databases, server, "latency")
+            latency_runs.append(f)
+            print(f"[{sources}] latency: {f.wall_s:.2f} s", file=sys.stderr)
+        figures.latency = median_figures(latency_runs)
+        urls = [server.url(i) for i in range(sources)]
+        cpu0 = server.cpu_s()
+        figures.bare_latency, _ = bare_pool(urls, threads=args.threads, hosts=args.hosts)
+        figures.bare_latency.server_cpu_s = server.cpu_s() - cpu0
+        server.set_latency(0)
+    return figures
 
 
 # -- report ----------------------------------------------------------------------------------
@@ -673,100 +817,121 @@ def verdict(ok: bool) -> str:
     return "MET" if ok else "MISSED"
 
 
-def print_report(
-    args: argparse.Namespace,
-    bare: Figures,
-    cold: Figures,
-    unchanged: Figures,
-    latency: Figures | None,
-    bare_latency: Figures | None,
-    setup_s: float,
-) -> None:
-    claims = args.sources * CLAIMS_PER_SOURCE
-    ideal = args.sources * args.latency_ms / 1000 / args.workers
+def row(name: str, f: Figures, claims: int) -> None:
+    share = f"{f.parse_extract_cpu_s / f.wall_s:6.1%}" if f.parse_extract_cpu_s else "     -"
+    growth = f"{f.growth_bytes / claims:15.0f}" if f.growth_bytes is not None else " " * 14 + "-"
+    pe = f"{f.parse_extract_cpu_s:11.2f}" if f.parse_extract_cpu_s else " " * 10 + "-"
+    server = f"{f.server_cpu_s:11.2f}" if f.server_cpu_s else " " * 10 + "-"
+    rss = f"{f.rss_mib:13.0f}" if f.rss_mib else " " * 12 + "-"
+    print(f"{name:<14}{f.wall_s:8.2f}{f.client_cpu_s:11.2f}{server}{pe} {share}{growth}{rss}")
+
+
+def print_size(args: argparse.Namespace, bare: dict[str, Figures], size: SizeFigures) -> None:
+    claims = size.sources * CLAIMS_PER_SOURCE
     print()
     print(
-        f"corpus: {args.sources} sources ({args.sources // 2 + args.sources % 2} HTML, "
-        f"{args.sources // 2} JSON, ~{PAGE_BYTES // 1000} KB each), {claims} claims, "
-        f"{args.hosts} loopback hosts x 2 per host, {args.workers} workers; "
-        f"database {'PostgreSQL' if args.db else 'SQLite'}; setup (migrate + declare) "
-        f"{setup_s:.1f} s; repeat {args.repeat}"
+        f"corpus: {size.sources} sources ({size.sources // 2 + size.sources % 2} HTML, "
+        f"{size.sources // 2} JSON, ~{PAGE_BYTES // 1000} KB each), {claims} claims, "
+        f"{args.hosts} loopback hosts x 2 per host, {args.threads} threads; database "
+        f"{'PostgreSQL' if args.db else 'SQLite'}; setup {size.setup_s:.1f} s; repeat {args.repeat}"
     )
     header = (
-        f"{'phase':<12}{'wall s':>8}{'client cpu':>11}{'server cpu':>11}"
+        f"{'phase':<14}{'wall s':>8}{'client cpu':>11}{'server cpu':>11}"
         f"{'parse+extr':>11}{'share':>7}{'growth B/claim':>15}{'peak RSS MiB':>13}"
     )
     print(header)
     print("-" * len(header))
-
-    def row(name: str, f: Figures) -> None:
-        share = f"{f.parse_extract_cpu_s / f.wall_s:6.1%}" if f.parse_extract_cpu_s else "     -"
-        growth = (
-            f"{f.growth_bytes / claims:15.0f}" if f.growth_bytes is not None else " " * 14 + "-"
-        )
-        pe = f"{f.parse_extract_cpu_s:11.2f}" if f.parse_extract_cpu_s else " " * 10 + "-"
-        server = f"{f.server_cpu_s:11.2f}" if f.server_cpu_s else " " * 10 + "-"
-        print(
-            f"{name:<12}{f.wall_s:8.2f}{f.client_cpu_s:11.2f}{server}{pe} {share}{growth}"
-            f"{f.rss_mib:13.0f}"
-        )
-
-    row("bare pool", bare)
-    row("cold", cold)
-    row("unchanged", unchanged)
-    if latency is not None:
-        row(f"latency {args.latency_ms:g}ms", latency)
-        if bare_latency is not None:
-            row("  bare pool", bare_latency)
-        print(
-            f"{'  ideal':<12}{ideal:8.2f}   ({args.sources} x {args.latency_ms / 1000:g} s / "
-            f"{args.workers} workers)"
-        )
-    print()
+    if size.sources == args.sizes[0]:
+        for name, f in bare.items():
+            row(name, f, claims)
+    row("cold", size.cold, claims)
+    row("unchanged", size.unchanged, claims)
+    if size.latency is not None:
+        row(f"latency {args.latency_ms:g}ms", size.latency, claims)
+        if size.bare_latency is not None:
+            row("  bare pool", size.bare_latency, claims)
+        ideal = size.sources * args.latency_ms / 1000 / args.threads
+        how = f"{size.sources} x {args.latency_ms / 1000:g} s / {args.threads} threads"
+        print(f"{'  ideal':<14}{ideal:8.2f}   ({how})")
     print(
-        "checks: cold labels",
-        dict(sorted(cold.labels.items())),
-        f"failed {cold.failed};",
-        f"unchanged reused {unchanged.reused}/{args.sources}, failed {unchanged.failed}",
+        f"per source: cold {size.cold.wall_s / size.sources * 1000:.2f} ms, unchanged "
+        f"{size.unchanged.wall_s / size.sources * 1000:.2f} ms; checks: cold labels "
+        f"{dict(sorted(size.cold.labels.items()))} failed {size.cold.failed}; unchanged reused "
+        f"{size.unchanged.reused}/{size.sources}, failed {size.unchanged.failed}"
     )
-    for name, f in (("cold", cold), ("unchanged", unchanged), ("latency", latency)):
+    for name, f in (("cold", size.cold), ("unchanged", size.unchanged), ("latency", size.latency)):
         if f is not None and f.steps:
             parts = ", ".join(f"{k} {v:.2f} s" for k, v in f.steps.items())
             print(f"wall by step ({name}): {parts}")
-    for name, f in (("cold", cold), ("latency", latency)):
-        if f is not None and f.split:
-            parts = ", ".join(f"{k} {v:.2f} s" for k, v in sorted(f.split.items()))
-            print(f"parse+extract split ({name}): {parts}")
+
+
+def target(label: str, figure: str, ok: bool | None, note: str = "") -> None:
+    mark = "" if ok is None else verdict(ok)
+    print(f"  {label:<48}{figure:>10}  {mark}{'  ' + note if note else ''}")
+
+
+def print_targets(
+    args: argparse.Namespace, bare: dict[str, Figures], sizes: list[SizeFigures]
+) -> None:
+    first, last = sizes[0], sizes[-1]
     print()
-    print("targets:")
-    ratio = cold.wall_s / bare.wall_s
-    print(f"  cold <= 1.2x bare pool            {ratio:6.2f}x   {verdict(ratio <= 1.2)}")
-    share = unchanged.wall_s / cold.wall_s
-    print(f"  unchanged <= 30% of cold          {share:6.1%}    {verdict(share <= 0.30)}")
-    per_claim = (unchanged.growth_bytes or 0) / claims
-    print(f"  unchanged growth <= 300 B/claim   {per_claim:6.0f} B  {verdict(per_claim <= 300)}")
-    if latency is not None:
-        lat = latency.wall_s / ideal
-        print(f"  latency <= 1.15x ideal            {lat:6.2f}x   {verdict(lat <= 1.15)}")
-        if bare_latency is not None:
-            scale = bare_latency.wall_s / ideal
-            print(
-                f"    (for scale: bare pool with the same latency {scale:.2f}x ideal;"
-                f" the latency run is {latency.wall_s / bare_latency.wall_s:.2f}x it)"
-            )
-    pe = cold.parse_extract_cpu_s / cold.wall_s
-    print(f"  parse+extract <= 25% of wall      {pe:6.1%}    {verdict(pe <= 0.25)}  (cold run)")
+    print(f"targets ({'PostgreSQL' if args.db else 'SQLite'}):")
+    ratio = first.cold.wall_s / bare["bare pool"].wall_s
+    target(f"cold <= 2.0x bare pool ({first.sources})", f"{ratio:.2f}x", ratio <= 2.0)
+    ratio = first.cold.wall_s / bare["pool+parse"].wall_s
+    target(f"  (cold vs the pool with parsing: {first.sources})", f"{ratio:.2f}x", None)
+    ratio = first.unchanged.wall_s / bare["bare 304"].wall_s
+    target(f"unchanged <= 1.5x bare 304 pool ({first.sources})", f"{ratio:.2f}x", ratio <= 1.5)
+    if first.latency is not None:
+        ideal = first.sources * args.latency_ms / 1000 / args.threads
+        lat = first.latency.wall_s / ideal
+        target(f"latency {args.latency_ms:g} ms <= 1.10x ideal", f"{lat:.2f}x", lat <= 1.10)
+        if first.bare_latency is not None:
+            scale = first.bare_latency.wall_s / ideal
+            target("  (the bare pool with the same latency)", f"{scale:.2f}x", None)
+    if last is not first:
+        per = [s.cold.wall_s / s.sources * 1000 for s in (first, last)]
+        drift = per[1] / per[0] - 1
+        note = f"cold {per[0]:.2f} -> {per[1]:.2f} ms a source"
+        label = f"per source at {last.sources} within 15% of {first.sources}"
+        target(label, f"{drift:+.1%}", drift <= 0.15, note)
+        per = [s.unchanged.wall_s / s.sources * 1000 for s in (first, last)]
+        note = f"unchanged {per[0]:.2f} -> {per[1]:.2f} ms a source"
+        target("  (unchanged)", f"{per[1] / per[0] - 1:+.1%}", None, note)
+        rss = [s.cold.rss_mib for s in (first, last)]
+        note = f"cold {rss[0]:.0f} -> {rss[1]:.0f} MiB (a process per phase)"
+        target("peak RSS flat", f"{rss[1] / rss[0] - 1:+.0%}", None, note)
+    for size in sizes:
+        growth = (size.unchanged.growth_bytes or 0) / (size.sources * CLAIMS_PER_SOURCE)
+        label = f"growth per unchanged claim <= 300 B ({size.sources})"
+        target(label, f"{growth:.0f} B", growth <= 300)
 
 
 # -- main ------------------------------------------------------------------------------------
 
 
-def main() -> None:
+def scaling(argv: list[str]) -> int:
+    """`--workers 1,2,3`: worker processes, measured by benchmarks/scaling.py (ops)."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    try:
+        import scaling as scaling_module  # type: ignore[import-not-found]
+    except ImportError:
+        print("benchmarks/scaling.py is not there: no worker-process scaling figures")
+        return 1
+    return int(scaling_module.main(argv))
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--sources", type=int, default=1000, help="sources (2 claims each)")
+    parser.add_argument(
+        "--sources", default="1000", help="sources (2 claims each); a list, e.g. 1000,10000"
+    )
     parser.add_argument("--repeat", type=int, default=1, help="runs per slow phase (median)")
     parser.add_argument("--hosts", type=int, default=8, help="loopback addresses to spread over")
-    parser.add_argument("--workers", type=int, default=16, help="settings.workers and bare width")
+    parser.add_argument("--threads", type=int, default=16, help="settings.workers and bare width")
+    parser.add_argument(
+        "--workers", default=None, help="1,2,3: worker processes (benchmarks/scaling.py)"
+    )
     parser.add_argument("--latency-ms", type=float, default=200.0, help="0 skips that phase")
     parser.add_argument(
         "--db", default=None, help="postgresql://... (default: SQLite in a tmp dir)"
@@ -776,99 +941,61 @@ def main() -> None:
         type=int,
         default=0,
         metavar="TOP",
-        help="cProfile (thread CPU time) the cold and unchanged runs; print TOP functions",
+        help="cProfile (thread CPU time) each phase; print TOP functions",
     )
     parser.add_argument("--keep", action="store_true", help="keep the SQLite files; print where")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    args.sizes = [int(n) for n in str(args.sources).split(",")]
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse_args(argv)
+    if args.workers is not None:
+        rest = [a for a in argv if a != "--workers" and not a.startswith("--workers=")]
+        rest = [a for a in rest if a != args.workers]
+        return scaling(["--workers", args.workers, *rest])
     if args.serve:
-        serve(args.sources, args.hosts)
-        return
-    if args.hosts * 2 < args.workers:
+        serve(max(args.sizes), args.hosts)
+        return 0
+    if args.hosts * 2 < args.threads:
         print(
-            f"warning: {args.hosts} hosts x 2 in flight < {args.workers} workers", file=sys.stderr
+            f"warning: {args.hosts} hosts x 2 in flight < {args.threads} threads", file=sys.stderr
         )
 
     from factcheck.config import Settings
 
-    meters = Meters(CpuMeter(), WallMeter(), Profiles() if args.profile else None, args.profile)
-    install_meters(meters.cpu, meters.walls, meters.profiles)
     settings = Settings(
         allow_loopback=True,  # the SSRF guard refuses 127.0.0.0/8 otherwise
         per_host_delay_s=0.0,  # no politeness gap: measure the pipeline, not the pacing
-        workers=args.workers,
+        workers=args.threads,
         per_host_concurrency=2,
         obey_robots=True,  # the server serves an allow-all robots.txt
     )
     workdir = Path(tempfile.mkdtemp(prefix="factcheck-nightly-"))
     databases = Databases(args.db, workdir)
-    engines: list[Any] = []
     try:
-        with server_process(args.sources, args.hosts) as server:
-            urls = [server.url(i) for i in range(args.sources)]
+        with server_process(max(args.sizes), args.hosts) as server:
             print(f"server pid {server.process.pid} on {', '.join(server.ports)}", file=sys.stderr)
-
-            bare_runs = []
-            for _ in range(max(3, args.repeat)):
-                cpu0 = server.cpu_s()
-                f = bare_pool(urls, workers=args.workers, hosts=args.hosts)
-                f.server_cpu_s, f.rss_mib = server.cpu_s() - cpu0, peak_rss_mib()
-                bare_runs.append(f)
-                print(f"bare pool: {f.wall_s:.2f} s", file=sys.stderr)
-            bare = median_figures(bare_runs)
-
-            cold_runs, setups = [], []
-            engine = None
-            for _ in range(args.repeat):
-                f, engine, setup_s = cold_run(server, databases, settings, meters, args.sources)
-                engines.append(engine)
-                cold_runs.append(f)
-                setups.append(setup_s)
-                print(f"cold: {f.wall_s:.2f} s (setup {setup_s:.1f} s)", file=sys.stderr)
-            cold = median_figures(cold_runs)
-            if meters.profiles:
-                meters.profiles.report("cold", meters.profile_top)
-
-            assert engine is not None
-            from dataclasses import replace
-
-            warm_settings = replace(settings, database_url=str(engine.url))
-            unchanged_runs = []
-            for _ in range(args.repeat):
-                f = factcheck_run(engine, warm_settings, meters, databases, server)
-                unchanged_runs.append(f)
-                print(f"unchanged: {f.wall_s:.2f} s", file=sys.stderr)
-            unchanged = median_figures(unchanged_runs)
-            if meters.profiles:
-                meters.profiles.report("unchanged", meters.profile_top)
-                meters.profiles.enabled = False
-
-            latency = bare_latency = None
-            if args.latency_ms > 0:
-                server.set_latency(args.latency_ms)
-                latency_runs = []
-                for _ in range(args.repeat):
-                    f, engine, _ = cold_run(server, databases, settings, meters, args.sources)
-                    engines.append(engine)
-                    latency_runs.append(f)
-                    print(f"latency: {f.wall_s:.2f} s", file=sys.stderr)
-                latency = median_figures(latency_runs)
-                cpu0 = server.cpu_s()
-                bare_latency = bare_pool(urls, workers=args.workers, hosts=args.hosts)
-                bare_latency.server_cpu_s = server.cpu_s() - cpu0
-                bare_latency.rss_mib = peak_rss_mib()
-                print(f"bare pool, latency: {bare_latency.wall_s:.2f} s", file=sys.stderr)
-                server.set_latency(0)
-        print_report(args, bare, cold, unchanged, latency, bare_latency, statistics.median(setups))
+            urls = [server.url(i) for i in range(args.sizes[0])]
+            bare = bare_pools(server, urls, args)
+            sizes = [
+                measure_size(n, server, databases, settings, args, with_latency=n == args.sizes[0])
+                for n in args.sizes
+            ]
+        for size in sizes:
+            print_size(args, bare, size)
+        print_targets(args, bare, sizes)
     finally:
-        for engine in engines:
-            engine.dispose()
         databases.drop_all()
         if args.keep:
             print(f"databases kept in {workdir}", file=sys.stderr)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -33,11 +33,18 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
 import regex
 from jsonpath import JSONPathEnvironment, JSONPathMatch
 from jsonpath.exceptions import JSONPathError, JSONPathSyntaxError
-from jsonpath.filter import BaseExpression, FunctionExtension, StringLiteral
+from jsonpath.filter import (
+    BaseExpression,
+    CurrentKey,
+    FilterExpression,
+    FunctionExtension,
+    StringLiteral,
+)
 from jsonpath.function_extensions import ExpressionType, FilterFunction
 from jsonpath.parse import Parser
 from jsonpath.path import CompoundJSONPath, JSONPath
@@ -46,7 +53,7 @@ from jsonpath.segments import (
     JSONPathRecursiveDescentSegment,
     JSONPathSegment,
 )
-from jsonpath.selectors import Filter
+from jsonpath.selectors import Filter, JSONPathSelector
 from jsonpath.stream import TokenStream
 
 from factcheck.errors import ValidationError
@@ -129,7 +136,7 @@ class _BoundedChild(JSONPathChildSegment):
             _check()
             lean = _lean(node)
             for selector in self.selectors:
-                for match in selector.resolve(lean):
+                for match in _select(selector, lean):
                     if not next(_TICKS) & (CHECK_EVERY - 1):
                         _remaining()
                     yield match
@@ -145,7 +152,7 @@ class _BoundedDescent(JSONPathRecursiveDescentSegment):
         for node in nodes:
             for visited in self._visit(_lean(node)):
                 for selector in self.selectors:
-                    for match in selector.resolve(visited):
+                    for match in _select(selector, visited):
                         _check()
                         yield match
 
@@ -159,6 +166,45 @@ class _BoundedDescent(JSONPathRecursiveDescentSegment):
                 continue
             yield child
             stack.append(_containers(child))
+
+
+def _select(selector: JSONPathSelector, node: JSONPathMatch) -> Iterable[JSONPathMatch]:
+    """The selector's matches under `node`; a key-only filter with a literal pattern
+    (`[?match(#, '...')]`: records picked by name) is a loop over the keys, the same matches
+    without a filter context and an expression tree evaluated per record (most of a rule's
+    time on a big object). An array's keys are numbers, which match() never matches."""
+    keyed = _key_pattern(selector) if type(selector) is Filter else None
+    return selector.resolve(node) if keyed is None else _keyed(node, *keyed)
+
+
+def _key_pattern(selector: JSONPathSelector) -> tuple[regex.Pattern[str], bool] | None:
+    """(pattern, whole) of a key-only match()/search() filter with a literal pattern."""
+    if not isinstance(selector, Filter) or not isinstance(selector.expression, FilterExpression):
+        return None
+    call = selector.expression.expression
+    name, args = (call.name, call.args) if isinstance(call, FunctionExtension) else ("", [])
+    if len(args) != 2 or not isinstance(args[0], CurrentKey):
+        return None
+    if name not in ("match", "search") or not isinstance(args[1], StringLiteral):
+        return None
+    compiled = _pattern(args[1].value)
+    return None if compiled is None else (compiled, name == "match")
+
+
+def _keyed(node: JSONPathMatch, pattern: regex.Pattern[str], whole: bool) -> Iterator[Any]:
+    value = node.obj
+    if not isinstance(value, Mapping):
+        return
+    find = pattern.fullmatch if whole else pattern.search
+    for key, item in value.items():
+        if not isinstance(key, str):
+            continue
+        try:
+            found = find(key, timeout=_remaining(), concurrent=len(key) >= CONCURRENT_FROM)
+        except TimeoutError:
+            raise BudgetSpent("a regex in json_path ran out of its time budget") from None
+        if found is not None:
+            yield node.new_child(item, key)
 
 
 def _containers(node: JSONPathMatch) -> Iterator[JSONPathMatch]:

@@ -238,7 +238,7 @@ def run_rule(doc: Document, rule: Rule, *, limits: Limits = DEFAULT_LIMITS) -> R
     No hits raises ExtractError("rule_no_match") (not for not_contains); a regex over its
     time budget ExtractError("rule_timeout"); a tree too deep to walk ("parse_error").
     """
-    validate_rule(rule, fmt=doc.fmt)
+    _validated(rule, doc.fmt)
     collector = HitCollector(limits)
     try:
         _collect(doc, rule, collector)
@@ -266,6 +266,13 @@ def _collect(doc: Document, rule: Rule, collector: HitCollector) -> None:
         _find_phrase(doc, rule.expression, collector, case_sensitive=case_sensitive)
         if kind is RuleKind.CONTAINS and not collector.hits:
             raise ExtractError("rule_no_match", f"contains {_short(rule.expression)} not found")
+
+
+@lru_cache(maxsize=4096)
+def _validated(rule: Rule, fmt: SourceFormat) -> None:
+    """validate_rule once per (rule, format): a run applies the same rules to many pages (a
+    rule that fails raises every time: a raised exception is not cached)."""
+    validate_rule(rule, fmt=fmt)
 
 
 def validate_rule(rule: Rule, *, fmt: SourceFormat | None = None) -> None:

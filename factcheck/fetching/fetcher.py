@@ -252,9 +252,7 @@ class Fetcher:
                 min(self._settings.read_timeout_s, remaining_s),
             )
             try:
-                request = self._session.prepare_request(
-                    requests.Request("GET", url, headers=headers)
-                )
+                request = self._prepare(url, headers)
             except (requests.RequestException, LocationParseError, ValueError) as exc:
                 raise FetchError(invalid, f"invalid URL {url}: {exc}") from exc
             response = self._send_within(
@@ -267,6 +265,21 @@ class Fetcher:
             )
             with response:
                 return self._reply(response, url=url, cap=cap, budget=budget, truncate=for_robots)
+
+    def _prepare(self, url: str, headers: dict[str, str]) -> requests.PreparedRequest:
+        """What Session.prepare_request makes of a GET (the session's headers and cookies),
+        without its per-request merging of settings, hooks and auth this session never has
+        (a third of a fetch's CPU on loopback)."""
+        request = requests.PreparedRequest()
+        session = self._session
+        request.prepare(
+            method="GET",
+            url=url,
+            headers={**session.headers, **headers},
+            cookies=session.cookies,
+            hooks=session.hooks,
+        )
+        return request
 
     def _send_within(
         self,

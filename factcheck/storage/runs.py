@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from factcheck.domain import Hit, Quantity, RunStatus
-from factcheck.storage.models import Evidence, Run, Snapshot, Source
+from factcheck.storage.models import Evidence, Run, Snapshot, Source, Verdict
 from factcheck.storage.records import hits_from_json
 
 SNAPSHOT_COMPRESSION_LEVEL = 6
@@ -75,21 +75,31 @@ def source_done_in_run(*, session: Session, run_id: int, source_id: int) -> bool
 # -- snapshots and evidence ---------------------------------------------------------------------
 
 
-def store_snapshot(
-    *, session: Session, sha256: str, body: bytes, content_type: str | None, now: datetime
-) -> None:
-    """Keep a body once, however many evidence rows and runs point at it (`now`: its first)."""
-    values = {
+def snapshot_row(
+    *, sha256: str, packed: bytes, size: int, content_type: str | None, now: datetime
+) -> dict[str, Any]:
+    """A snapshot as stored: `packed` is the zlib-compressed body (compressed by the caller,
+    on a worker thread), `size` the body's length, `now` its first sighting."""
+    return {
         "sha256": sha256,
-        "body": zlib.compress(body, SNAPSHOT_COMPRESSION_LEVEL),
+        "body": packed,
         "content_type": (content_type or "")[:200] or None,
-        "size": len(body),
+        "size": size,
         "created_at": now,
     }
+
+
+def store_snapshots(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Keep each body once (a body already kept, or twice in `rows`, is skipped): one
+    executemany for a batch of sources."""
+    unique = list({row["sha256"]: row for row in rows}.values())
+    if not unique:
+        return
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Snapshot).values(**values).on_conflict_do_nothing(index_elements=["sha256"])
-    session.execute(statement)
+    table = Snapshot.__table__  # type: ignore[attr-defined]
+    statement = insert(table).on_conflict_do_nothing(index_elements=["sha256"])
+    session.connection().execute(statement, unique)
 
 
 def snapshot_body(*, session: Session, sha256: str) -> bytes | None:
@@ -97,31 +107,52 @@ def snapshot_body(*, session: Session, sha256: str) -> bytes | None:
     return zlib.decompress(snap.body) if snap is not None else None
 
 
-def update_fetch_state(
+def fetch_state_row(
     *,
-    session: Session,
     source_id: int,
     url: str,
     etag: str | None,
     last_modified: str | None,
     sha256: str | None,
     fetched_at: datetime,
-) -> None:
-    """The conditional-GET cache of a source, from a good fetch of `url`; left alone when the
-    source has been given another URL since the run planned it (an import during the run):
-    the old page's state would make the new URL look fetched."""
-    values: dict[str, Any] = {
-        "etag": etag,
-        "last_modified": last_modified,
-        "last_fetched_at": fetched_at,
+) -> dict[str, Any]:
+    """One source's conditional-GET cache after a good fetch of `url` (sha256 None: a 304,
+    the last body stays)."""
+    return {
+        "state_source_id": source_id,
+        "state_url": url,
+        "state_etag": etag,
+        "state_last_modified": last_modified,
+        "state_fetched_at": fetched_at,
+        "state_sha256": sha256,
     }
-    if sha256 is not None:
-        values["last_sha256"] = sha256
-    session.connection().execute(
-        sa.update(Source.__table__)  # type: ignore[attr-defined]
-        .where(Source.__table__.c.id == source_id, Source.__table__.c.url == url)  # type: ignore[attr-defined]
-        .values(**values)
+
+
+def update_fetch_states(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """The conditional-GET caches of many sources, one executemany per kind of row; a source
+    is left alone when it has been given another URL since the run planned it (an import
+    during the run): the old page's state would make the new URL look fetched."""
+    table = Source.__table__  # type: ignore[attr-defined]
+    where = sa.and_(
+        table.c.id == sa.bindparam("state_source_id"), table.c.url == sa.bindparam("state_url")
     )
+    columns: dict[str, Any] = {
+        "etag": sa.bindparam("state_etag"),
+        "last_modified": sa.bindparam("state_last_modified"),
+        "last_fetched_at": sa.bindparam("state_fetched_at"),
+    }
+    changed = [row for row in rows if row["state_sha256"] is not None]
+    same = [
+        {k: v for k, v in row.items() if k != "state_sha256"}
+        for row in rows
+        if row["state_sha256"] is None
+    ]
+    connection = session.connection()
+    if changed:
+        values = {**columns, "last_sha256": sa.bindparam("state_sha256")}
+        connection.execute(sa.update(table).where(where).values(**values), changed)
+    if same:
+        connection.execute(sa.update(table).where(where).values(**columns), same)
 
 
 @dataclass(frozen=True)
@@ -204,13 +235,69 @@ def freshest_evidence(
     return result
 
 
-def run_errors(*, session: Session, run_id: int, claim_ids: Iterable[int]) -> list[Evidence]:
-    query = select(Evidence).where(
-        Evidence.run_id == run_id,
-        col(Evidence.claim_id).in_(list(claim_ids)),
-        col(Evidence.error_code).is_not(None),
+@dataclass(frozen=True)
+class Judged:
+    """What judging reads of one evidence row: read with Core, as a run judges thousands."""
+
+    id: int
+    run_id: int
+    claim_id: int
+    source_id: int
+    role: str
+    rule_fingerprint: str | None
+    url: str | None
+    fetched_at: datetime
+    error_code: str | None
+    error_message: str | None
+
+
+@dataclass(frozen=True)
+class JudgedEvidence:
+    row: Judged
+    hits: tuple[Hit, ...]
+    quantities: tuple[Quantity | None, ...]
+
+
+_JUDGED = [f.name for f in fields(Judged)]
+
+
+def evidence_to_judge(
+    *, session: Session, claim_ids: Iterable[int], run_id: int | None
+) -> tuple[dict[int, dict[tuple[int, str], JudgedEvidence]], dict[int, list[Judged]]]:
+    """Per claim: its freshest good evidence per (source, role), extraction resolved (as
+    `freshest_evidence` gives it), and this run's error rows. Only the columns judging reads,
+    with the hits of the rows that hold an extraction read once."""
+    ids = list(claim_ids)
+    good: dict[int, dict[tuple[int, str], JudgedEvidence]] = {i: {} for i in ids}
+    errors: dict[int, list[Judged]] = {}
+    if not ids:
+        return good, errors
+    table = Evidence.__table__  # type: ignore[attr-defined]
+    newest = (
+        sa.select(sa.func.max(table.c.id))
+        .where(table.c.claim_id.in_(ids), table.c.error_code.is_(None))
+        .group_by(table.c.claim_id, table.c.source_id, table.c.role)
     )
-    return list(session.exec(query))
+    columns = [table.c[name] for name in _JUDGED]
+    query = sa.select(*columns, table.c.reused_from_id, table.c.hits)
+    connection = session.connection()
+    rows = list(connection.execute(query.where(table.c.id.in_(newest.scalar_subquery()))))
+    pointed = {r.reused_from_id for r in rows if r.reused_from_id is not None}
+    hits_of = {r.id: r.hits for r in rows if r.reused_from_id is None}
+    if pointed:
+        originals = sa.select(table.c.id, table.c.hits).where(table.c.id.in_(pointed))
+        hits_of.update({r.id: r.hits for r in connection.execute(originals)})
+    for r in rows:
+        hits, quantities = hits_from_json(hits_of.get(r.reused_from_id or r.id) or [])
+        judged = Judged(*r[: len(_JUDGED)])
+        good[r.claim_id][(r.source_id, r.role)] = JudgedEvidence(judged, hits, quantities)
+    if run_id is not None:
+        failed = sa.select(*columns).where(
+            table.c.run_id == run_id, table.c.claim_id.in_(ids), table.c.error_code.is_not(None)
+        )
+        for r in connection.execute(failed):
+            errors.setdefault(r.claim_id, []).append(Judged(*r[: len(_JUDGED)]))
+    return good, errors
 
 
 def set_stances(*, session: Session, run_id: int, stances: dict[int, str]) -> None:
@@ -227,6 +314,12 @@ def set_stances(*, session: Session, run_id: int, stances: dict[int, str]) -> No
     )
     params = [{"evidence_id": i, "new_stance": stance} for i, stance in stances.items()]
     session.connection().execute(statement, params)
+
+
+def insert_verdicts(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Append a run's system verdicts in one executemany (every column named in each row)."""
+    if rows:
+        session.connection().execute(sa.insert(Verdict.__table__), list(rows))  # type: ignore[attr-defined]
 
 
 def insert_evidence(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:

@@ -32,6 +32,7 @@ from factcheck.fetching.fetcher import Fetcher
 from factcheck.storage import runs
 from factcheck.storage.db import session_scope
 from factcheck.verification import journal
+from factcheck.verification.batches import BatchWriter
 from factcheck.verification.judge_claims import ClaimOutcome, Fresh, judge_claims
 from factcheck.verification.planning import Plan, SourcePlan, plan_run
 from factcheck.verification.source_unit import (
@@ -39,7 +40,6 @@ from factcheck.verification.source_unit import (
     failed_result,
     limits_for,
     process_source,
-    record_unit,
 )
 from factcheck.verification.workers import SourceWorkers
 
@@ -99,13 +99,13 @@ def run_verification(
     )
     if on_planned:
         on_planned(plan)
-    summary = RunSummary(run_id=run_id, status=RunStatus.RUNNING)
     stop, lost = stop or threading.Event(), lost or threading.Event()
-    _fetch_and_record(
+    summary = _fetch_and_record(
         engine=engine,
         settings=settings,
-        summary=summary,
+        run_id=run_id,
         todo=[p for p in plan.sources if p.source_id not in done],
+        done=done,
         stop=stop,
         lost=lost,
         on_source=on_source,
@@ -153,25 +153,33 @@ def _fetch_and_record(
     *,
     engine: Engine,
     settings: Settings,
-    summary: RunSummary,
+    run_id: int,
     todo: Sequence[SourcePlan],
+    done: set[int],
     stop: threading.Event,
     lost: threading.Event,
     on_source: Callable[[SourceResult], None] | None,
     clock: Callable[[], datetime],
-) -> None:
-    """Fetch on the workers, record each result here; on a stop, what is in flight."""
-    run_id = summary.run_id
-    assert run_id is not None
+) -> RunSummary:
+    """Fetch on the workers, record the results here in batches; on a stop, what is in
+    flight. The summary keeps each source's result without its body."""
+    summary = RunSummary(run_id=run_id, status=RunStatus.RUNNING)
 
-    def record(result: SourceResult) -> None:
-        if lost.is_set():  # the new holder of the lock owns the run now
-            return
-        recorded = record_unit(engine=engine, run_id=run_id, result=result, now=clock())
-        journal.log_source(recorded, run_id=run_id)
-        summary.sources.append(recorded)
+    def recorded(result: SourceResult) -> None:
+        journal.log_source(result, run_id=run_id)
+        summary.sources.append(result.slim())  # the body is written: keep the run small
         if on_source:
-            on_source(recorded)
+            on_source(result)
+
+    writer = BatchWriter(
+        engine=engine, run_id=run_id, done=set(done), on_recorded=recorded, clock=clock
+    )
+
+    def flush_if_due() -> None:
+        if lost.is_set():  # the new holder of the lock owns the run now
+            writer.drop()
+        else:
+            writer.flush_if_due()
 
     with Fetcher(settings) as fetcher:
         workers = SourceWorkers(
@@ -179,13 +187,19 @@ def _fetch_and_record(
             width=settings.workers,
             stop=stop,
         )
-        # This thread is the one writer, one transaction per source, so SQLite's single write
-        # lock is never fought over and a fetch slot frees as soon as its page is parsed.
-        for result in workers.results(todo):
-            record(result)
+        # This thread is the one writer, a transaction per batch of sources, so SQLite's single
+        # write lock is never fought over; the workers parse and compress, the writer only
+        # writes.
+        for result in workers.results(todo, idle=flush_if_due):
+            writer.add(result)
         for source_plan in workers.in_flight() if stop.is_set() else ():
             code, message = ErrorCode.INTERRUPTED.value, INTERRUPTED_MESSAGE
-            record(failed_result(source_plan, code=code, message=message))
+            writer.add(failed_result(source_plan, code=code, message=message))
+        if lost.is_set():
+            writer.drop()
+        else:
+            writer.flush()
+    return summary
 
 
 def _judge_and_finish(

@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from factcheck.declarations.inputs import rule_fingerprint, split_link_options
@@ -63,7 +65,7 @@ class Plan:
     claim_ids: tuple[int, ...]
 
 
-def _is_due(source: Source, *, now: datetime) -> bool:
+def _is_due(source: Any, *, now: datetime) -> bool:
     due = freshness.due_at(source)  # None: never fetched at its current URL
     return due is None or now >= due
 
@@ -76,12 +78,11 @@ def plan_run(
     Named claims force their sources. Otherwise a source is due when its recheck interval has
     passed, or when it serves a prediction on or after its due date; `force` fetches all.
     """
+    claims: list[Any]
     if claim_keys:
         claims = [catalog.get_claim(session=session, key=k) for k in dict.fromkeys(claim_keys)]
     else:
-        claims = list(
-            session.exec(select(Claim).where(Claim.status == "active").order_by(col(Claim.id)))
-        )
+        claims = _active_claims(session)
     by_id = {c.id: c for c in claims if c.id is not None}
     grouped = _linked_sources(session=session, claim_ids=list(by_id))
     today = now.date()
@@ -111,39 +112,53 @@ def plan_sources(
     same call shape as plan_run: a forced plan does not depend on the time."""
     del now
     if claim_ids is None:
-        query = select(Claim).where(Claim.status == "active")
+        claims = _active_claims(session)
     else:
         query = select(Claim).where(col(Claim.id).in_(list(dict.fromkeys(claim_ids))))
-    by_id = {c.id: c for c in session.exec(query) if c.id is not None}
+        claims = list(session.exec(query))
+    by_id = {c.id: c for c in claims if c.id is not None}
     wanted = set(source_ids)
     grouped = _linked_sources(session=session, claim_ids=list(by_id), source_ids=wanted)
     return _source_plans(session=session, grouped=grouped, source_ids=wanted, claims=by_id)
 
 
+def _active_claims(session: Session) -> list[Any]:
+    """The active claims, as Core rows of the columns planning reads, in id order."""
+    table = Claim.__table__  # type: ignore[attr-defined]
+    columns = [table.c[name] for name in ("id", "key", "kind", "inner_kind", "due_on")]
+    query = sa.select(*columns).where(table.c.status == "active").order_by(table.c.id)
+    return list(session.connection().execute(query))
+
+
 def _linked_sources(
     *, session: Session, claim_ids: list[int], source_ids: set[int] | None = None
-) -> dict[int, tuple[Source, list[ClaimSource]]]:
-    """The sources linked to these claims with their links, in source then link order."""
-    query = (
-        select(ClaimSource, Source)
-        .join(Source, col(Source.id) == ClaimSource.source_id)
-        .where(col(ClaimSource.claim_id).in_(claim_ids))
-    )
+) -> dict[int, tuple[Any, list[Any]]]:
+    """The sources linked to these claims with their links, in source then link order: Core
+    rows (attribute access as on the models), as a night plans every source of the catalogue
+    and ORM objects for all of them were most of its peak memory."""
+    links_table = ClaimSource.__table__  # type: ignore[attr-defined]
+    sources_table = Source.__table__  # type: ignore[attr-defined]
+    query = sa.select(links_table).where(links_table.c.claim_id.in_(claim_ids))
     if source_ids is not None:
-        query = query.where(col(Source.id).in_(list(source_ids)))
-    rows = session.exec(query.order_by(col(Source.id), col(ClaimSource.id))).all()
-    grouped: dict[int, tuple[Source, list[ClaimSource]]] = {}
-    for link, source in rows:
-        grouped.setdefault(source.id or 0, (source, []))[1].append(link)
+        query = query.where(links_table.c.source_id.in_(list(source_ids)))
+    connection = session.connection()
+    order = (links_table.c.source_id, links_table.c.id)
+    links = list(connection.execute(query.order_by(*order)))
+    linked = {link.source_id for link in links}
+    sources_query = sa.select(sources_table).where(sources_table.c.id.in_(linked))
+    sources = {row.id: row for row in connection.execute(sources_query)}
+    grouped: dict[int, tuple[Any, list[Any]]] = {}
+    for link in links:
+        grouped.setdefault(link.source_id, (sources[link.source_id], []))[1].append(link)
     return grouped
 
 
 def _source_plans(
     *,
     session: Session,
-    grouped: dict[int, tuple[Source, list[ClaimSource]]],
+    grouped: dict[int, tuple[Any, list[Any]]],
     source_ids: set[int],
-    claims: dict[int, Claim],
+    claims: dict[int, Any],
 ) -> list[SourcePlan]:
     """One plan per grouped source in `source_ids`, each link with its reusable extraction."""
     previous = runs.original_extractions(session=session, source_ids=source_ids)
@@ -169,7 +184,7 @@ def _source_plans(
     return plans
 
 
-def _prediction_due(claim: Claim, today: date) -> bool:
+def _prediction_due(claim: Any, today: date) -> bool:
     return (
         claim.kind == ClaimKind.PREDICTION.value
         and claim.due_on is not None
@@ -178,8 +193,8 @@ def _prediction_due(claim: Claim, today: date) -> bool:
 
 
 def _link_plan(
-    link: ClaimSource,
-    claim: Claim,
+    link: Any,
+    claim: Any,
     previous: dict[tuple[int, int, str], runs.Extraction],
     source_sha256: str | None,
 ) -> LinkPlan:

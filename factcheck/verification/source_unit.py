@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
@@ -40,8 +40,9 @@ from factcheck.extraction.rules import Document, parse_document, run_rule
 from factcheck.fetching.failures import StatusError
 from factcheck.fetching.fetcher import Fetcher
 from factcheck.normalising.hits import normalise
-from factcheck.storage import records, runs
+from factcheck.storage import runs
 from factcheck.storage.db import session_scope
+from factcheck.verification import recording
 from factcheck.verification.planning import LinkPlan, SourcePlan
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,19 @@ class SourceResult:
     skipped: bool = False  # already recorded in this run
     error_status: int | None = None  # the HTTP status of a fetch that failed on it (a 500)
     elapsed_ms: int | None = None  # fetch, parse and rules, for the log
+    packed: bytes | None = None  # the body to store, compressed on the worker (or None)
+    size: int = 0  # the body's length, kept when the body itself is dropped
+
+    @property
+    def snapshot_due(self) -> bool:
+        """A good new body to keep: fetched, not reused, no source-wide error."""
+        return self.fetched is not None and not self.reused and self.error_code is None
+
+    def slim(self) -> SourceResult:
+        """This result without its body (recorded already): what a run keeps to report."""
+        if self.fetched is None:
+            return replace(self, packed=None)
+        return replace(self, fetched=replace(self.fetched, body=b""), packed=None)
 
     @property
     def failed(self) -> bool:
@@ -195,6 +209,9 @@ def process_source(
     result = _process(
         plan, fetcher=fetcher, limits=limits, clock=clock, log_traceback=log_traceback
     )
+    if result.snapshot_due and result.fetched is not None:
+        body = result.fetched.body
+        result = replace(result, packed=recording.packed_body(body), size=len(body))
     return replace(result, elapsed_ms=round((time.monotonic() - started) * 1000))
 
 
@@ -299,101 +316,8 @@ def _record_once(
 def record_source(*, session: Session, run_id: int, result: SourceResult, now: datetime) -> None:
     """Write one source's evidence, body and fetch state in the caller's transaction.
 
-    Rows go in as one Core executemany (no ORM objects: this is the hot path of a run). A
-    reused row carries only what changed (when, and the HTTP status); its body, URL and
-    extraction are those of the row it points at, which keeps an unchanged night small.
+    Rows go in as Core executemany (no ORM objects: this is the hot path of a run). A reused
+    row carries only what changed (when, and the HTTP status); its body, URL and extraction
+    are those of the row it points at, which keeps an unchanged night small.
     """
-    plan, fetched = result.plan, result.fetched
-    common = _blank_row(run_id=run_id, result=result, now=now)
-    if fetched is not None and not result.reused:
-        common["final_url"] = fetched.final_url[:2000]
-        common["etag"], common["last_modified"] = fetched.etag, fetched.last_modified
-        if result.error_code is None:
-            runs.store_snapshot(
-                session=session,
-                sha256=fetched.sha256,
-                body=fetched.body,
-                content_type=records.storable(fetched.content_type),
-                now=now,
-            )
-            common["snapshot_sha256"] = fetched.sha256
-    runs.insert_evidence(session=session, rows=_evidence_rows(result, common=common))
-    if fetched is not None and result.error_code is None:
-        runs.update_fetch_state(
-            session=session,
-            source_id=plan.source_id,
-            url=plan.url,
-            etag=records.storable(fetched.etag),
-            last_modified=records.storable(fetched.last_modified),
-            sha256=None if fetched.not_modified else fetched.sha256,
-            fetched_at=fetched.fetched_at,
-        )
-
-
-def _blank_row(*, run_id: int, result: SourceResult, now: datetime) -> dict[str, Any]:
-    """The columns every evidence row of this source shares, before fetch or extraction fill
-    them in; every column is named, as one executemany needs the same keys in each row."""
-    fetched = result.fetched
-    return {
-        "run_id": run_id,
-        "source_id": result.plan.source_id,
-        "fetched_at": fetched.fetched_at if fetched else now,
-        "http_status": result.http_status,
-        "url": result.plan.url,
-        "final_url": None,
-        "etag": None,
-        "last_modified": None,
-        "snapshot_sha256": None,
-        "raw": None,
-        "value": None,
-        "unit": None,
-        "excerpt": None,
-        "hits": [],
-        "stance": "none",
-        "reused": False,
-        "reused_from_id": None,
-        "error_code": None,
-        "error_message": None,
-    }
-
-
-def _evidence_rows(result: SourceResult, *, common: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per planned link: the source's error, a pointer to the reused row, or what the
-    link's rule extracted."""
-    outcomes = {r.link: r for r in result.links}
-    rows = []
-    for link in result.plan.links:
-        row = {
-            **common,
-            "claim_id": link.claim_id,
-            "role": link.role,
-            "rule_kind": link.rule.kind.value,
-            "rule": link.rule.expression,
-            "rule_fingerprint": link.fingerprint,
-        }
-        if result.error_code is not None:
-            row["error_code"], row["error_message"] = result.error_code, result.error_message
-        elif result.reused:
-            row["reused"], row["reused_from_id"] = True, link.previous_id
-        else:
-            row.update(_extraction(outcomes[link]))
-        rows.append(records.storable_row(row))
-    return rows
-
-
-def _extraction(outcome: LinkResult) -> dict[str, Any]:
-    """The columns one link's extraction (or its rule's failure) fills."""
-    if outcome.error_code is not None:
-        return {"error_code": outcome.error_code, "error_message": outcome.error_message}
-    hits = [records.hit_json(h, q) for h, q in zip(outcome.hits, outcome.quantities, strict=True)]
-    # A note (hits dropped, text cut, characters replaced) rides in error_message while
-    # error_code stays NULL: the row is good evidence, and the note says what was left out.
-    columns: dict[str, Any] = {"hits": hits, "error_message": outcome.note}
-    if outcome.hits:
-        first = outcome.hits[0]
-        quantity = next((q for q in outcome.quantities if q is not None), None)
-        columns["raw"], columns["excerpt"] = first.raw[:10_000], first.excerpt
-        if quantity is not None:
-            columns["value"] = records.canonical(quantity.amount)[:80]
-            columns["unit"] = quantity.unit
-    return columns
+    recording.record_sources(session=session, run_id=run_id, results=[result], now=now)

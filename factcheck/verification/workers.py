@@ -16,7 +16,7 @@ from functools import partial
 from factcheck.verification.planning import SourcePlan
 from factcheck.verification.source_unit import Fault, SourceResult, contain, failed_result
 
-POLL_S = 0.2  # how often the writer looks at the stop event while no result arrives
+POLL_S = 0.05  # how often the writer looks at the stop event (and its batch's age) when idle
 
 
 class SourceWorkers:
@@ -35,8 +35,13 @@ class SourceWorkers:
         self._started: dict[int, SourcePlan] = {}  # by source id: taken, result not yet handed
         self._guard = threading.Lock()
 
-    def results(self, plans: Sequence[SourcePlan]) -> Iterator[SourceResult]:
-        """Each result as it finishes; ends early (without waiting) once `stop` is set."""
+    def results(
+        self, plans: Sequence[SourcePlan], *, idle: Callable[[], None] | None = None
+    ) -> Iterator[SourceResult]:
+        """Each result as it finishes; ends early (without waiting) once `stop` is set.
+
+        `idle` is called between results, and every POLL_S while none arrives (the writer
+        writes a batch that has waited long enough)."""
         for plan in plans:
             self._todo.put(plan)
         for number in range(min(self._width, len(plans))):
@@ -44,6 +49,8 @@ class SourceWorkers:
             threading.Thread(target=self._serve, name=name, daemon=True).start()
         remaining = len(plans)
         while remaining and not self._stop.is_set():
+            if idle is not None:
+                idle()
             try:
                 result = self._done.get(timeout=POLL_S)
             except queue.Empty:

@@ -460,3 +460,38 @@ def test_help_and_rule_modules_do_not_import_the_library() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stderr[-1000:]
+
+
+def test_a_key_filter_runs_as_a_loop_over_keys_with_the_librarys_matches() -> None:
+    """`[?match(#, ...)]` and `[?search(#, ...)]` take the fast path (jsonenv._select): the
+    same records, in the same order, at the same paths as the library's filter gives."""
+    from factcheck.extraction import jsonenv
+
+    data = {
+        "a-405b": {"p": 1},
+        "b": {"p": 2},
+        "c-405B-x": {"p": 3},
+        "list": [{"p": 4}],
+        "nested": {"d-405b": {"p": 5}},
+    }
+    for expression in (
+        "$[?match(#, '(?i).*405b.*')]",
+        "$[?search(#, '405')]",
+        "$..[?match(#, '.*405b')]",
+        "$.list[?match(#, '0')]",
+    ):
+        path = jsonenv.compile_path(expression)
+        assert all(
+            jsonenv._key_pattern(selector) is not None
+            for segment in path.segments
+            for selector in segment.selectors
+            if isinstance(selector, jsonenv.Filter)
+        )
+        with jsonenv.budget(10):
+            fast = [(m.path, m.obj) for m in jsonenv.finditer(path, data)]
+            library = jsonenv.environment().compile(expression)
+            slow = [(m.path, m.obj) for m in library.finditer(data)]
+        assert fast == slow, expression
+    with jsonenv.budget(10):
+        found = jsonenv.finditer(jsonenv.compile_path("$[?search(#, '405')]"), data)
+        assert [m.obj for m in found] == [{"p": 1}, {"p": 3}]
