@@ -42,10 +42,11 @@ log = logging.getLogger(__name__)
 
 QUEUE = "units"
 TASK = "factcheck.unit"
-# procrastinate's own retry budget; the unit's attempts (rununit) decide when it has failed
-# (a job that raises before taking its unit, the database away, is retried 1, 2, 3... s later)
-JOB_ATTEMPTS = 12
-RETRY_WAIT_S = 1
+# A job is retried until its unit is finished, 1, 2, 3... s later, at most MAX_RETRY_WAIT_S
+# apart: a unit's own failures are bounded by its attempts (rununit, spread.UNIT_ATTEMPTS),
+# so a job that keeps raising can only be one that cannot reach the database, and giving up on
+# it would leave its unit queued and the run never judged.
+MAX_RETRY_WAIT_S = 30
 DEFER_BATCH = 1000
 RESTART_PAUSE_S = 1.0
 
@@ -74,11 +75,22 @@ def make_app(settings: Settings) -> procrastinate.App:
         kwargs={"application_name": f"factcheck worker {worker_name()}"[:63]},
     )
     app = procrastinate.App(connector=connector)
-    retry = procrastinate.RetryStrategy(
-        max_attempts=JOB_ATTEMPTS, wait=RETRY_WAIT_S, linear_wait=RETRY_WAIT_S
-    )
-    app.task(name=TASK, queue=QUEUE, retry=retry)(unit_task)
+    app.task(name=TASK, queue=QUEUE, retry=_until_recorded())(unit_task)
     return app
+
+
+def _until_recorded() -> procrastinate.BaseRetryStrategy:
+    """Retry for as long as it takes the database to come back, never giving up (see above)."""
+    import procrastinate
+
+    class UntilRecorded(procrastinate.BaseRetryStrategy):
+        def get_retry_decision(
+            self, *, exception: BaseException, job: procrastinate.jobs.Job
+        ) -> procrastinate.RetryDecision | None:
+            wait = min(1 + job.attempts, MAX_RETRY_WAIT_S)
+            return procrastinate.RetryDecision(retry_in={"seconds": wait})
+
+    return UntilRecorded()
 
 
 def defer_units(
