@@ -1,20 +1,17 @@
 """The nightly run: APScheduler 3 with its job kept in our database, catch-up, one scheduler.
 
-The job has a fixed id and is added only when absent. Adding it with `replace_existing=True` at
-every start would recompute its next run from now and silently drop a run missed while the
-scheduler was down (apscheduler issue 696). Its options: `coalesce` (several missed fire times
-make one run), `max_instances=1`, and `misfire_grace_time` (a missed fire still runs at start
-when it is at most that late).
+The job has a fixed id and is added only when absent: `replace_existing=True` at every start
+would recompute its next run from now and silently drop a run missed while the scheduler was
+down (apscheduler issue 696). Its options: `coalesce` (missed fire times make one run),
+`max_instances=1`, `misfire_grace_time` (a missed fire still runs at start when that late).
 
 A night is *served* by a successful schedule or catch-up run that started at or after its fire
-time. Beyond APScheduler's grace, the catch-up rule takes over: on start, when the night after
-the last served one is more than the grace late (the last success is older than one period plus
-the grace), exactly one catch-up run starts at once. Both the nightly job and the catch-up check
-inside the run lock that their night is not served yet, so they never both run for one night.
-Those rules are pure and live in nights.py; this module wires them to APScheduler.
-
-APScheduler pickles jobs into its table, so the stored job names a module-level function,
-`nightly_job`, which finds this process's live service.
+time. Beyond APScheduler's grace the catch-up rule takes over: on start, when the night after
+the last served one is more than the grace late, exactly one catch-up run starts at once. Both
+check inside the run lock that their night is not served yet, so never both run for one night.
+The rules are pure (nights.py); this module wires them to APScheduler, which pickles jobs into
+its table: the stored job names a module-level function, `nightly_job`, which finds this
+process's live service. A run spread over workers is waited for before the report's rebuild.
 """
 
 from __future__ import annotations
@@ -115,12 +112,8 @@ class NightlyService:
             return run.started_at if run else None
 
     def catch_up_due(self) -> bool:
-        return catch_up_due(
-            trigger=self.trigger,
-            last_success=self.last_success(),
-            now=self.clock(),
-            grace=self.grace,
-        )
+        last, now = self.last_success(), self.clock()
+        return catch_up_due(trigger=self.trigger, last_success=last, now=now, grace=self.grace)
 
     def nightly(self) -> runner.RunReport | None:
         """The scheduled job: one run, unless this night is already served."""
@@ -174,6 +167,13 @@ class NightlyService:
                 )
             if report.summary.status is RunStatus.INTERRUPTED and report.summary.run_id:
                 self.interrupted_runs.append(report.summary.run_id)
+            spread_id = (
+                report.summary.run_id if report.summary.status is RunStatus.RUNNING else None
+            )
+            if spread_id and self.after_run is not None:  # the rebuild waits for the judging
+                from factcheck.verification import spread
+
+                spread.wait_for_run(engine=self.engine, run_id=spread_id, should_stop=stop.is_set)
             if self.after_run is not None and not self.stopping.is_set():
                 try:  # outside the run lock; its failure is logged, the scheduler goes on
                     self.after_run()

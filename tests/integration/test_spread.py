@@ -5,6 +5,8 @@ workers is neither an orphan nor overlapped by the next one."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -91,6 +93,36 @@ def test_the_nightly_job_defers_the_units_and_the_last_one_judges(
     with session_scope(pg.engine) as session:
         verdicts = session.exec(select(Verdict.claim_id).where(Verdict.run_id == run_id)).all()
     assert len(verdicts) == 3
+
+
+def test_the_nightly_rebuild_waits_until_the_workers_judged_the_run(
+    pg: DatabaseUnderTest, pages: PageServer, tmp_path: Path
+) -> None:
+    pages.put("spread-wait.txt", "It has 405B parameters.", "text/plain")
+    declare(pg, tmp_path, pages.url("page"), ["spread-wait"])
+    settings = _settings(pg)
+    seen: list[str] = []
+
+    def rebuild() -> None:  # the report's rebuild sees the run as the workers left it
+        with session_scope(pg.engine) as session:
+            seen.extend(r.status for r in session.exec(select(Run)))
+
+    service = nightly.NightlyService(engine=pg.engine, settings=settings, after_run=rebuild)
+    night = threading.Thread(target=service.nightly)
+    night.start()
+    for _ in range(100):
+        with session_scope(pg.engine) as session:
+            run_ids = list(session.exec(select(RunUnit.run_id)))
+        if run_ids:
+            break
+        time.sleep(0.1)
+    assert run_ids, "the nightly job deferred no unit"
+    time.sleep(0.5)
+    assert night.is_alive() and seen == []  # not rebuilt while the run is on the workers
+    _work_all(pg, settings, run_ids[0])
+    night.join(timeout=30)
+    assert not night.is_alive()
+    assert seen == ["succeeded"]
 
 
 def test_a_unit_done_twice_records_once_and_the_run_is_judged_once(
