@@ -212,12 +212,13 @@ def run_spread(url: str, logs: Path, count: int) -> tuple[float, dict[str, Any]]
     )
     wall_s = time.monotonic() - started
     (logs / f"verify-{count}.log").write_text(done.stderr)
-    lines = [line for line in done.stdout.splitlines() if line.strip().startswith("{")]
-    if not lines:
+    start = done.stdout.find("{")
+    if start < 0:
         raise SystemExit(
             f"verify --wait printed no result (exit {done.returncode}): {done.stderr[-500:]}"
         )
-    return wall_s, json.loads(lines[-1])
+    result, _ = json.JSONDecoder().raw_decode(done.stdout[start:])
+    return wall_s, dict(result)
 
 
 def recorded_run_s(url: str, run_id: int) -> float:
