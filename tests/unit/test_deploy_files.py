@@ -1,10 +1,11 @@
 """The deployment files say what they claim, and every factcheck command they run exists.
 
 Dockerfile (parsed by dockerfile-parse), compose.yaml (PyYAML), deploy/factcheck.service,
-deploy/factcheck-worker.service and deploy/factcheck.env.example are read as files; no image is built and no container runs (that
-needs a Docker daemon, which CI does not have). Each `factcheck ...` command they start is run
-in-process as `<command> --help` on the real CLI, so renaming or removing a command that a
-deployment runs fails here rather than in production at 02:00.
+deploy/factcheck-worker.service and deploy/factcheck.env.example are read as files; no image
+is built and no container runs (that needs a Docker daemon, which CI does not have). Each
+`factcheck ...` command they start is run in-process as `<command> --help` on the real CLI, so
+renaming or removing a command that a deployment runs fails here rather than in production at
+02:00.
 """
 
 from __future__ import annotations
