@@ -58,6 +58,7 @@ class Outcome:
     status: str
     units: dict[str, int]
     exit_codes: list[int]  # of the workers after SIGTERM
+    cpu_s: float  # the workers' CPU seconds (user + system) during the run, summed
 
 
 def factcheck_bin() -> str:
@@ -184,6 +185,15 @@ def wait_registered(url: str, workers: list[subprocess.Popen[bytes]], count: int
         engine.dispose()
 
 
+def cpu_s(pid: int) -> float:
+    """utime + stime of a process (Linux /proc; 0 elsewhere): is a worker CPU-bound?"""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stop_workers(workers: list[subprocess.Popen[bytes]]) -> list[int]:
     """SIGTERM each, then wait: a worker finishes its units in flight and exits 0."""
     for worker in workers:
@@ -245,7 +255,9 @@ def measure(
     url = scratch.create(name, template=template)
     workers = start_workers(url, count, args.concurrency, logs)
     try:
+        before = sum(cpu_s(w.pid) for w in workers)
         wall_s, result = run_spread(url, logs, count)
+        used = sum(cpu_s(w.pid) for w in workers) - before
     finally:
         codes = stop_workers(workers)
     outcome = Outcome(
@@ -255,6 +267,7 @@ def measure(
         status=str(result.get("status")),
         units=dict(result.get("units", {})),
         exit_codes=codes,
+        cpu_s=used,
     )
     scratch.drop(name)
     print(
@@ -271,14 +284,23 @@ def print_report(outcomes: list[Outcome], args: argparse.Namespace) -> bool:
         f"\nScaling: {args.sources} sources, {args.latency_ms:g} ms latency, {args.hosts} hosts, "
         f"workers of --concurrency {args.concurrency} (PostgreSQL, procrastinate)\n"
     )
-    print("| workers | verify --wait | run (recorded) | ideal | units done / failed | status |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| workers | verify --wait | run (recorded) | ideal | worker CPU per unit "
+        "| units done / failed | status |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for o in outcomes:
         ideal = args.sources * args.latency_ms / 1000 / (o.workers * args.concurrency)
+        per_unit_ms = 1000 * o.cpu_s / max(1, args.sources)
         print(
             f"| {o.workers} | {o.wall_s:.2f} s | {o.run_s:.2f} s | {ideal:.2f} s | "
-            f"{o.units.get('done', 0)} / {o.units.get('failed', 0)} | {o.status} |"
+            f"{per_unit_ms:.0f} ms | {o.units.get('done', 0)} / {o.units.get('failed', 0)} "
+            f"| {o.status} |"
         )
+    print(
+        f"\n({os.cpu_count()} CPUs here: the workers can use at most "
+        f"{os.cpu_count()} s of CPU per second, shared with PostgreSQL and the page server)"
+    )
     by_count = {o.workers: o for o in outcomes}
     ok = all(o.status == "succeeded" and set(o.exit_codes) <= {0} for o in outcomes)
     one = by_count.get(1)
