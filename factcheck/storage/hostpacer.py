@@ -236,6 +236,9 @@ class PgHostPacer:
             conn.execute(sa.text(f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}"))
             # bounds the queueing on a slot; the hostpace row is locked for microseconds
             conn.execute(sa.text(f"SET lock_timeout = {WAIT_ROUND_MS}"))
+            # a reservation lost in a crash costs nothing (the next start is only earlier):
+            # no WAL flush per request (4 ms -> 2.7 ms a reserved slot on this machine)
+            conn.execute(sa.text("SET synchronous_commit = off"))
         except BaseException:
             _close_quietly(conn)
             raise
