@@ -2,7 +2,7 @@
 
     python benchmarks/scaling.py --workers 1,2,3 --latency-ms 200
                                  --db postgresql://postgres@127.0.0.1:5432/test
-                                 [--sources 600] [--hosts 16] [--concurrency 8]
+                                 [--sources 240] [--hosts 16] [--concurrency 4]
 
 (`benchmarks/nightly.py --workers 1,2,3 ...` hands over to this script.)
 
@@ -23,7 +23,11 @@ FACTCHECK_ALLOW_LOOPBACK=true (the SSRF guard refuses 127/8 otherwise),
 FACTCHECK_PER_HOST_DELAY_S=0 (measure the workers, not the politeness gap; the per-host limit
 of 2 in flight still holds across workers, so hosts x 2 must reach N x C).
 
-Targets (issue 13): >= 1.8x from 1 to 2 workers, >= 2.5x from 1 to 3.
+Targets (issue 13): >= 1.8x from 1 to 2 workers, >= 2.5x from 1 to 3. They hold only while
+the run stays latency-bound: the worker processes share this machine's cores with PostgreSQL
+and the page server, so the table prints the workers' CPU per unit; N x concurrency / latency
+units a second times that CPU must stay well under the cores, which is why the default
+concurrency per worker is 4, not the 8 a deployment would use on a machine of its own.
 """
 
 from __future__ import annotations
@@ -326,9 +330,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--db", default="postgresql://postgres@127.0.0.1:5432/test", help="a PostgreSQL server"
     )
-    parser.add_argument("--sources", type=int, default=600, help="sources (2 claims each)")
+    parser.add_argument("--sources", type=int, default=240, help="sources (2 claims each)")
     parser.add_argument("--hosts", type=int, default=16, help="loopback addresses to spread over")
-    parser.add_argument("--concurrency", type=int, default=8, help="units at once per worker")
+    parser.add_argument("--concurrency", type=int, default=4, help="units at once per worker")
     parser.add_argument("--threads", type=int, default=None, help="(nightly's) = --concurrency")
     args, unknown = parser.parse_known_args(argv)
     if unknown:
