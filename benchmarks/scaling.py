@@ -330,7 +330,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--db", default="postgresql://postgres@127.0.0.1:5432/test", help="a PostgreSQL server"
     )
-    parser.add_argument("--sources", type=int, default=240, help="sources (2 claims each)")
+    parser.add_argument(
+        "--sources", default="240", help="sources (2 claims each; of a list, the first)"
+    )
     parser.add_argument("--hosts", type=int, default=16, help="loopback addresses to spread over")
     parser.add_argument("--concurrency", type=int, default=4, help="units at once per worker")
     parser.add_argument("--threads", type=int, default=None, help="(nightly's) = --concurrency")
@@ -339,7 +341,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         print(f"ignored here: {' '.join(unknown)}", file=sys.stderr)
     if args.threads is not None:
         args.concurrency = args.threads
-    args.sources = int(str(args.sources).split(",")[0])
+    try:
+        args.sources = int(str(args.sources).split(",")[0])
+    except ValueError:
+        parser.error(f"--sources: expected a number, got {args.sources!r}")
     try:
         args.counts = sorted({int(n) for n in str(args.workers).split(",") if n.strip()})
     except ValueError:
