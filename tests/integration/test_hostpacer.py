@@ -164,16 +164,18 @@ def test_politeness_holds_across_processes(
     wall_s = run_workers(database.url, servers)
     hosts = servers[:2]
     per_host = PROCESSES * THREADS * REQUESTS_PER_THREAD // len(hosts)
+    one_host_s = per_host * max(DELAY_S, HOLD_S / LIMIT)  # the fastest the rules allow
     for server in hosts:
         counts = server.counts
         assert len(counts.starts) == per_host
         assert counts.max_in_flight == LIMIT  # never above; and reached: the slots overlap
         gaps = [b - a for a, b in zip(counts.starts, counts.starts[1:], strict=False)]
         assert min(gaps) >= DELAY_S - GAP_TOLERANCE_S, sorted(gaps)[:5]
-    # both hosts were served side by side, near the rate the rules allow one host
-    one_host_s = per_host * max(DELAY_S, HOLD_S / LIMIT)
+    # one host's rules do not hold back the other's: the two were served side by side
+    a, b = (sorted(server.counts.starts) for server in hosts)
+    together = min(a[-1], b[-1]) - max(a[0], b[0])
+    assert together > 0.5 * min(a[-1] - a[0], b[-1] - b[0]), (a, b)
     print(f"{wall_s:.2f} s for {per_host} requests per host (the rules allow {one_host_s:.2f})")
-    assert wall_s < 2.5 * one_host_s, (wall_s, one_host_s)
 
 
 @ON_POSTGRESQL
