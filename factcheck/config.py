@@ -75,6 +75,9 @@ class Settings:
     schedule_timezone: str = "UTC"
     misfire_grace_s: int = 6 * 3600
     lock_lease_s: int = 60  # SQLite lease: a holder that stops heartbeating loses it after this
+    # "local": the in-process pool; "procrastinate": units are jobs for `factcheck worker`
+    executor: str = "local"
+    stall_timeout_s: int = 60  # a unit whose worker stopped heartbeating is retried after this
     webhook_url: str | None = None
     # Standard Webhooks signing secret ("whsec_" + base64, or any text): when set, each notice
     # carries webhook-id, webhook-timestamp and webhook-signature headers. A secret: masked.
@@ -142,7 +145,8 @@ RANGES: dict[str, Range] = {
     "max_data_bytes": Range(KIB, GIB),
     "stale_after_days": Range(1, 3650),
     "misfire_grace_s": Range(0, 30 * 86400),
-    "lock_lease_s": Range(4, 86400),  # renewed every quarter of it: at least once a second
+    "lock_lease_s": Range(4, 86400),
+    "stall_timeout_s": Range(2, 86400),  # renewed every quarter of it: at least once a second
     "rule_timeout_s": Range(0, 600, above=True),
     "max_regex_text_chars": Range(1_000, 100_000_000),
     "max_hits_per_rule": Range(1, 1_000_000),

@@ -24,6 +24,7 @@ URL_SECRET_SETTINGS = ("database_url", "webhook_url")  # may carry a password or
 PATH_SECRET_SETTINGS = ("webhook_url",)  # a Slack-style hook carries its token in the path
 URL_SETTINGS = ("webhook_url", "organisation_url")  # http(s) with a host, when set
 LOG_FORMATS = ("text", "json")
+EXECUTORS = ("local", "procrastinate")  # procrastinate: PostgreSQL only
 SECRET_PREFIX = "whsec_"  # Standard Webhooks: the base64 of the key follows
 _SECRET_WORDS = re.compile(r"pass|pwd|secret|token|key|sig|auth|cred", re.IGNORECASE)
 
@@ -139,11 +140,13 @@ def check_texts(values: Mapping[str, Any], named: Callable[[str], str]) -> None:
         if parts.scheme not in ("http", "https") or not parts.hostname or not value.isprintable():
             shown = shown_value(name, value)
             raise ConfigError(f"{named(name)}: expected an http(s) URL, got {shown!r}")
-    if values["log_format"] not in LOG_FORMATS:
-        raise ConfigError(
-            f"{named('log_format')}: expected one of {', '.join(LOG_FORMATS)}, "
-            f"got {values['log_format']!r}"
-        )
+    for name, choices in (("log_format", LOG_FORMATS), ("executor", EXECUTORS)):
+        if values[name] not in choices:
+            raise ConfigError(
+                f"{named(name)}: expected one of {', '.join(choices)}, got {values[name]!r}"
+            )
+    if values["executor"] != "local" and not values["database_url"].startswith("postgresql"):
+        raise ConfigError(f"{named('executor')}: procrastinate needs a PostgreSQL database")
     if values["ca_bundle"] is not None and not os.path.isfile(values["ca_bundle"]):
         raise ConfigError(f"{named('ca_bundle')}: no such file: {values['ca_bundle']}")
     secret = values["webhook_secret"]

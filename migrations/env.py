@@ -2,8 +2,8 @@
 
 In-process callers (`factcheck.storage.db.upgrade`) hand over a connection in `config.attributes`;
 the `alembic` command line builds an engine from `FACTCHECK_DATABASE_URL` like the CLI does.
-APScheduler's job table lives in the same database but is not ours: it is left out of
-autogenerate and `alembic check`.
+APScheduler's job table and procrastinate's tables (migration 0009 applies its schema) live in
+the same database but are not ours: they are left out of autogenerate and `alembic check`.
 """
 
 from __future__ import annotations
@@ -19,15 +19,20 @@ config = context.config
 target_metadata = metadata
 
 FOREIGN_TABLES = {"apscheduler_jobs"}
+FOREIGN_PREFIX = "procrastinate_"
+
+
+def _foreign(name: object) -> bool:
+    return isinstance(name, str) and (name in FOREIGN_TABLES or name.startswith(FOREIGN_PREFIX))
 
 
 def include_object(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
 ) -> bool:
-    if type_ == "table" and name in FOREIGN_TABLES:
+    if type_ == "table" and _foreign(name):
         return False
     table = getattr(obj, "table", None)
-    return not (table is not None and getattr(table, "name", None) in FOREIGN_TABLES)
+    return not (table is not None and _foreign(getattr(table, "name", None)))
 
 
 def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:

@@ -26,6 +26,7 @@ from factcheck.cli import (
     spot_cmd,
     tools,
     verify,
+    worker,
 )
 from factcheck.cli import schedule as schedule_cmd
 from factcheck.cli.common import DB_OPTION, VERBOSE_OPTION, AppState, OneLineErrors, show_version
@@ -85,6 +86,7 @@ editorial.register(app)
 config_cmd.register(app)
 report_cmd.register(app)
 spot_cmd.register(app)
+worker.register(app)
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ from factcheck.cli.logs import journal_shows, serve_at_info
 from factcheck.cli.output import Col, print_fields, print_table
 from factcheck.cli.progress import progress
 from factcheck.cli.run_report import report_run
+from factcheck.cli.spread_view import follow, units_line
 from factcheck.domain import RunStatus, Trigger
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from factcheck.config import Settings
     from factcheck.storage.models import Run
     from factcheck.storage.runlock import Holder
+    from factcheck.verification import notices, pipeline
 
 schedule_app = typer.Typer(
     help="The nightly verification: run the scheduler (no subcommand), see its status, run now.",
@@ -81,6 +83,7 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     overdue = bool(
         info.next_run_time and info.next_run_time < now and info.scheduler_holder is None
     )
+    unit_counts = _units(app_state.open(), info.last_run)
     if as_json:
         print_json(
             {
@@ -90,6 +93,7 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
                 "job_stored": info.job_stored,
                 "overdue": overdue,
                 "last_run": _run_json(info.last_run),
+                "last_run_units": unit_counts,
                 "last_nightly_success": _iso(info.last_nightly_success),
                 "catch_up_due": info.catch_up_due,
                 "scheduler": _holder_json(info.scheduler_holder),
@@ -107,6 +111,7 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
             ("schedule", f"{info.cron} ({info.timezone})"),
             ("next run", _when(info.next_run_time) + next_note),
             ("last run", _run_line(info.last_run)),
+            *([("units", units_line(unit_counts))] if unit_counts else []),
             ("last nightly success", _when(info.last_nightly_success)),
             (
                 "catch-up",
@@ -131,7 +136,7 @@ def run_now(
 
     Prints what each claim came to, as `verify` does; exits 3 when some sources failed.
     """
-    from factcheck.verification import journal, runner
+    from factcheck.verification import runner
 
     app_state = state(ctx)
     engine = app_state.open()
@@ -148,10 +153,27 @@ def run_now(
             on_planned=lambda plan: tracker.set_total(len(plan.sources)),
             on_source=lambda result: tracker.advance(note=result.plan.key),
         )
-    summary, notice = report.summary, report.notice
-    failed = len(summary.failed_sources)
+        summary, notice = report.summary, report.notice
+        if summary.status is RunStatus.RUNNING and summary.run_id is not None:  # on the workers
+            follow(
+                engine=engine,
+                run_id=summary.run_id,
+                wait=wait,
+                as_json=as_json,
+                tracker=tracker,
+                stop=stop,
+            )
+            return
     if summary.status is not RunStatus.INTERRUPTED:
         _rebuild_report(engine, app_state.settings)
+    _print_run(summary, notice, as_json=as_json)
+
+
+def _print_run(summary: pipeline.RunSummary, notice: notices.Notice, *, as_json: bool) -> None:
+    """What `run-now` prints of a run it ran here, and its exit code."""
+    from factcheck.verification import journal
+
+    failed = len(summary.failed_sources)
     if as_json:
         print_json(
             {
@@ -220,6 +242,18 @@ def changes(
         [(_when(f.at), f.run_id, f.claim, f.previous_label, f.label, f.reason) for f in found],
     )
     say(f"{len(found)} verdict change(s) since {_when(start)}")
+
+
+def _units(engine: Engine, run: Run | None) -> dict[str, int] | None:
+    """The run's units per state, when it was spread over workers (else None)."""
+    from factcheck.storage import units
+    from factcheck.storage.db import session_scope
+
+    if run is None or run.id is None:
+        return None
+    with session_scope(engine) as session:
+        counted = units.counts(session=session, run_ids=[run.id])[run.id]
+    return counted if any(counted.values()) else None
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -45,11 +45,13 @@ def verify(
     sources could not be fetched or their rules found nothing, and 5 when another run (the
     nightly one) is in progress, unless --wait. SIGTERM or Ctrl-C stops within seconds: the
     sources in flight are recorded as interrupted, the rest is judged, and the run is recorded
-    as interrupted (exit 130).
+    as interrupted (exit 130). With FACTCHECK_EXECUTOR=procrastinate the run's units are
+    deferred to `factcheck worker` processes; --wait then follows them until the run is judged.
     """
     app_state = state(ctx)
     engine = app_state.open()
-    with progress("sources", unit="sources") as tracker:
+    stop = threading.Event()
+    with stop_on_signals(stop), progress("sources", unit="sources") as tracker:
         summary = _run(
             engine=engine,
             settings=app_state.settings,
@@ -57,9 +59,23 @@ def verify(
             force=all_,
             dry_run=dry_run,
             wait=wait,
+            stop=stop,
             on_planned=lambda plan: tracker.set_total(len(plan.sources)),
             on_source=lambda result: tracker.advance(note=result.plan.key),
         )
+        if summary.status is RunStatus.RUNNING and summary.run_id is not None:
+            from factcheck.cli.spread_view import follow
+
+            # spread over workers (FACTCHECK_EXECUTOR=procrastinate): --wait follows it
+            follow(
+                engine=engine,
+                run_id=summary.run_id,
+                wait=wait,
+                as_json=as_json,
+                tracker=tracker,
+                stop=stop,
+            )
+            return
     report_run(summary, as_json=as_json, dry_run=dry_run)
     if summary.status is RunStatus.INTERRUPTED:
         raise typer.Exit(ExitCode.INTERRUPTED)
@@ -75,6 +91,7 @@ def _run(
     force: bool,
     dry_run: bool,
     wait: bool,
+    stop: threading.Event,
     on_planned: Callable[[planning.Plan], None],
     on_source: Callable[[source_unit.SourceResult], None],
 ) -> pipeline.RunSummary:
@@ -91,20 +108,18 @@ def _run(
             on_planned=on_planned,
             on_source=on_source,
         )
-    stop = threading.Event()
-    with stop_on_signals(stop):
-        return runner.run_locked(
-            engine=engine,
-            settings=settings,
-            claim_keys=claim_keys,
-            force=force,
-            trigger=Trigger.MANUAL,
-            wait=wait,
-            stop=stop,
-            on_wait=lambda why: say(f"waiting: {why}"),
-            on_planned=on_planned,
-            on_source=on_source,
-        ).summary
+    return runner.run_locked(
+        engine=engine,
+        settings=settings,
+        claim_keys=claim_keys,
+        force=force,
+        trigger=Trigger.MANUAL,
+        wait=wait,
+        stop=stop,
+        on_wait=lambda why: say(f"waiting: {why}"),
+        on_planned=on_planned,
+        on_source=on_source,
+    ).summary
 
 
 def register(app: typer.Typer) -> None:

@@ -279,6 +279,9 @@ class RunUnit(Base, table=True):
     Runs on the local executor keep this in memory and write no units.
     """
 
+    # "is anything of this run left?" after every unit: two index probes, not a scan
+    __table_args__ = (sa.Index("ix_rununit_run_id_state", "run_id", "state"),)
+
     run_id: int = Field(foreign_key="run.id", primary_key=True)
     source_id: int = Field(foreign_key="source.id", primary_key=True)
     state: str = Field(default="queued", max_length=10)

@@ -83,28 +83,73 @@ def plan_run(
             session.exec(select(Claim).where(Claim.status == "active").order_by(col(Claim.id)))
         )
     by_id = {c.id: c for c in claims if c.id is not None}
-    rows = session.exec(
-        select(ClaimSource, Source)
-        .join(Source, col(Source.id) == ClaimSource.source_id)
-        .where(col(ClaimSource.claim_id).in_(list(by_id)))
-        .order_by(col(Source.id), col(ClaimSource.id))
-    ).all()
-    grouped: dict[int, tuple[Source, list[ClaimSource]]] = {}
-    for link, source in rows:
-        grouped.setdefault(source.id or 0, (source, []))[1].append(link)
+    grouped = _linked_sources(session=session, claim_ids=list(by_id))
     today = now.date()
     due = {
-        source_id: links
+        source_id
         for source_id, (source, links) in grouped.items()
         if force
         or claim_keys
         or any(_prediction_due(by_id[link.claim_id], today) for link in links)
         or _is_due(source, now=now)
     }
-    previous = runs.original_extractions(session=session, source_ids=due)
+    plans = _source_plans(session=session, grouped=grouped, source_ids=due, claims=by_id)
+    return Plan(sources=tuple(plans), claim_ids=tuple(by_id))
+
+
+def plan_sources(
+    *,
+    session: Session,
+    source_ids: Sequence[int],
+    claim_ids: Sequence[int] | None = None,
+    now: datetime,
+) -> list[SourcePlan]:
+    """The plans of exactly these sources, as `plan_run(force=True)` makes them: a worker
+    holding only (run, source) ids rebuilds the unit from the store. Links are those of the
+    active claims, or of `claim_ids` when given (a run of named claims); a source left with
+    no such link (unlinked since the run was planned) gets no plan. `now` is kept for the
+    same call shape as plan_run: a forced plan does not depend on the time."""
+    del now
+    if claim_ids is None:
+        query = select(Claim).where(Claim.status == "active")
+    else:
+        query = select(Claim).where(col(Claim.id).in_(list(dict.fromkeys(claim_ids))))
+    by_id = {c.id: c for c in session.exec(query) if c.id is not None}
+    wanted = set(source_ids)
+    grouped = _linked_sources(session=session, claim_ids=list(by_id), source_ids=wanted)
+    return _source_plans(session=session, grouped=grouped, source_ids=wanted, claims=by_id)
+
+
+def _linked_sources(
+    *, session: Session, claim_ids: list[int], source_ids: set[int] | None = None
+) -> dict[int, tuple[Source, list[ClaimSource]]]:
+    """The sources linked to these claims with their links, in source then link order."""
+    query = (
+        select(ClaimSource, Source)
+        .join(Source, col(Source.id) == ClaimSource.source_id)
+        .where(col(ClaimSource.claim_id).in_(claim_ids))
+    )
+    if source_ids is not None:
+        query = query.where(col(Source.id).in_(list(source_ids)))
+    rows = session.exec(query.order_by(col(Source.id), col(ClaimSource.id))).all()
+    grouped: dict[int, tuple[Source, list[ClaimSource]]] = {}
+    for link, source in rows:
+        grouped.setdefault(source.id or 0, (source, []))[1].append(link)
+    return grouped
+
+
+def _source_plans(
+    *,
+    session: Session,
+    grouped: dict[int, tuple[Source, list[ClaimSource]]],
+    source_ids: set[int],
+    claims: dict[int, Claim],
+) -> list[SourcePlan]:
+    """One plan per grouped source in `source_ids`, each link with its reusable extraction."""
+    previous = runs.original_extractions(session=session, source_ids=source_ids)
     plans = []
     for source_id, (source, links) in grouped.items():
-        if source_id not in due:
+        if source_id not in source_ids:
             continue
         plans.append(
             SourcePlan(
@@ -116,12 +161,12 @@ def plan_run(
                 last_modified=source.last_modified,
                 last_sha256=source.last_sha256,
                 links=tuple(
-                    _link_plan(link, by_id[link.claim_id], previous, source.last_sha256)
+                    _link_plan(link, claims[link.claim_id], previous, source.last_sha256)
                     for link in links
                 ),
             )
         )
-    return Plan(sources=tuple(plans), claim_ids=tuple(by_id))
+    return plans
 
 
 def _prediction_due(claim: Claim, today: date) -> bool:

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from factcheck.config import Settings
 from factcheck.domain import RunStatus, Trigger, utcnow
 from factcheck.errors import LockHeldError
-from factcheck.storage import catalog, runlock, runs
+from factcheck.storage import catalog, runlock, runs, units
 from factcheck.storage.db import session_scope
 from factcheck.verification import journal, notices, pipeline, planning, source_unit
 
@@ -46,6 +46,8 @@ def interrupt_orphans(
             runlock.hold(engine=engine, settings=settings, name=runlock.RUN_LOCK),
             session_scope(engine) as session,
         ):
+            if units.spread_run_in_progress(session=session) is not None:
+                return []  # on the workers: not an orphan
             found = runs.interrupt_running_runs(session=session, now=clock())
     except LockHeldError:
         return []
@@ -73,19 +75,24 @@ def execute(
     sleep: Callable[[float], None] = time.sleep,
     lost: threading.Event | None = None,
 ) -> RunReport:
-    """Run verification while holding `lease` (the run lock), record it, announce its flips."""
-    with session_scope(engine) as session:
-        for key in claim_keys:  # an unknown key fails here, before anything is written
-            catalog.get_claim(session=session, key=key)
-        orphans = runs.interrupt_running_runs(session=session, now=clock())
-        run = runs.start_run(session=session, trigger=trigger.value, now=clock())
-    assert run.id is not None
-    if orphans:
-        log.warning(
-            "marked interrupted: run(s) %s, left running by a stopped process", _ids(orphans)
+    """Run verification while holding `lease` (the run lock), record it, announce its flips.
+
+    With the procrastinate executor the run is planned and its units deferred to the workers
+    (`spread`): the report's run is then still running, judged by the worker of its last unit.
+    """
+    run_id, orphans = _start(engine=engine, claim_keys=claim_keys, trigger=trigger, clock=clock)
+    if settings.executor == "procrastinate":
+        return _spread(
+            engine=engine,
+            settings=settings,
+            run_id=run_id,
+            claim_keys=claim_keys,
+            force=force,
+            on_planned=on_planned,
+            clock=clock,
+            orphans=orphans,
         )
-    log.info("run %s started (%s)", run.id, trigger.value, extra={"run": run.id})
-    beat = partial(_touch, engine, run.id, clock)
+    beat = partial(_touch, engine, run_id, clock)
     lease.beats.append(beat)
     try:
         summary = pipeline.run_verification(
@@ -94,7 +101,7 @@ def execute(
             claim_keys=claim_keys,
             force=force,
             trigger=trigger,
-            run_id=run.id,
+            run_id=run_id,
             on_planned=on_planned,
             on_source=on_source,
             stop=stop,
@@ -102,22 +109,99 @@ def execute(
             clock=clock,
         )
     except BaseException as exc:
-        status = RunStatus.INTERRUPTED if isinstance(exc, KeyboardInterrupt) else RunStatus.FAILED
-        with session_scope(engine) as session:
-            note = f"{type(exc).__name__}: {exc}"
-            runs.end_unfinished_run(
-                session=session, run_id=run.id, status=status, note=note, now=clock()
-            )
-        log.error("run %s %s: %s", run.id, journal.outcome(status.value, 0), exc)
+        _end_unfinished(engine, run_id, exc, clock)
         raise
     finally:
         lease.beats.remove(beat)
     # a stopped run announces its flips with one attempt: the process is asked to exit now
     attempts = 1 if stop is not None and stop.is_set() else notices.WEBHOOK_ATTEMPTS
     notice = notices.announce(
-        engine=engine, settings=settings, run_id=run.id, attempts=attempts, sleep=sleep, clock=clock
+        engine=engine, settings=settings, run_id=run_id, attempts=attempts, sleep=sleep, clock=clock
     )
     return RunReport(summary=summary, notice=notice, interrupted_runs=tuple(orphans))
+
+
+def _start(
+    *, engine: Engine, claim_keys: Sequence[str], trigger: Trigger, clock: Callable[[], datetime]
+) -> tuple[int, list[int]]:
+    """Check the claim keys, mark orphans interrupted and start the run: (run, orphans).
+    A run still on the workers is no orphan: the new run waits for it (LockHeldError)."""
+    with session_scope(engine) as session:
+        for key in claim_keys:  # an unknown key fails here, before anything is written
+            catalog.get_claim(session=session, key=key)
+        busy = units.spread_run_in_progress(session=session)
+        if busy is not None:
+            raise LockHeldError(f"run {busy} is still in progress on the workers")
+        orphans = runs.interrupt_running_runs(session=session, now=clock())
+        run = runs.start_run(session=session, trigger=trigger.value, now=clock())
+    assert run.id is not None
+    if orphans:
+        log.warning(
+            "marked interrupted: run(s) %s, left running by a stopped process", _ids(orphans)
+        )
+    log.info("run %s started (%s)", run.id, trigger.value, extra={"run": run.id})
+    return run.id, orphans
+
+
+def _spread(
+    *,
+    engine: Engine,
+    settings: Settings,
+    run_id: int,
+    claim_keys: Sequence[str],
+    force: bool,
+    on_planned: Callable[[planning.Plan], None] | None,
+    clock: Callable[[], datetime],
+    orphans: Sequence[int],
+) -> RunReport:
+    """Plan the run and defer its units; a failure to do so ends the run as failed."""
+    from factcheck.verification import spread, unit_jobs
+
+    try:
+        spread.launch(
+            engine=engine,
+            settings=settings,
+            run_id=run_id,
+            claim_keys=claim_keys,
+            force=force,
+            defer=partial(unit_jobs.defer_units, settings),
+            on_planned=on_planned,
+            clock=clock,
+        )
+    except BaseException as exc:
+        _end_unfinished(engine, run_id, exc, clock)
+        raise
+    summary = pipeline.RunSummary(run_id=run_id, status=RunStatus.RUNNING)
+    return RunReport(summary, notices.Notice(flips=[]), interrupted_runs=tuple(orphans))
+
+
+def _wait_for_workers(
+    *, engine: Engine, stop: threading.Event, on_wait: Callable[[str], None] | None
+) -> None:
+    """Until no run is left on the workers (a new run waits for a spread one to be judged)."""
+    told = False
+    while not stop.is_set():
+        with session_scope(engine) as session:
+            busy = units.spread_run_in_progress(session=session)
+        if busy is None:
+            return
+        if on_wait is not None and not told:
+            on_wait(f"run {busy} is still in progress on the workers")
+            told = True
+        stop.wait(1.0)
+
+
+def _end_unfinished(
+    engine: Engine, run_id: int, exc: BaseException, clock: Callable[[], datetime]
+) -> None:
+    """Record how a run ended when it raised: interrupted by Ctrl-C, else failed."""
+    status = RunStatus.INTERRUPTED if isinstance(exc, KeyboardInterrupt) else RunStatus.FAILED
+    with session_scope(engine) as session:
+        note = f"{type(exc).__name__}: {exc}"
+        runs.end_unfinished_run(
+            session=session, run_id=run_id, status=status, note=note, now=clock()
+        )
+    log.error("run %s %s: %s", run_id, journal.outcome(status.value, 0), exc)
 
 
 def _touch(engine: Engine, run_id: int, clock: Callable[[], datetime]) -> None:
@@ -146,6 +230,8 @@ def run_locked(
     """
     stop = stop or threading.Event()
     lost = threading.Event()
+    if wait and settings.executor == "procrastinate":
+        _wait_for_workers(engine=engine, stop=stop, on_wait=on_wait)
 
     def on_lost() -> None:
         lost.set()

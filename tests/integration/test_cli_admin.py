@@ -614,7 +614,7 @@ def test_an_unknown_upgrade_revision_is_a_usage_error(
     assert (result.code, result.stdout) == (2, "")
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"error: unknown revision {revision!r}: give head or one of "), line
-    assert line.endswith(", 0007"), line
+    assert line.endswith(", 0009"), line
     assert database_state(database) == before
 
 
