@@ -301,9 +301,10 @@ def print_report(outcomes: list[Outcome], args: argparse.Namespace) -> bool:
             f"{per_unit_ms:.0f} ms | {o.units.get('done', 0)} / {o.units.get('failed', 0)} "
             f"| {o.status} |"
         )
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
-        f"\n({os.cpu_count()} CPUs here: the workers can use at most "
-        f"{os.cpu_count()} s of CPU per second, shared with PostgreSQL and the page server)"
+        f"\n({os.cpu_count()} CPUs here, load average {load} at the end: the workers share "
+        "them with PostgreSQL, the page server and anything else running)"
     )
     by_count = {o.workers: o for o in outcomes}
     ok = all(o.status == "succeeded" and set(o.exit_codes) <= {0} for o in outcomes)
