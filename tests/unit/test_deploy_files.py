@@ -1,10 +1,11 @@
 """The deployment files say what they claim, and every factcheck command they run exists.
 
-Dockerfile (parsed by dockerfile-parse), compose.yaml (PyYAML), deploy/factcheck.service and
-deploy/factcheck.env.example are read as files; no image is built and no container runs (that
-needs a Docker daemon, which CI does not have). Each `factcheck ...` command they start is run
-in-process as `<command> --help` on the real CLI, so renaming or removing a command that a
-deployment runs fails here rather than in production at 02:00.
+Dockerfile (parsed by dockerfile-parse), compose.yaml (PyYAML), deploy/factcheck.service,
+deploy/factcheck-worker.service and deploy/factcheck.env.example are read as files; no image
+is built and no container runs (that needs a Docker daemon, which CI does not have). Each
+`factcheck ...` command they start is run in-process as `<command> --help` on the real CLI, so
+renaming or removing a command that a deployment runs fails here rather than in production at
+02:00.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from tests.integration.test_wheel import BUILD_INPUTS
 from tests.support import REPO
 
 SLIM_PYTHON = re.compile(r"python:3\.(1[1-9])-slim(-[a-z]+)?(@sha256:[0-9a-f]{64})?")
-SERVICES = {"db", "migrate", "scheduler", "report"}
+SERVICES = {"db", "migrate", "scheduler", "worker", "report"}
+FACTCHECK_SERVICES = ("migrate", "scheduler", "worker")
 SETTING_NAMES = {env_name(f.name) for f in fields(Settings) if f.name != "extra"}
 
 
@@ -130,7 +132,7 @@ def _compose() -> dict[str, Any]:
     return loaded
 
 
-def test_compose_has_the_four_services() -> None:
+def test_compose_has_the_five_services() -> None:
     services = _compose()["services"]
     assert set(services) == SERVICES
     db = services["db"]
@@ -155,12 +157,35 @@ def test_compose_orders_the_start_migrate_once_then_the_scheduler() -> None:
 
 def test_compose_factcheck_services_share_the_image_and_the_database() -> None:
     services = _compose()["services"]
-    for name in ("migrate", "scheduler"):
+    urls = {services[name]["environment"]["FACTCHECK_DATABASE_URL"] for name in FACTCHECK_SERVICES}
+    assert len(urls) == 1  # the workers' queue is the scheduler's database
+    for name in FACTCHECK_SERVICES:
         service = services[name]
         assert service["build"] == "." and service["image"] == "factcheck:latest"
         url = service["environment"]["FACTCHECK_DATABASE_URL"]
         assert url.startswith("postgresql://") and "@db:5432/" in url
         assert "entrypoint" not in service  # the image's: factcheck
+
+
+def test_compose_spreads_the_runs_over_replicated_workers() -> None:
+    """The scheduler defers each run's units (procrastinate), two or more workers take them."""
+    services = _compose()["services"]
+    scheduler, worker = services["scheduler"], services["worker"]
+    for service in (scheduler, worker):
+        assert service["environment"]["FACTCHECK_EXECUTOR"] == "procrastinate"
+    assert worker["command"][:1] == ["worker"]
+    assert worker["command"][1:] == ["--concurrency", "8"]
+    assert worker["deploy"]["replicas"] >= 2
+    assert worker["depends_on"] == {"migrate": {"condition": "service_completed_successfully"}}
+    assert worker["restart"] == "unless-stopped"
+    grace = re.fullmatch(r"(\d+)s", worker["stop_grace_period"])
+    assert grace and int(grace.group(1)) >= 60  # SIGTERM finishes the units in flight
+    assert "ports" not in worker and "volumes" not in worker  # it needs only the database
+    environ = {
+        k: str(v).replace("${POSTGRES_PASSWORD:?", "pw${") for k, v in worker["environment"].items()
+    }
+    environ = {k: re.sub(r"\$\{[^}]*\}", "", v) for k, v in environ.items()}
+    assert load_settings(environ).executor == "procrastinate"  # valid, with its PostgreSQL URL
 
 
 def test_compose_serves_the_report_read_only_without_factcheck() -> None:
@@ -223,11 +248,11 @@ def test_the_scheduler_healthcheck_reads_a_key_schedule_status_prints(tmp_path: 
 # -- systemd -----------------------------------------------------------------------------------
 
 
-def _unit() -> dict[str, dict[str, list[str]]]:
-    """Sections of deploy/factcheck.service: key -> every value given (keys may repeat)."""
+def _unit(name: str = "factcheck.service") -> dict[str, dict[str, list[str]]]:
+    """Sections of deploy/<name>: key -> every value given (keys may repeat)."""
     sections: dict[str, dict[str, list[str]]] = {}
     current: dict[str, list[str]] | None = None
-    for line in (REPO / "deploy" / "factcheck.service").read_text(encoding="utf-8").splitlines():
+    for line in (REPO / "deploy" / name).read_text(encoding="utf-8").splitlines():
         line = line.strip()
         if not line or line.startswith(("#", ";")):
             continue
@@ -256,13 +281,34 @@ def test_the_unit_runs_the_scheduler_as_a_simple_restarting_service() -> None:
     assert _unit()["Install"]["WantedBy"] == ["multi-user.target"]
 
 
-def test_the_unit_is_hardened_and_can_still_write_its_state() -> None:
-    service = {k: v[-1] for k, v in _unit()["Service"].items()}
+@pytest.mark.parametrize("name", ["factcheck.service", "factcheck-worker.service"])
+def test_the_unit_is_hardened_and_can_still_write_its_state(name: str) -> None:
+    service = {k: v[-1] for k, v in _unit(name)["Service"].items()}
     assert service["NoNewPrivileges"] == "yes"
     assert service["PrivateTmp"] == "yes"
     assert service["ProtectSystem"] == "strict"  # all read-only but the state directory
     state = f"/var/lib/{service['StateDirectory']}"
     assert service["WorkingDirectory"] == state  # where a SQLite database and its locks go
+
+
+def test_the_worker_unit_runs_a_worker_that_stops_cleanly() -> None:
+    unit = _unit("factcheck-worker.service")
+    service = {k: v[-1] for k, v in unit["Service"].items()}
+    assert service["Type"] == "simple" and service["Restart"] == "on-failure"
+    assert service["User"] not in {"root", "0"}
+    argv = shlex.split(service["ExecStart"])
+    assert argv[0] == shlex.split(_unit()["Service"]["ExecStart"][-1])[0]  # the same install
+    assert argv[1] == "worker"
+    assert_command_exists(argv[1:])
+    assert service["EnvironmentFile"] == _unit()["Service"]["EnvironmentFile"][-1]
+    assert "FACTCHECK_EXECUTOR=procrastinate" in unit["Service"]["Environment"]
+    environ = dict(e.split("=", 1) for e in unit["Service"]["Environment"])
+    environ["FACTCHECK_DATABASE_URL"] = "postgresql://factcheck@127.0.0.1:5432/factcheck"
+    assert load_settings(environ).executor == "procrastinate"
+    assert service["RestartPreventExitStatus"] == str(int(ExitCode.USAGE))
+    assert service["KillSignal"] == "SIGTERM"  # finishes the units in flight, exits 0
+    assert int(service["TimeoutStopSec"]) >= 60
+    assert unit["Install"]["WantedBy"] == ["multi-user.target"]
 
 
 def test_the_env_example_names_only_real_settings_with_valid_values() -> None:
