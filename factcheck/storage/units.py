@@ -162,3 +162,27 @@ def claim_judging(*, session: Session, run_id: int) -> bool:
         return False
     query = sa.select(_RUN.c.status).where(_RUN.c.id == run_id).with_for_update()
     return session.connection().execute(query).scalar_one_or_none() == RunStatus.RUNNING.value
+
+
+_JOBLESS = sa.text(
+    "SELECT u.run_id, u.source_id, ("
+    "  SELECT j.args -> 'claim_ids' FROM procrastinate_jobs j WHERE j.task_name = :task"
+    "  AND j.args ->> 'run_id' = u.run_id::text LIMIT 1) AS scope "
+    "FROM rununit u JOIN run r ON r.id = u.run_id "
+    "WHERE r.status = 'running' AND u.state IN ('queued', 'running') AND u.updated_at < :before "
+    "AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs j WHERE j.task_name = :task "
+    "  AND j.status IN ('todo', 'doing') AND j.args ->> 'run_id' = u.run_id::text "
+    "  AND j.args ->> 'source_id' = u.source_id::text) "
+    "ORDER BY u.run_id, u.source_id LIMIT :limit"
+)
+
+
+def jobless_units(
+    *, session: Session, task: str, before: datetime, limit: int = 1000
+) -> list[tuple[int, int, list[int] | None]]:
+    """Units left queued or running, untouched since `before`, that no job will ever do: their
+    starter died between writing them and deferring them (or their job was lost). Each comes
+    with its run's claim scope, read from a sibling job (None: every claim, as when no sibling
+    is left). PostgreSQL only, as procrastinate is."""
+    rows = session.connection().execute(_JOBLESS, {"task": task, "before": before, "limit": limit})
+    return [(run_id, source_id, scope) for run_id, source_id, scope in rows]

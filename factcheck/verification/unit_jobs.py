@@ -23,6 +23,7 @@ import signal
 import socket
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
@@ -31,6 +32,8 @@ from factcheck.config import Settings
 from factcheck.errors import ConfigError
 from factcheck.fetching.fetcher import Fetcher
 from factcheck.fetching.robots import Pacer
+from factcheck.storage import units
+from factcheck.storage.db import session_scope
 from factcheck.storage.hostpacer import PgHostPacer
 from factcheck.verification import spread
 from factcheck.verification.source_unit import one_line
@@ -217,5 +220,23 @@ async def _retry_stalled(app: procrastinate.App, *, timeout: float, current: lis
                     job.task_kwargs.get("run_id"),
                     job.task_kwargs.get("source_id"),
                 )
+            await _defer_jobless(app, timeout=timeout)
         except Exception as exc:  # the database away: the next round tries again
             log.warning("could not look for stalled units: %s", one_line(exc))
+
+
+async def _defer_jobless(app: procrastinate.App, *, timeout: float) -> None:
+    """Units no job will do (their starter died before deferring them) get a job again. A
+    second job for a unit is harmless: its row lock and state make it record nothing twice."""
+    ctx = _context
+    if ctx is None:
+        return
+    before = ctx.clock() - timedelta(seconds=timeout)
+
+    def find() -> list[tuple[int, int, list[int] | None]]:
+        with session_scope(ctx.engine) as session:
+            return units.jobless_units(session=session, task=TASK, before=before)
+
+    for run_id, source_id, scope in await asyncio.to_thread(find):
+        await app.tasks[TASK].defer_async(run_id=run_id, source_id=source_id, claim_ids=scope)
+        log.warning("run %s source %s: its unit had no job, deferred again", run_id, source_id)

@@ -22,11 +22,14 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import col, select
 
+from factcheck.domain import utcnow
+from factcheck.storage import runs
 from factcheck.storage.db import session_scope
 from factcheck.storage.models import Evidence, Run, RunUnit, Source, Verdict
+from factcheck.verification import spread
 from tests.conftest import _pg_db
 from tests.integration.scheduling import Child, declare, wait_until
-from tests.support import PG_ADMIN_DSN, DatabaseUnderTest, Result, run_cli
+from tests.support import PG_ADMIN_DSN, DatabaseUnderTest, Result, make_fast_settings, run_cli
 
 STALL_S = "3"
 SPREAD_ENV = {
@@ -314,3 +317,41 @@ def test_the_procrastinate_executor_is_refused_on_sqlite(tmp_path: Path) -> None
         assert result.code == 2, result
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
         assert "PostgreSQL" in result.stderr
+
+
+def test_units_whose_starter_died_before_deferring_them_are_done_and_judged(
+    pg: DatabaseUnderTest, site: Site, tmp_path: Path
+) -> None:
+    """The starter wrote the run's units and died before deferring one job: a worker finds
+    the jobless units once they are older than the stall timeout, defers them, and the run is
+    judged (it would otherwise stay running and make every later run wait)."""
+    declare(pg, tmp_path, site.base, ["a", "b"])
+    settings = make_fast_settings(database_url=pg.url, executor="procrastinate")
+    with session_scope(pg.engine) as session:
+        run_id = runs.start_run(session=session, trigger="manual", now=utcnow()).id
+    assert run_id is not None
+    spread.launch(
+        engine=pg.engine,
+        settings=settings,
+        run_id=run_id,
+        claim_keys=(),
+        force=True,
+        defer=lambda *_: None,  # died here: units written, no job deferred
+    )
+    assert _state_counts(pg, run_id) == Counter(queued=2)
+    worker = _worker(pg, tmp_path)
+    try:
+        wait_until(lambda: _run_status(pg, run_id) == "succeeded", timeout=30)
+        assert _state_counts(pg, run_id) == Counter(done=2)
+        assert site.hits == Counter(a=1, b=1)
+    finally:
+        worker.signal(signal.SIGTERM)
+        assert worker.finish(timeout=20) == 0, worker.seen
+    assert sum(1 for line in worker.seen if "had no job, deferred again" in line) == 2
+
+
+def _run_status(pg: DatabaseUnderTest, run_id: int) -> str:
+    with session_scope(pg.engine) as session:
+        run = session.get(Run, run_id)
+        assert run is not None
+        return run.status
