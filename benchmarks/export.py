@@ -148,14 +148,16 @@ def build(url: str, rows: int, backend: str) -> float:
     return time.perf_counter() - started
 
 
-def timed(command: list[str], out: Path, env: dict[str, str] | None) -> tuple[float, float]:
-    """Seconds and peak RSS (MB) of one child writing `out`, measured by /usr/bin/time (a
-    small parent, so the RSS is the exporter's own, not this Python's pages copied by fork)."""
+def timed(command: list[str], out: Path, env: dict[str, str] | None) -> tuple[float, float, float]:
+    """Seconds, peak RSS (MB) and CPU seconds (user + system) of one child writing `out`,
+    measured by /usr/bin/time (a small parent, so the RSS is the exporter's own, not this
+    Python's pages copied by fork). CPU time is what a busy machine changes least; a
+    database server's own CPU (COPY's) is not in it."""
     report = out.with_suffix(".time")
     with out.open("wb") as handle:
         started = time.perf_counter()
         done = subprocess.run(
-            [TIME, "-f", "%M", "-o", str(report), *command],
+            [TIME, "-f", "%M %U %S", "-o", str(report), *command],
             stdout=handle,
             stderr=subprocess.PIPE,
             env=env,
@@ -164,7 +166,8 @@ def timed(command: list[str], out: Path, env: dict[str, str] | None) -> tuple[fl
         elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"{command[0]} failed: {done.stderr.decode(errors='replace')}")
-    return elapsed, int(report.read_text().split()[-1]) / 1024
+    rss, user, system = report.read_text().split()[-3:]
+    return elapsed, int(rss) / 1024, float(user) + float(system)
 
 
 def records(path: Path) -> int:
@@ -177,7 +180,7 @@ Exporter = tuple[str, list[str], Path, "dict[str, str] | None"]
 
 def measure(exporters: list[Exporter], repeat: int) -> dict[str, tuple[float, float]]:
     """Median seconds and peak RSS of each exporter, runs interleaved round by round."""
-    runs: dict[str, list[tuple[float, float]]] = {name: [] for name, *_ in exporters}
+    runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name, *_ in exporters}
     for _ in range(repeat):
         for name, command, out, env in exporters:
             runs[name].append(timed(command, out, env))
@@ -185,8 +188,12 @@ def measure(exporters: list[Exporter], repeat: int) -> dict[str, tuple[float, fl
     for name, _command, out, _env in exporters:
         seconds = statistics.median(r[0] for r in runs[name])
         rss = max(r[1] for r in runs[name])
+        cpu = statistics.median(r[2] for r in runs[name])
         size = out.stat().st_size / 1e6
-        print(f"  {name:<36} median {seconds:7.2f} s   peak RSS {rss:6.1f} MB   ({size:.0f} MB)")
+        print(
+            f"  {name:<36} median {seconds:7.2f} s (CPU {cpu:6.2f} s)   peak RSS {rss:6.1f} MB"
+            f"   ({size:.0f} MB)"
+        )
         figures[name] = (seconds, rss)
     return figures
 
