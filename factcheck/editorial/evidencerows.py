@@ -115,7 +115,9 @@ def copy_statement(*, filters: Filters, claim_ids: list[int] | None) -> Any:
 
 def line_statement(*, filters: Filters, claim_ids: list[int] | None) -> Any:
     """SQLite's rows as one BLOB each: the unguarded cells joined by `csvbatch` marks (bytes
-    that never occur in UTF-8) by one printf, for `csvbatch.finish` to guard and quote."""
+    that never occur in UTF-8) by one printf, for `csvbatch.finish` to guard and quote.
+    (printf's %s ends a text at a NUL: stored text has none, records.clean_text replaces it,
+    as PostgreSQL refuses it.)"""
     cells, joined = _cells("sqlite")
     layout = b"".join((MARKS[kind] if i else b"") + b"%s" for i, kind in enumerate(KINDS))
     # the format is bytes that are not UTF-8: bound as a BLOB, read as TEXT by printf
