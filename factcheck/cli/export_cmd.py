@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import os
 import signal
 import sys
@@ -18,6 +19,7 @@ import typer
 from factcheck.cli.common import (
     JSON_OPTION,
     LabelFilter,
+    isatty,
     parse_since,
     plain,
     print_json,
@@ -198,12 +200,25 @@ def _export_csv(
 
 def _progress(what: str, output: str, *, unit: str) -> AbstractContextManager[Tracker]:
     """The export's progress; in the log only when the export itself goes to the terminal,
-    where a bar would be drawn over the rows."""
+    where a bar would be drawn over the rows, or when stderr is no terminal (as `progress`
+    does then, without asking rich: an export's start-up counts in its time and memory)."""
     from factcheck.cli.progress import Tracker, progress
 
     if output == "-" and sys.stdout.isatty():
         return nullcontext(Tracker(what, None, unit, every_s=10.0))
+    if not isatty(sys.stderr):
+        return _logged(Tracker(what, None, unit, every_s=10.0))
     return progress(what, unit=unit)
+
+
+@contextmanager
+def _logged(tracker: Tracker) -> Iterator[Tracker]:
+    try:
+        yield tracker
+    finally:
+        logging.getLogger("factcheck.progress").info(
+            "%s: done, %s", tracker.what, tracker.describe()
+        )
 
 
 def _check_json_output(as_json: bool, output: str) -> None:
@@ -212,8 +227,14 @@ def _check_json_output(as_json: bool, output: str) -> None:
 
 
 def _report(kind: str, count: int, output: str, *, as_json: bool) -> None:
+    from factcheck.cli.logs import json_active
+
     noun = "claim review(s)" if kind == "claimreview" else f"{kind} row(s)"
-    say(f"exported {count} {noun}" + ("" if output == "-" else f" to {output}"))
+    message = f"exported {count} {noun}" + ("" if output == "-" else f" to {output}")
+    if isatty(sys.stderr) or json_active():
+        say(message)
+    else:  # what `say` prints there, without loading rich for one plain line
+        sys.stderr.write(message + "\n")
     if as_json:
         print_json({"kind": kind, "rows": count, "output": output})
 

@@ -35,14 +35,19 @@ def format_row(columns: Sequence[Column], values: Sequence[Any]) -> list[str]:
     return [format_cell(c.kind, v) for c, v in zip(columns, values, strict=True)]
 
 
+def write_header(out: TextIO, columns: Sequence[Column], *, bom: bool = True) -> None:
+    """The BOM (unless not wanted) and the header row; `out` must be opened with newline=""."""
+    if bom:
+        out.write(csvsafe.BOM)
+    csv.writer(out, dialect="excel", lineterminator="\r\n").writerow([c.name for c in columns])
+
+
 def write_csv(
     out: TextIO, columns: Sequence[Column], rows: Iterable[Sequence[Any]], *, bom: bool = True
 ) -> int:
     """Write a header and the (already formatted) rows; `out` must be opened with newline=""."""
-    if bom:
-        out.write(csvsafe.BOM)
+    write_header(out, columns, bom=bom)
     writer = csv.writer(out, dialect="excel", lineterminator="\r\n")
-    writer.writerow([c.name for c in columns])
     counted = _Counted(rows)
     writer.writerows(counted)
     return counted.count

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from factcheck.config import Settings
 from factcheck.declarations.inputs import validate_claim, validate_source
 from factcheck.domain import Hit
-from factcheck.editorial import claimrows, csvsafe, export, exportsql, overrides
+from factcheck.editorial import claimrows, csvsafe, evidencecsv, export, exportsql, overrides
 from factcheck.editorial.csvimport import import_claims_csv
 from factcheck.errors import ValidationError
 from factcheck.storage import catalog, db, records, runs, verdicts
@@ -229,6 +229,7 @@ def test_evidence_export_row_by_row(
 ) -> None:
     build(database)
     monkeypatch.setattr(exportsql, "BATCH_ROWS", 1)  # streamed one row per fetch
+    monkeypatch.setattr(evidencecsv, "BATCH_ROWS", 1)  # the fast path too
     rows = exported(database, "evidence")
     assert [r["claim_key"] for r in rows] == ["price-drop", "price-drop", "size-405b"]
     first, reused, failed = rows
