@@ -22,6 +22,7 @@ from factcheck.storage.models import Claim, ClaimSource, Evidence, Run, RunUnit
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 STATES = (QUEUED, RUNNING, DONE, FAILED)
 FINISHED = (DONE, FAILED)
+ENDED = "ended"  # what take_unit says of an unfinished unit whose run is no longer running
 ERROR_CHARS = 2000
 
 _UNIT = RunUnit.__table__  # type: ignore[attr-defined]
@@ -47,13 +48,18 @@ def _where(run_id: int, source_id: int) -> sa.ColumnElement[bool]:
 def take_unit(
     *, session: Session, run_id: int, source_id: int, worker: str, now: datetime
 ) -> tuple[str, int] | None:
-    """Mark a unit running for `worker` (attempts + 1) unless it is finished; returns its
-    (state, attempts) after the take, or None when the run has no such unit."""
+    """Mark a unit running for `worker` (attempts + 1) unless it is finished or its run is no
+    longer running (a launch that failed half-way); returns its (state, attempts) after the
+    take (ENDED for an unfinished unit of a run no longer running), or None when the run has
+    no such unit."""
+    running = sa.select(_RUN.c.id).where(
+        _RUN.c.id == run_id, _RUN.c.status == RunStatus.RUNNING.value
+    )
     row = (
         session.connection()
         .execute(
             sa.update(_UNIT)
-            .where(_where(run_id, source_id), _UNIT.c.state.not_in(FINISHED))
+            .where(_where(run_id, source_id), _UNIT.c.state.not_in(FINISHED), sa.exists(running))
             .values(state=RUNNING, attempts=_UNIT.c.attempts + 1, worker=worker, updated_at=now)
             .returning(_UNIT.c.state, _UNIT.c.attempts)
         )
@@ -66,7 +72,9 @@ def take_unit(
         .execute(sa.select(_UNIT.c.state, _UNIT.c.attempts).where(_where(run_id, source_id)))
         .first()
     )
-    return (found.state, found.attempts) if found is not None else None
+    if found is None:
+        return None
+    return (found.state if found.state in FINISHED else ENDED), found.attempts
 
 
 def lock_unit(*, session: Session, run_id: int, source_id: int) -> str | None:

@@ -94,7 +94,14 @@ def run_unit(ctx: UnitContext, *, run_id: int, source_id: int, claim_ids: list[i
         log.warning("run %s has no unit for source %s: nothing to do", run_id, source_id)
         return "missing"
     state, attempts = taken
-    if state not in units.FINISHED:
+    if state == units.ENDED:  # its run ended (a launch that failed half-way): nothing to do
+        log.warning("run %s is no longer running: its unit %s is left", run_id, source_id)
+        return state
+    if state not in units.FINISHED and attempts > UNIT_ATTEMPTS:
+        # its earlier attempts never came back (the page kills the worker: OOM, a crash)
+        error = RuntimeError(f"{attempts - 1} attempts ended with their worker gone")
+        state = _record_failure(ctx, run_id=run_id, source_id=source_id, scope=claim_ids, exc=error)
+    elif state not in units.FINISHED:
         try:
             state = _fetch_and_record(ctx, run_id=run_id, source_id=source_id, scope=claim_ids)
         except Exception as exc:

@@ -269,3 +269,70 @@ def test_a_unit_unlinked_since_planning_is_done_without_evidence(
         unit = session.exec(select(RunUnit).where(RunUnit.run_id == run_id)).one()
     assert unit.error_message == "no link to a claim of the run any more"
     assert _run(pg, run_id).status == "succeeded"  # the last unit: the run is judged
+
+
+def _launched(pg: DatabaseUnderTest, settings: Settings) -> tuple[int, int]:
+    """A spread run of one source, launched with its job not deferred: (run, source)."""
+    deferred: list[int] = []
+    with session_scope(pg.engine) as session:
+        run_id = runs.start_run(session=session, trigger="manual", now=utcnow()).id
+    assert run_id is not None
+    spread.launch(
+        engine=pg.engine,
+        settings=settings,
+        run_id=run_id,
+        claim_keys=(),
+        force=True,
+        defer=lambda r, ids, scope: deferred.extend(ids),
+    )
+    assert len(deferred) == 1
+    return run_id, deferred[0]
+
+
+def test_a_unit_whose_attempts_never_came_back_fails_without_fetching_and_is_judged(
+    pg: DatabaseUnderTest, pages: PageServer, tmp_path: Path
+) -> None:
+    """A page that kills its worker (OOM, a crash) never raises: after the unit's attempts
+    it is recorded as failed, not fetched a fourth time, and its run is judged."""
+    declare(pg, tmp_path, pages.url("page"), ["spread-killer"])
+    settings = _settings(pg)
+    run_id, source_id = _launched(pg, settings)
+    for n in range(spread.UNIT_ATTEMPTS):  # three workers took it and died
+        with session_scope(pg.engine) as session:
+            taken = units.take_unit(
+                session=session,
+                run_id=run_id,
+                source_id=source_id,
+                worker=f"gone:{n}",
+                now=utcnow(),
+            )
+        assert taken == ("running", n + 1)
+    with Fetcher(settings) as fetcher:
+        ctx = spread.UnitContext(engine=pg.engine, settings=settings, fetcher=fetcher, worker="t:1")
+        state = spread.run_unit(ctx, run_id=run_id, source_id=source_id, claim_ids=None)
+    assert state == "failed"
+    with session_scope(pg.engine) as session:
+        codes = session.exec(select(Evidence.error_code).where(Evidence.run_id == run_id)).all()
+    assert codes == ["internal_error"]
+    assert _run(pg, run_id).status == "succeeded"  # judged, the failed unit counted
+
+
+def test_a_unit_of_a_run_that_is_no_longer_running_is_left(
+    pg: DatabaseUnderTest, pages: PageServer, tmp_path: Path
+) -> None:
+    """A launch that failed half-way ends its run as failed: jobs already deferred for it
+    record nothing into it."""
+    pages.put("spread-late.txt", "It has 405B parameters.", "text/plain")
+    declare(pg, tmp_path, pages.url("page"), ["spread-late"])
+    settings = _settings(pg)
+    run_id, source_id = _launched(pg, settings)
+    with session_scope(pg.engine) as session:
+        session.execute(sa.text("UPDATE run SET status = 'failed' WHERE id = :r"), {"r": run_id})
+    with Fetcher(settings) as fetcher:
+        ctx = spread.UnitContext(engine=pg.engine, settings=settings, fetcher=fetcher, worker="t:1")
+        state = spread.run_unit(ctx, run_id=run_id, source_id=source_id, claim_ids=None)
+    assert state == "ended"
+    with session_scope(pg.engine) as session:
+        assert session.exec(select(Evidence.id).where(Evidence.run_id == run_id)).all() == []
+        unit = session.exec(select(RunUnit).where(RunUnit.run_id == run_id)).one()
+    assert (unit.state, unit.attempts) == ("queued", 0)
