@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import sqlalchemy as sa
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -40,36 +41,7 @@ from factcheck.storage import runlock, runs
 from factcheck.storage.db import session_scope
 from factcheck.storage.models import Run
 from factcheck.verification import runner
-from factcheck.verification.nights import (
-    FIRE_TOLERANCE,
-    MAX_LOOKBACK,
-    catch_up_due,
-    make_trigger,
-    night_served,
-    previous_fire_time,
-)
-
-__all__ = [
-    "FIRE_TOLERANCE",
-    "JOB_ID",
-    "JOB_TABLE",
-    "MAX_LOOKBACK",
-    "NIGHTLY_TRIGGERS",
-    "NightlyService",
-    "ScheduleStatus",
-    "Started",
-    "catch_up_due",
-    "ensure_job",
-    "make_scheduler",
-    "make_trigger",
-    "night_served",
-    "nightly_job",
-    "previous_fire_time",
-    "schedule_status",
-    "serve",
-    "stop_scheduler",
-    "stored_next_run_time",
-]
+from factcheck.verification.nights import catch_up_due, make_trigger, night_served
 
 log = logging.getLogger(__name__)
 
@@ -143,14 +115,18 @@ class NightlyService:
             if self.stopping.is_set():
                 return None
             self._runs.add(stop)
-        try:
+        waits = partial(log.info, "%s run waits: %s", trigger.value)
+        try:  # a run still on the workers first: a night is not dropped for it
+            runner.wait_for_workers(
+                engine=self.engine, settings=self.settings, stop=stop, on_wait=waits
+            )
             with runlock.hold(
                 engine=self.engine,
                 settings=self.settings,
                 name=runlock.RUN_LOCK,
                 wait=True,
                 stop=stop,
-                on_wait=lambda why: log.info("%s run waits: %s", trigger.value, why),
+                on_wait=waits,
                 on_lost=stop.set,
             ) as lease:
                 if not wanted():

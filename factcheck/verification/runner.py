@@ -175,10 +175,17 @@ def _spread(
     return RunReport(summary, notices.Notice(flips=[]), interrupted_runs=tuple(orphans))
 
 
-def _wait_for_workers(
-    *, engine: Engine, stop: threading.Event, on_wait: Callable[[str], None] | None
+def wait_for_workers(
+    *,
+    engine: Engine,
+    settings: Settings,
+    stop: threading.Event,
+    on_wait: Callable[[str], None] | None,
 ) -> None:
-    """Until no run is left on the workers (a new run waits for a spread one to be judged)."""
+    """Until no run is left on the workers (a new run waits for a spread one to be judged);
+    at once with the local executor."""
+    if settings.executor != "procrastinate":
+        return
     told = False
     while not stop.is_set():
         with session_scope(engine) as session:
@@ -230,8 +237,8 @@ def run_locked(
     """
     stop = stop or threading.Event()
     lost = threading.Event()
-    if wait and settings.executor == "procrastinate":
-        _wait_for_workers(engine=engine, stop=stop, on_wait=on_wait)
+    if wait:
+        wait_for_workers(engine=engine, settings=settings, stop=stop, on_wait=on_wait)
 
     def on_lost() -> None:
         lost.set()

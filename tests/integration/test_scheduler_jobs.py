@@ -19,7 +19,7 @@ from factcheck.domain import RunStatus, Trigger
 from factcheck.storage import runlock, runs
 from factcheck.storage.db import session_scope
 from factcheck.storage.models import Evidence, Run, Source
-from factcheck.verification import nightly, runner
+from factcheck.verification import nightly, nights, runner
 from tests.integration.scheduling import declare, wait_until
 from tests.support import DatabaseUnderTest, make_fast_settings
 
@@ -172,7 +172,7 @@ def test_a_missed_fire_and_a_due_catch_up_make_one_run(
     settings = Settings(database_url=database.url, schedule_cron="0 * * * *")
     aps = nightly.make_scheduler(engine=database.engine, settings=settings)
     aps.start(paused=True)
-    missed = nightly.previous_fire_time(
+    missed = nights.previous_fire_time(
         nightly.make_trigger(settings), datetime.now(UTC) - timedelta(seconds=1)
     )
     nightly.ensure_job(aps, settings=settings).modify(next_run_time=missed)

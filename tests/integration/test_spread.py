@@ -77,12 +77,19 @@ def test_the_nightly_job_defers_the_units_and_the_last_one_judges(
     assert {a["run_id"] for _, _, a in jobs} == {run_id}
     with session_scope(pg.engine) as session:
         assert units.counts(session=session, run_ids=[run_id])[run_id]["queued"] == 3
-    # still on the workers: no orphan for the next scheduler, and no second run over it
+    # still on the workers: no orphan for the next scheduler, and a second nightly waits for
+    # it (it is not dropped), then finds this night served by the first
     assert runner.interrupt_orphans(engine=pg.engine, settings=settings) == []
-    assert service.nightly() is None
+    second: list[object] = []
+    waiting = threading.Thread(target=lambda: second.append(service.nightly()))
+    waiting.start()
+    time.sleep(1.0)
+    assert waiting.is_alive() and second == []
     assert _run(pg, run_id).status == "running"
 
     _work_all(pg, settings, run_id)
+    waiting.join(timeout=30)
+    assert not waiting.is_alive() and second == [None]
     run = _run(pg, run_id)
     assert (run.status, run.sources_count, run.claims_count, run.errors_count) == (
         "succeeded",

@@ -9,7 +9,7 @@ import pytest
 
 from factcheck.config import Settings
 from factcheck.errors import ConfigError
-from factcheck.verification import nightly
+from factcheck.verification import nightly, nights
 
 DAILY = nightly.make_trigger(Settings())  # 02:00 UTC
 GRACE = timedelta(hours=6)
@@ -43,7 +43,7 @@ def test_timezone_is_honoured_across_daylight_saving() -> None:
 def test_weekly_schedule() -> None:
     trigger = nightly.make_trigger(Settings(schedule_cron="0 3 * * mon"))
     assert trigger.get_next_fire_time(None, at("2026-03-04 12:00")) == at("2026-03-09 03:00")
-    assert nightly.previous_fire_time(trigger, at("2026-03-08 12:00")) == at("2026-03-02 03:00")
+    assert nights.previous_fire_time(trigger, at("2026-03-08 12:00")) == at("2026-03-02 03:00")
 
 
 @pytest.mark.parametrize(
@@ -55,7 +55,7 @@ def test_weekly_schedule() -> None:
     ],
 )
 def test_previous_fire_time(now: str, expected: str) -> None:
-    assert nightly.previous_fire_time(DAILY, at(now)) == at(expected)
+    assert nights.previous_fire_time(DAILY, at(now)) == at(expected)
 
 
 @pytest.mark.parametrize(
