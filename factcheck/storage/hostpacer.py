@@ -53,6 +53,9 @@ _RESERVE = sa.text(
     "VALUES (:host, clock_timestamp() + make_interval(secs => :delay)) "
     "ON CONFLICT (host) DO UPDATE SET next_start_at = "
     "GREATEST(clock_timestamp(), hostpace.next_start_at) + make_interval(secs => :delay) "
+    # a start later than the caller may wait is not reserved: a request that gives up must
+    # not push the host's next start further for everyone (it would run away)
+    "WHERE hostpace.next_start_at <= clock_timestamp() + make_interval(secs => :within) "
     "RETURNING EXTRACT(EPOCH FROM "
     "(next_start_at - make_interval(secs => :delay) - clock_timestamp()))::float8"
 )
@@ -206,14 +209,17 @@ class PgHostPacer:
 
     def _wait_for_start(self, conn: Connection, host: str, *, gap: float, deadline: float) -> None:
         """Reserve this request's start on `hostpace` and sleep until it."""
-        pause = conn.execute(_RESERVE, {"host": host, "delay": gap}).scalar_one()
-        if pause <= 0:
+        within = max(0.0, deadline - time.monotonic())
+        pause = conn.execute(
+            _RESERVE, {"host": host, "delay": gap, "within": within}
+        ).scalar_one_or_none()
+        if pause is not None and pause <= 0:
             return
-        if time.monotonic() + pause > deadline:
+        if pause is None or time.monotonic() + pause > deadline:  # nothing was reserved then
             raise FetchError(
                 ErrorCode.TIMEOUT,
-                f"host {host!r} may not be asked again for {pause:.1f} s (per-host delay), "
-                f"longer than the {self._max_wait_s:g} s a request waits",
+                f"host {host!r} may not be asked again within the {self._max_wait_s:g} s a "
+                "request waits (per-host delay)",
             )
         time.sleep(pause)
 

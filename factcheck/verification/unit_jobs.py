@@ -173,6 +173,9 @@ async def _serve(*, settings: Settings, concurrency: int, queues: Sequence[str])
                 update_heartbeat_interval=max(0.5, timeout / 4),
                 stalled_worker_timeout=timeout,
                 fetch_job_polling_interval=1.0,
+                # a done unit's job is deleted: the unit's row is the record, and the jobs
+                # table (scanned for stalled and jobless units) stays the size of the work left
+                delete_jobs="successful",
             )
             current[:] = [worker]
             try:

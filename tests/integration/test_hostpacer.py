@@ -286,3 +286,31 @@ def test_starts_are_reserved_on_the_shared_row(database: DatabaseUnderTest) -> N
 def test_the_database_pacer_refuses_sqlite() -> None:
     with pytest.raises(ConfigError, match="needs PostgreSQL"):
         PgHostPacer(sa.create_engine("sqlite://"), concurrency=2, delay_s=1.0)
+
+
+@ON_POSTGRESQL
+def test_a_request_that_cannot_wait_for_its_start_reserves_nothing(
+    database: DatabaseUnderTest,
+) -> None:
+    """A host's next start beyond what a request may wait fails that request at once, and
+    leaves the host's horizon where it was: requests that give up must not push it further
+    for everyone (with a long Crawl-delay it would run away)."""
+    slow = PgHostPacer(database.engine, concurrency=4, delay_s=5.0)
+    hurried = PgHostPacer(database.engine, concurrency=4, delay_s=0.1, max_wait_s=0.5)
+    try:
+        with slow.slot("crawl.example"):  # the next start is now 5 s away
+            pass
+        with database.engine.connect() as conn:
+            query = sa.text("SELECT next_start_at FROM hostpace WHERE host = 'crawl.example'")
+            horizon = conn.execute(query).scalar_one()
+        for _ in range(3):
+            asked = time.monotonic()
+            with pytest.raises(FetchError) as caught, hurried.slot("crawl.example"):
+                pass
+            assert caught.value.code == ErrorCode.TIMEOUT
+            assert time.monotonic() - asked < 0.5  # told at once, not after sleeping
+        with database.engine.connect() as conn:
+            assert conn.execute(query).scalar_one() == horizon
+    finally:
+        slow.close()
+        hurried.close()
