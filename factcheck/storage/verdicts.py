@@ -23,9 +23,9 @@ def latest_verdicts(
     newest = select(sa.func.max(Verdict.id)).group_by(col(Verdict.claim_id))
     if set_by is not None:
         newest = newest.where(Verdict.set_by == set_by)
+    if claim_ids is not None:  # grouped over these claims only, not the whole history
+        newest = newest.where(col(Verdict.claim_id).in_(list(claim_ids)))
     query = select(Verdict).where(col(Verdict.id).in_(newest.scalar_subquery()))
-    if claim_ids is not None:
-        query = query.where(col(Verdict.claim_id).in_(list(claim_ids)))
     return {v.claim_id: v for v in session.exec(query)}
 
 
