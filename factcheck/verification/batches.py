@@ -13,6 +13,7 @@ one bad source still fails alone.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -63,8 +64,11 @@ class BatchWriter:
         done: set[int],
         on_recorded: Callable[[SourceResult], None],
         clock: Callable[[], datetime],
+        lost: threading.Event | None = None,
     ) -> None:
+        """`lost` set: the run lock went to another holder; nothing more is written."""
         self._engine, self._run_id, self._done = engine, run_id, done
+        self._lost = lost
         self._on_recorded, self._clock = on_recorded, clock
         self._batch: list[SourceResult] = []
         self._since = 0.0
@@ -88,6 +92,8 @@ class BatchWriter:
 
     def flush(self) -> None:
         batch, self._batch = self._batch, []
+        if self._lost is not None and self._lost.is_set():
+            return
         now = self._clock()
         for recorded in record_batch(
             engine=self._engine, run_id=self._run_id, results=batch, now=now

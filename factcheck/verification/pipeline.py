@@ -172,7 +172,7 @@ def _fetch_and_record(
             on_source(result)
 
     writer = BatchWriter(
-        engine=engine, run_id=run_id, done=set(done), on_recorded=recorded, clock=clock
+        engine=engine, run_id=run_id, done=set(done), on_recorded=recorded, clock=clock, lost=lost
     )
 
     def flush_if_due() -> None:

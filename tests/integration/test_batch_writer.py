@@ -3,6 +3,7 @@ source the database refuses, or one already recorded by another writer, still fa
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -132,6 +133,31 @@ def test_the_writer_skips_what_the_run_recorded_and_flushes_full_batches(
         bodies = {runs.snapshot_body(session=session, sha256=s.sha256) for s in snapshots}
     assert len(snapshots) == 3 and {s.size for s in snapshots} == {len(BODY)}
     assert bodies == {BODY}
+
+
+def test_a_writer_that_lost_the_run_writes_nothing_more(
+    database: DatabaseUnderTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the run lock went to another holder, even a full batch is not written."""
+    names = ["a", "b"]
+    declare(database, tmp_path, "http://127.0.0.1:9", names)
+    run_id = _start(database)
+    lost = threading.Event()
+    seen: list[SourceResult] = []
+    writer = BatchWriter(
+        engine=database.engine,
+        run_id=run_id,
+        done=set(),
+        on_recorded=seen.append,
+        clock=utcnow,
+        lost=lost,
+    )
+    monkeypatch.setattr(batches, "BATCH_SOURCES", 2)
+    lost.set()
+    for result in _results(database, names):
+        writer.add(result)
+    writer.flush()
+    assert seen == [] and _codes(database, run_id) == {}
 
 
 def test_a_run_keeps_its_sources_results_without_their_bodies(
