@@ -17,6 +17,9 @@ from factcheck.verification.planning import SourcePlan
 from factcheck.verification.source_unit import Fault, SourceResult, contain, failed_result
 
 POLL_S = 0.05  # how often the writer looks at the stop event (and its batch's age) when idle
+# Results (bodies included) waiting for the writer, at most: when it falls behind, the workers
+# wait, so a run's memory does not grow with its number of sources.
+RESULTS_AHEAD = 256
 
 
 class SourceWorkers:
@@ -31,7 +34,7 @@ class SourceWorkers:
     ) -> None:
         self._work, self._width, self._stop = work, max(1, width), stop
         self._todo: queue.SimpleQueue[SourcePlan] = queue.SimpleQueue()
-        self._done: queue.SimpleQueue[SourceResult] = queue.SimpleQueue()
+        self._done: queue.Queue[SourceResult] = queue.Queue(maxsize=RESULTS_AHEAD)
         self._started: dict[int, SourcePlan] = {}  # by source id: taken, result not yet handed
         self._guard = threading.Lock()
 
@@ -77,4 +80,9 @@ class SourceWorkers:
             outcome = contain(partial(self._work, plan), what=f"source {plan.key}")
             if isinstance(outcome, Fault):
                 outcome = failed_result(plan, code=outcome.code, message=outcome.message)
-            self._done.put(outcome)
+            while not self._stop.is_set():
+                try:
+                    self._done.put(outcome, timeout=POLL_S)
+                    break
+                except queue.Full:
+                    continue
