@@ -201,3 +201,9 @@ def test_issue_10_revisions_carry_old_claims_and_rules(database: DatabaseUnderTe
     assert rule == new_rule
     assert fp == rule_fingerprint("json_path", new_rule, options)  # the standing evidence counts
     assert ran == old_rule and url is None  # history keeps what ran; old rows count as current
+
+
+def test_the_start_up_head_is_alembics_head() -> None:
+    """Commands recognise a database at head with one query (`db.HEAD_REVISION`): a new
+    migration must move that constant too, or every command would load Alembic again."""
+    assert db.head_revision() == db.HEAD_REVISION
