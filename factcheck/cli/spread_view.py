@@ -64,19 +64,22 @@ def follow(
     if final.status == "running":
         _show(final, as_json=as_json, note="still on the workers (stopped waiting)")
         raise typer.Exit(ExitCode.INTERRUPTED)
-    errors = _errors(engine, run_id)
-    _show(final, as_json=as_json, note="judged", errors=errors)
-    if final.units["failed"] or errors:
+    failures = _failures(engine, run_id)
+    _show(final, as_json=as_json, note="judged", errors=len(failures))
+    if not as_json:
+        for key, code, status, url, message in failures:  # as a local `verify` lists them
+            http = f", HTTP {status}" if status else ""
+            say(f"failed: {key} ({code}{http}) {url}: {message}")
+    if final.units["failed"] or failures:
         raise typer.Exit(ExitCode.SOURCES_FAILED)
 
 
-def _errors(engine: Engine, run_id: int) -> int:
+def _failures(engine: Engine, run_id: int) -> list[tuple[str, str, int | None, str, str]]:
+    from factcheck.storage import units
     from factcheck.storage.db import session_scope
-    from factcheck.storage.models import Run
 
     with session_scope(engine) as session:
-        run = session.get(Run, run_id)
-        return run.errors_count if run is not None else 0
+        return units.run_failures(session=session, run_id=run_id)
 
 
 def _show(p: Progress, *, as_json: bool, note: str, errors: int | None = None) -> None:
@@ -86,5 +89,8 @@ def _show(p: Progress, *, as_json: bool, note: str, errors: int | None = None) -
             shown["errors"] = errors
         print_json(shown)
         return
+    from factcheck.verification.journal import outcome
+
     extra = f", {errors} source(s) with errors" if errors else ""
-    say(f"run {p.run_id} {p.status}, {note}: units {units_line(p.units)}{extra}")
+    ended = outcome(p.status, errors or 0)
+    say(f"run {p.run_id} {ended}, {note}: units {units_line(p.units)}{extra}")

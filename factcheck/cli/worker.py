@@ -34,6 +34,9 @@ def worker(
     names = [q.strip() for q in queues.split(",") if q.strip()]
     if not names:
         raise ConfigError("--queues: name at least one queue")
+    unknown = [q for q in names if q != unit_jobs.QUEUE]
+    if unknown:  # a worker on a queue nobody defers to would wait forever
+        raise ConfigError(f"--queues: no job is ever deferred to {unknown[0]!r} (known: units)")
     from factcheck.storage.db import check_at_head, make_engine
 
     named = f"factcheck worker {unit_jobs.worker_name()}"[:63]  # pg_stat_activity names it

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from factcheck.domain import RunStatus
 from factcheck.storage.advisorylock import advisory_key
-from factcheck.storage.models import Claim, ClaimSource, Evidence, Run, RunUnit
+from factcheck.storage.models import Claim, ClaimSource, Evidence, Run, RunUnit, Source
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 STATES = (QUEUED, RUNNING, DONE, FAILED)
@@ -194,3 +194,27 @@ def jobless_units(
     is left). PostgreSQL only, as procrastinate is."""
     rows = session.connection().execute(_JOBLESS, {"task": task, "before": before, "limit": limit})
     return [(run_id, source_id, scope) for run_id, source_id, scope in rows]
+
+
+def run_failures(*, session: Session, run_id: int) -> list[tuple[str, str, int | None, str, str]]:
+    """Each source the run recorded with an error, once: (key, code, HTTP status, URL,
+    message), as `verify` lists them; a source's first failed row speaks for it."""
+    source = Source.__table__  # type: ignore[attr-defined]
+    first = (
+        sa.select(sa.func.min(_EVIDENCE.c.id))
+        .where(_EVIDENCE.c.run_id == run_id, _EVIDENCE.c.error_code.is_not(None))
+        .group_by(_EVIDENCE.c.source_id)
+    )
+    query = (
+        sa.select(
+            source.c.key,
+            _EVIDENCE.c.error_code,
+            _EVIDENCE.c.http_status,
+            sa.func.coalesce(_EVIDENCE.c.url, source.c.url),
+            sa.func.coalesce(_EVIDENCE.c.error_message, ""),
+        )
+        .join(source, source.c.id == _EVIDENCE.c.source_id)
+        .where(_EVIDENCE.c.id.in_(first.scalar_subquery()))
+        .order_by(source.c.key)
+    )
+    return [tuple(row) for row in session.connection().execute(query)]

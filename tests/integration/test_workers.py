@@ -355,3 +355,31 @@ def _run_status(pg: DatabaseUnderTest, run_id: int) -> str:
         run = session.get(Run, run_id)
         assert run is not None
         return run.status
+
+
+def test_verify_wait_lists_the_failed_sources_as_a_local_run_does(
+    pg: DatabaseUnderTest, site: Site, tmp_path: Path
+) -> None:
+    declare(pg, tmp_path, site.base, ["up", "down"])
+    with pg.engine.begin() as conn:  # nothing listens there: a connection error
+        conn.execute(sa.text("UPDATE source SET url = 'http://127.0.0.1:9/x' WHERE key = 'down'"))
+    worker = _worker(pg, tmp_path)
+    try:
+        verify = _verify(pg, tmp_path, "--wait")
+    finally:
+        worker.signal(signal.SIGTERM)
+        assert worker.finish(timeout=20) == 0, worker.seen
+    assert verify.code == 3, verify
+    assert "completed, some sources failed, judged" in verify.stderr, verify.stderr
+    failed = [line for line in verify.stderr.splitlines() if "failed: " in line]
+    assert len(failed) == 1 and "down (connection) http://127.0.0.1:9/x" in failed[0], failed
+
+
+def test_a_worker_on_a_queue_nobody_defers_to_is_refused(
+    pg: DatabaseUnderTest, tmp_path: Path
+) -> None:
+    result = run_cli("worker", "--queues", "units,nightly", db_url=pg.url, cwd=tmp_path)
+    assert result.code == 2
+    assert result.stderr.strip() == (
+        "error: --queues: no job is ever deferred to 'nightly' (known: units)"
+    )
