@@ -170,8 +170,9 @@ def test_libraries_stay_quiet_at_v_and_speak_at_vvv(
 
     assert quiet.code == loud.code == 3
     assert not re.search(r" (alembic|urllib3|sqlalchemy|apscheduler)[.:]", quiet.stderr)
+    # (Alembic, the other library that spoke here, is no longer loaded for a database at head)
     assert re.search(rf"^{STAMP} DEBUG urllib3\.connectionpool: ", loud.stderr, re.M)
-    assert re.search(rf"^{STAMP} INFO alembic\.", loud.stderr, re.M)
+    assert "alembic" not in loud.stderr
 
 
 def test_the_outcome_reads_the_same_in_verify_run_now_and_status(
